@@ -1,0 +1,13 @@
+//! `nearcopy scan`.
+
+use crate::args::ScanArgs;
+use crate::bar::Bar;
+
+pub fn run(a: ScanArgs) -> anyhow::Result<()> {
+    let cfg = a.detect.config(&a.input, &a.run);
+    let bar = Bar::new(a.run.quiet);
+    let scan = nearcopy::pipeline::scan(&a.paths, &cfg, &bar)?;
+    crate::emit(a.output.as_deref(), |w| {
+        nearcopy::report::scan::write(&scan, a.format, w)
+    })
+}

@@ -1,0 +1,59 @@
+//! The `nearcopy` command: parses arguments, calls the library, writes the
+//! report. Exit codes: 0 success, 1 error, 2 bad usage.
+
+mod args;
+mod bar;
+mod cmd;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Scan(a) => cmd::scan::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut msg = format!("nearcopy: {e}");
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(&format!(": {c}"));
+                }
+            }
+            let _ = writeln!(io::stderr(), "{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A closed pipe (`nearcopy … | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes a report to `output` atomically, or to standard output.
+pub fn emit(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => Ok(nearcopy::output::write_atomic(path, write)?),
+        None => {
+            let stdout = io::stdout();
+            let mut w = io::BufWriter::new(stdout.lock());
+            write(&mut w)?;
+            w.flush()?;
+            Ok(())
+        }
+    }
+}

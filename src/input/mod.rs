@@ -1,0 +1,403 @@
+//! Reading documents: directories of text files, JSON Lines (optionally gzip
+//! or zstd compressed) and standard input.
+//!
+//! Inputs are streamed in batches: a reader thread reads raw records (whole
+//! text files or JSONL lines) while the pipeline parses and processes the
+//! previous batch in parallel, so memory holds a few batches of text, never the
+//! whole corpus. The order of documents is the order of the inputs as given,
+//! directories walked in byte order of their names, so ids and results never
+//! depend on thread count or on the file system's listing order.
+//!
+//! Compression is recognised by its magic bytes (gzip `1f 8b`, zstd
+//! `28 b5 2f fd`), whatever the file is called. A file is read as JSON Lines
+//! when its name ends in `.jsonl`/`.ndjson` (before a `.gz`/`.zst`), or for
+//! all files with `--input-format jsonl`; standard input is JSON Lines when
+//! its first non-blank byte is `{`.
+
+mod jsonl;
+mod walk;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use crate::document::{Document, Origin};
+use crate::error::{Error, Invalid, Result};
+
+/// How input files are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// JSON Lines by file name (`.jsonl`, `.ndjson`, optionally `.gz`/`.zst`), text otherwise.
+    #[default]
+    Auto,
+    /// Every file is one document.
+    Text,
+    /// Every file is JSON Lines, one document per line.
+    Jsonl,
+}
+
+/// Input options.
+#[derive(Debug, Clone)]
+pub struct InputConfig {
+    /// JSONL field holding the text.
+    pub text_field: String,
+    /// JSONL field holding the id (a string or a number); `FILE:LINE` when absent.
+    pub id_field: String,
+    /// JSONL field naming the source; the input file's name when absent.
+    pub source_field: String,
+    /// How files are read.
+    pub format: Format,
+    /// Skip and count unusable records instead of stopping.
+    pub skip_invalid: bool,
+    /// Target raw bytes per batch handed to the parallel stages.
+    pub batch_bytes: usize,
+}
+
+impl Default for InputConfig {
+    fn default() -> InputConfig {
+        InputConfig {
+            text_field: "text".into(),
+            id_field: "id".into(),
+            source_field: "source".into(),
+            format: Format::Auto,
+            skip_invalid: false,
+            batch_bytes: 8 << 20,
+        }
+    }
+}
+
+/// One file to read.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// The path opened.
+    pub path: PathBuf,
+    /// The name used in ids and messages (relative to a directory given, or
+    /// as given; `<stdin>` for standard input).
+    pub name: String,
+    /// The source of its documents when records do not name one.
+    pub source: String,
+    /// Whether it is read as JSON Lines.
+    pub jsonl: bool,
+}
+
+/// What was passed over while reading, by cause.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// Hidden files and directories (names starting with `.`) inside directories.
+    pub hidden: u64,
+    /// Files that look binary (a NUL byte in the first 8 KiB).
+    pub binary: u64,
+    /// Records skipped with `--skip-invalid`, by cause.
+    pub invalid: BTreeMap<String, u64>,
+    /// Blank lines in JSON Lines files.
+    pub blank_lines: u64,
+}
+
+impl Skipped {
+    /// Total number of unusable records skipped with `--skip-invalid`.
+    pub fn invalid_total(&self) -> u64 {
+        self.invalid.values().sum()
+    }
+}
+
+/// The resolved list of input files.
+#[derive(Debug)]
+pub struct Inputs {
+    files: Vec<InputFile>,
+    hidden: u64,
+    // Standard input is copied here first so it can be read twice.
+    _stdin: Option<tempfile::NamedTempFile>,
+}
+
+impl Inputs {
+    /// Resolves `paths` (files, directories, `-` for standard input) into
+    /// the files to read. Fails on a path that does not exist.
+    pub fn open(paths: &[PathBuf], cfg: &InputConfig) -> Result<Inputs> {
+        let mut files = Vec::new();
+        let mut hidden = 0;
+        let mut stdin = None;
+        for path in paths {
+            if path.as_os_str() == "-" {
+                if stdin.is_some() {
+                    return Err(Error::Config("standard input (-) given twice".into()));
+                }
+                let (tmp, jsonl) = spool_stdin(cfg.format)?;
+                files.push(InputFile {
+                    path: tmp.path().to_path_buf(),
+                    name: "<stdin>".into(),
+                    source: "stdin".into(),
+                    jsonl,
+                });
+                stdin = Some(tmp);
+                continue;
+            }
+            let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+            if meta.is_dir() {
+                hidden += walk::directory(path, cfg.format, &mut files)?;
+            } else {
+                let name = path.display().to_string();
+                let source = file_stem(path);
+                files.push(InputFile {
+                    jsonl: walk::is_jsonl(path, cfg.format),
+                    path: path.clone(),
+                    name,
+                    source,
+                });
+            }
+        }
+        Ok(Inputs {
+            files,
+            hidden,
+            _stdin: stdin,
+        })
+    }
+
+    /// The files, in reading order.
+    pub fn files(&self) -> &[InputFile] {
+        &self.files
+    }
+
+    /// Whether `path` is one of the inputs (same file on disk).
+    pub fn contains(&self, path: &Path) -> bool {
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return false;
+        };
+        self.files
+            .iter()
+            .any(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p == target))
+    }
+
+    /// Reads every document, handing them to `each` in input order, in
+    /// batches parsed in parallel on the current rayon pool. Unusable records
+    /// stop the read with an error naming file and line, unless
+    /// `skip_invalid` is set, in which case they are counted in the returned
+    /// [`Skipped`].
+    pub fn read<F>(&self, cfg: &InputConfig, mut each: F) -> Result<Skipped>
+    where
+        F: FnMut(Vec<Document>, u64) -> Result<()>,
+    {
+        let mut skipped = Skipped {
+            hidden: self.hidden,
+            ..Skipped::default()
+        };
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = mpsc::sync_channel::<Result<RawBatch>>(2);
+            let files = &self.files;
+            let reader = scope.spawn(move || read_raw(files, cfg.batch_bytes, &tx));
+            for batch in rx.iter() {
+                let batch = batch?;
+                skipped.binary += batch.binary;
+                skipped.blank_lines += batch.blank;
+                let parsed: Vec<std::result::Result<Document, Error>> = batch
+                    .records
+                    .into_par_iter()
+                    .map(|raw| parse(raw, files, cfg))
+                    .collect();
+                let mut docs = Vec::with_capacity(parsed.len());
+                for p in parsed {
+                    match p {
+                        Ok(d) => docs.push(d),
+                        Err(Error::Invalid { reason, .. }) if cfg.skip_invalid => {
+                            *skipped
+                                .invalid
+                                .entry(reason.label().to_string())
+                                .or_default() += 1;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                each(docs, batch.bytes)?;
+            }
+            // The reader ends when the channel closes; a panic there is a bug.
+            reader
+                .join()
+                .map_err(|_| Error::Config("input reader failed".into()))?;
+            Ok(())
+        })?;
+        Ok(skipped)
+    }
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Opens `path`, transparently decompressing gzip or zstd by magic bytes.
+pub fn open_decoded(path: &Path) -> Result<Box<dyn BufRead + Send>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut buf = BufReader::with_capacity(1 << 20, file);
+    let head = buf.fill_buf().map_err(|e| Error::io(path, e))?;
+    let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::bufread::MultiGzDecoder::new(buf),
+        ))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let dec = zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| Error::io(path, e))?;
+        Box::new(BufReader::with_capacity(1 << 20, dec))
+    } else {
+        Box::new(buf)
+    };
+    Ok(reader)
+}
+
+fn spool_stdin(format: Format) -> Result<(tempfile::NamedTempFile, bool)> {
+    let name = PathBuf::from("<stdin>");
+    let mut tmp = tempfile::NamedTempFile::new().map_err(|e| Error::io(&name, e))?;
+    io::copy(&mut io::stdin().lock(), tmp.as_file_mut()).map_err(|e| Error::io(&name, e))?;
+    let jsonl = match format {
+        Format::Jsonl => true,
+        Format::Text => false,
+        Format::Auto => {
+            let mut head = Vec::new();
+            open_decoded(tmp.path())?
+                .take(4096)
+                .read_to_end(&mut head)
+                .map_err(|e| Error::io(&name, e))?;
+            head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        }
+    };
+    Ok((tmp, jsonl))
+}
+
+/// A raw record: a whole text file or one JSONL line, not yet parsed.
+struct Raw {
+    origin: Origin,
+    bytes: Vec<u8>,
+}
+
+struct RawBatch {
+    records: Vec<Raw>,
+    bytes: u64,
+    binary: u64,
+    blank: u64,
+}
+
+impl RawBatch {
+    fn new() -> RawBatch {
+        RawBatch {
+            records: Vec::new(),
+            bytes: 0,
+            binary: 0,
+            blank: 0,
+        }
+    }
+}
+
+/// Reads raw records of all files into batches of about `batch_bytes`.
+fn read_raw(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<Result<RawBatch>>) {
+    let mut batch = RawBatch::new();
+    let mut pending = 0usize;
+    let send = |batch: &mut RawBatch, pending: &mut usize| -> bool {
+        *pending = 0;
+        tx.send(Ok(std::mem::replace(batch, RawBatch::new())))
+            .is_ok()
+    };
+    for (index, file) in files.iter().enumerate() {
+        let result = (|| -> Result<bool> {
+            let mut reader = open_decoded(&file.path)?;
+            if !file.jsonl {
+                let mut bytes = Vec::new();
+                reader
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::io(&file.path, e))?;
+                batch.bytes += bytes.len() as u64;
+                if bytes[..bytes.len().min(8192)].contains(&0) {
+                    batch.binary += 1;
+                } else {
+                    pending += bytes.len();
+                    batch.records.push(Raw {
+                        origin: Origin {
+                            file: index as u32,
+                            line: 0,
+                        },
+                        bytes,
+                    });
+                }
+                if pending >= batch_bytes && !send(&mut batch, &mut pending) {
+                    return Ok(false);
+                }
+                return Ok(true);
+            }
+            let mut line_no = 0u64;
+            loop {
+                let mut line = Vec::new();
+                let n = reader
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| Error::io(&file.path, e))?;
+                if n == 0 {
+                    break;
+                }
+                line_no += 1;
+                batch.bytes += n as u64;
+                if line.iter().all(|b| b.is_ascii_whitespace()) {
+                    batch.blank += 1;
+                    continue;
+                }
+                pending += n;
+                batch.records.push(Raw {
+                    origin: Origin {
+                        file: index as u32,
+                        line: line_no,
+                    },
+                    bytes: line,
+                });
+                if (pending >= batch_bytes || batch.records.len() >= 65536)
+                    && !send(&mut batch, &mut pending)
+                {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })();
+        match result {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+    }
+    if !batch.records.is_empty() || batch.bytes > 0 {
+        send(&mut batch, &mut pending);
+    }
+}
+
+fn parse(raw: Raw, files: &[InputFile], cfg: &InputConfig) -> Result<Document> {
+    let file = &files[raw.origin.file as usize];
+    let invalid = |reason: Invalid| Error::Invalid {
+        path: PathBuf::from(&file.name),
+        line: (raw.origin.line > 0).then_some(raw.origin.line),
+        reason,
+    };
+    if !file.jsonl {
+        let text = String::from_utf8(raw.bytes).map_err(|e| {
+            invalid(Invalid::Utf8 {
+                offset: e.utf8_error().valid_up_to(),
+            })
+        })?;
+        return Ok(Document {
+            id: file.name.clone(),
+            source: file.source.clone(),
+            text,
+            origin: raw.origin,
+        });
+    }
+    let fields = jsonl::extract(&raw.bytes, cfg).map_err(invalid)?;
+    Ok(Document {
+        id: fields
+            .id
+            .unwrap_or_else(|| format!("{}:{}", file.name, raw.origin.line)),
+        source: fields.source.unwrap_or_else(|| file.source.clone()),
+        text: fields.text,
+        origin: raw.origin,
+    })
+}

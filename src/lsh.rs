@@ -1,0 +1,179 @@
+//! Locality-sensitive hashing by banding.
+//!
+//! A signature of `K` values is cut into `b` bands of `r` rows; two documents
+//! become a candidate pair when all rows of at least one band agree. For a
+//! pair with Jaccard `s` that happens with probability `1 - (1 - s^r)^b`, the
+//! S-curve. `b` and `r` are chosen from the threshold `t` the way datasketch
+//! does, by minimising `w_fp · FP + w_fn · FN` where FP is the area under the
+//! curve below `t` and FN the area above it, but only among the shapes that
+//! find a pair *at* the threshold with probability at least
+//! [`Banding::RECALL_FLOOR`]. Every candidate is verified afterwards, so a
+//! false positive costs only time while a false negative is a duplicate lost;
+//! datasketch's unconstrained optimum for t = 0.8, K = 128 (b = 9, r = 13)
+//! finds only 40 % of pairs at J = 0.80.
+//!
+//! Candidates are produced band by band: the `(band key, doc)` entries of a
+//! band are sorted and each run of equal keys yields its pairs. Sorting
+//! instead of hashing keeps memory at 12 bytes per document and band and
+//! makes the order of pairs independent of thread count.
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// The LSH shape: `bands × rows ≤ perms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Banding {
+    /// Number of bands `b`.
+    pub bands: usize,
+    /// Rows per band `r`.
+    pub rows: usize,
+}
+
+/// Weights of the false-positive and false-negative areas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    /// Weight of the area under the S-curve below the threshold.
+    pub false_positive: f64,
+    /// Weight of the area above the S-curve above the threshold.
+    pub false_negative: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Weights {
+        Weights {
+            false_positive: 0.5,
+            false_negative: 0.5,
+        }
+    }
+}
+
+impl Banding {
+    /// Minimum probability of finding a pair whose Jaccard equals the
+    /// threshold, when some shape with `K` permutations reaches it.
+    pub const RECALL_FLOOR: f64 = 0.99;
+
+    /// The shape for `threshold` with `perms` values per signature.
+    pub fn optimal(threshold: f64, perms: usize, weights: Weights) -> Banding {
+        let mut best: Option<(bool, f64, Banding)> = None;
+        for bands in 1..=perms {
+            for rows in 1..=perms / bands {
+                let shape = Banding { bands, rows };
+                let meets = shape.probability(threshold) >= Banding::RECALL_FLOOR;
+                let cost = weights.false_positive * shape.false_positive_area(threshold)
+                    + weights.false_negative * shape.false_negative_area(threshold);
+                let better = match best {
+                    None => true,
+                    Some((m, c, _)) => (meets && !m) || (meets == m && cost < c),
+                };
+                if better {
+                    best = Some((meets, cost, shape));
+                }
+            }
+        }
+        best.map(|(_, _, s)| s)
+            .unwrap_or(Banding { bands: 1, rows: 1 })
+    }
+
+    /// Probability that a pair with Jaccard `s` becomes a candidate.
+    pub fn probability(&self, s: f64) -> f64 {
+        1.0 - (1.0 - s.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+
+    /// Area under the S-curve on `[0, t]`: the expected share of dissimilar
+    /// pairs that are candidates, for pairs spread evenly below `t`.
+    pub fn false_positive_area(&self, t: f64) -> f64 {
+        integrate(|s| self.probability(s), 0.0, t)
+    }
+
+    /// Area above the S-curve on `[t, 1]`: the expected share of similar
+    /// pairs that are missed, for pairs spread evenly above `t`.
+    pub fn false_negative_area(&self, t: f64) -> f64 {
+        integrate(|s| 1.0 - self.probability(s), t, 1.0)
+    }
+
+    /// Number of signature values the shape uses.
+    pub fn used(&self) -> usize {
+        self.bands * self.rows
+    }
+
+    /// Writes the `bands` keys of `sig` into `out` (stable: XXH3-64 of the
+    /// band's little-endian values, seeded with the band number, so equal
+    /// rows in different bands do not collide).
+    pub fn keys(&self, sig: &[u32], out: &mut [u64]) {
+        let mut buf = Vec::with_capacity(4 * self.rows);
+        for (band, key) in out.iter_mut().enumerate().take(self.bands) {
+            buf.clear();
+            for v in &sig[band * self.rows..(band + 1) * self.rows] {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+            *key = xxh3_64_with_seed(&buf, band as u64);
+        }
+    }
+}
+
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+    const STEPS: usize = 200;
+    let h = (b - a) / STEPS as f64;
+    (0..STEPS).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
+}
+
+/// Candidate pairs `(i, j)`, `i < j`, sorted and unique, from band keys laid
+/// out document-major (`keys[doc * bands + band]`) for the documents
+/// `docs` (document numbers, ascending).
+pub fn candidates(keys: &[u64], docs: &[u32], bands: usize) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<u64> = (0..bands)
+        .into_par_iter()
+        .flat_map_iter(|band| {
+            let mut entries: Vec<(u64, u32)> = docs
+                .iter()
+                .enumerate()
+                .map(|(slot, &d)| (keys[slot * bands + band], d))
+                .collect();
+            entries.sort_unstable();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < entries.len() {
+                let mut j = i + 1;
+                while j < entries.len() && entries[j].0 == entries[i].0 {
+                    j += 1;
+                }
+                for x in i..j {
+                    for y in x + 1..j {
+                        out.push(((entries[x].1 as u64) << 32) | entries[y].1 as u64);
+                    }
+                }
+                i = j;
+            }
+            out
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_meets_the_recall_floor() {
+        let s = Banding::optimal(0.8, 128, Weights::default());
+        assert!(s.used() <= 128);
+        assert!(s.probability(0.8) >= Banding::RECALL_FLOOR, "{s:?}");
+        assert!(s.probability(0.3) < 0.05, "{s:?}");
+        let s = Banding::optimal(0.5, 128, Weights::default());
+        assert!(s.probability(0.5) >= Banding::RECALL_FLOOR, "{s:?}");
+    }
+
+    #[test]
+    fn candidates_from_equal_keys() {
+        // docs 0 and 2 share band 1; 1 and 3 share band 0 and 1.
+        let keys = vec![10, 20, 11, 21, 12, 20, 11, 21];
+        let docs = vec![0, 1, 2, 3];
+        assert_eq!(candidates(&keys, &docs, 2), vec![(0, 2), (1, 3)]);
+    }
+}

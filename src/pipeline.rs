@@ -1,0 +1,558 @@
+//! The document-level pipeline behind `nearcopy scan`.
+//!
+//! 1. **Sign** (one streaming read, parallel per batch): tokenise, shingle,
+//!    fingerprint, MinHash, band keys. Documents whose normalised token
+//!    sequence is identical to an earlier one are exact duplicates and skip
+//!    LSH (the fast path). Memory per document: the signature (4 bytes × K),
+//!    the band keys (8 bytes × b) and the id.
+//! 2. **Candidates**: LSH banding ([`crate::lsh`]).
+//! 3. **Verify**: with [`Verify::Exact`], a second read recomputes the shingle
+//!    sets of the documents that appear in a candidate pair, and only those,
+//!    keeping each set until its last partner has been seen; standard input
+//!    was spooled to a temporary file so it can be read twice. With
+//!    [`Verify::Estimate`], the signatures decide.
+//! 4. **Cluster**: union-find over the verified pairs and the exact groups.
+//!
+//! Every step orders its results by document number (input order), so the
+//! output is the same whatever the thread count.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cluster::UnionFind;
+use crate::config::{ScanConfig, Verify};
+use crate::document::{Document, Origin};
+use crate::error::{Error, Result};
+use crate::input::{Inputs, Skipped};
+use crate::lsh;
+use crate::minhash::{self, MinHasher};
+use crate::progress::Progress;
+use crate::shingle;
+use crate::text::{self, Token};
+use crate::verify;
+
+/// Exact-duplicate groups larger than this report pairs against their first
+/// member only, instead of all pairs (which grow quadratically).
+pub const EXACT_PAIRS_LIMIT: usize = 200;
+
+/// The parameters of a run, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct Params {
+    /// Jaccard threshold.
+    pub threshold: f64,
+    /// Tokens per shingle.
+    pub shingle: usize,
+    /// `words` or `chars`.
+    pub tokens: text::TokenKind,
+    /// MinHash permutations.
+    pub perms: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// How candidates were verified.
+    pub verify: Verify,
+    /// Probability that a pair exactly at the threshold becomes a candidate.
+    pub candidate_probability_at_threshold: f64,
+    /// `1 - candidate_probability_at_threshold`.
+    pub false_negative_rate_at_threshold: f64,
+    /// Area under the S-curve below the threshold.
+    pub false_positive_area: f64,
+    /// Area above the S-curve above the threshold.
+    pub false_negative_area: f64,
+    /// MinHash seed.
+    pub seed: u64,
+}
+
+impl Params {
+    /// The reported parameters of `cfg`.
+    pub fn new(cfg: &ScanConfig) -> Params {
+        let b = cfg.banding();
+        let p = b.probability(cfg.threshold);
+        Params {
+            threshold: cfg.threshold,
+            shingle: cfg.shingle.size,
+            tokens: cfg.shingle.kind,
+            perms: cfg.perms,
+            bands: b.bands,
+            rows: b.rows,
+            verify: cfg.verify,
+            candidate_probability_at_threshold: round6(p),
+            false_negative_rate_at_threshold: round6(1.0 - p),
+            false_positive_area: round6(b.false_positive_area(cfg.threshold)),
+            false_negative_area: round6(b.false_negative_area(cfg.threshold)),
+            seed: minhash::SEED,
+        }
+    }
+}
+
+/// Rounds to 6 decimals so reports are stable and readable.
+pub fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// One document as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocInfo {
+    /// Document id.
+    pub id: String,
+    /// Source name.
+    pub source: String,
+    /// Bytes of text.
+    pub bytes: u64,
+    /// Tokens (words, or characters with `--char-ngrams`).
+    pub words: u64,
+    /// Distinct shingles.
+    pub shingles: u64,
+    /// Where it was read.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// A verified near-duplicate pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pair {
+    /// First document id (earlier in the input).
+    pub a: String,
+    /// Second document id.
+    pub b: String,
+    /// Jaccard similarity: exact with `--verify exact`, else the estimate.
+    pub jaccard: f64,
+    /// MinHash estimate.
+    pub estimate: f64,
+    /// `exact` (same normalised text) or `near`.
+    pub kind: &'static str,
+    #[serde(skip)]
+    pub(crate) ai: u32,
+    #[serde(skip)]
+    pub(crate) bi: u32,
+}
+
+impl Pair {
+    /// Document numbers (input order) of the pair.
+    pub fn indices(&self) -> (u32, u32) {
+        (self.ai, self.bi)
+    }
+}
+
+/// A group of near-duplicate documents.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    /// Member ids in input order.
+    pub members: Vec<String>,
+    /// Verified pairs inside the group.
+    pub pairs: Vec<Pair>,
+    /// Document numbers of the members.
+    #[serde(skip)]
+    pub member_indices: Vec<u32>,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Documents read.
+    pub documents: u64,
+    /// Bytes of text read.
+    pub bytes: u64,
+    /// Documents without a single token (no shingle, never a duplicate).
+    pub too_short: u64,
+    /// Documents identical (after normalisation) to an earlier one.
+    pub exact_duplicates: u64,
+    /// Candidate pairs produced by LSH.
+    pub candidate_pairs: u64,
+    /// Candidate pairs confirmed at the threshold.
+    pub verified_pairs: u64,
+    /// Near-duplicate groups.
+    pub clusters: u64,
+    /// Documents in some group.
+    pub documents_in_clusters: u64,
+}
+
+/// Wall-clock seconds per stage; the only part of a report that may differ
+/// between two runs of the same input.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    /// Reading, tokenising and signing.
+    pub sign: f64,
+    /// LSH candidate generation.
+    pub candidates: f64,
+    /// Verification (including the second read for exact verification).
+    pub verify: f64,
+    /// Everything.
+    pub total: f64,
+    /// Text megabytes (10^6 bytes) per second over the whole run.
+    pub mb_per_s: f64,
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scan {
+    /// Parameters.
+    pub params: Params,
+    /// Every document read, in input order.
+    pub documents: Vec<DocInfo>,
+    /// Near-duplicate groups, by their first member.
+    pub clusters: Vec<Cluster>,
+    /// Counts.
+    pub summary: Summary,
+    /// What was skipped while reading.
+    pub skipped: Skipped,
+    /// Stage timings.
+    pub timings: Timings,
+}
+
+impl Scan {
+    /// For each document, the index of the cluster it belongs to.
+    pub fn cluster_of(&self) -> Vec<Option<usize>> {
+        let mut of = vec![None; self.documents.len()];
+        for (c, cluster) in self.clusters.iter().enumerate() {
+            for &m in &cluster.member_indices {
+                of[m as usize] = Some(c);
+            }
+        }
+        of
+    }
+}
+
+/// Per-thread scratch buffers for the hot path.
+#[derive(Default)]
+struct Scratch {
+    tokens: Vec<Token>,
+    fps: Vec<u64>,
+}
+
+/// What the signing stage keeps of one document.
+struct Signed {
+    info: DocInfo,
+    content: u64,
+    sig: Vec<u32>,
+    keys: Vec<u64>,
+}
+
+/// Tokenises and shingles `text` into the sorted shingle set `set`;
+/// returns the token count and the fingerprint of the whole token sequence.
+fn shingle_set(
+    text: &str,
+    cfg: &ScanConfig,
+    scratch: &mut Scratch,
+    set: &mut Vec<u64>,
+) -> (u64, u64) {
+    text::tokenize(text, cfg.shingle.kind, &mut scratch.tokens);
+    shingle::set(&scratch.tokens, cfg.shingle.size, set);
+    scratch.fps.clear();
+    scratch.fps.extend(scratch.tokens.iter().map(|t| t.hash));
+    let content = crate::hash::tokens(&scratch.fps, &mut Vec::new());
+    (scratch.tokens.len() as u64, content)
+}
+
+/// Finds near-duplicate documents in `paths`.
+pub fn scan(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+    cfg.validate()?;
+    let pool = cfg.pool()?;
+    pool.install(|| scan_in_pool(paths, cfg, progress))
+}
+
+fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+    let start = Instant::now();
+    let inputs = Inputs::open(paths, &cfg.input)?;
+    let banding = cfg.banding();
+    let hasher = MinHasher::new(cfg.perms);
+    let total_bytes: u64 = inputs
+        .files()
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
+
+    // 1. Sign.
+    progress.stage("signing", Some(total_bytes));
+    let mut documents: Vec<DocInfo> = Vec::new();
+    let mut sigs: Vec<u32> = Vec::new();
+    let mut keys: Vec<u64> = Vec::new();
+    let mut lsh_docs: Vec<u32> = Vec::new();
+    let mut exact_of: AHashMap<u64, u32> = AHashMap::new();
+    let mut exact_groups: AHashMap<u32, Vec<u32>> = AHashMap::new();
+    let mut summary = Summary::default();
+    let skipped = inputs.read(&cfg.input, |batch, raw_bytes| {
+        let signed: Vec<Option<Signed>> = batch
+            .into_par_iter()
+            .map_init(
+                || (Scratch::default(), Vec::new()),
+                |(scratch, set), doc: Document| {
+                    let (words, content) = shingle_set(&doc.text, cfg, scratch, set);
+                    let info = DocInfo {
+                        id: doc.id,
+                        source: doc.source,
+                        bytes: doc.text.len() as u64,
+                        words,
+                        shingles: set.len() as u64,
+                        origin: doc.origin,
+                    };
+                    if set.is_empty() {
+                        return Some(Signed {
+                            info,
+                            content,
+                            sig: Vec::new(),
+                            keys: Vec::new(),
+                        });
+                    }
+                    let sig = hasher.signature(set);
+                    let mut k = vec![0u64; banding.bands];
+                    banding.keys(&sig, &mut k);
+                    Some(Signed {
+                        info,
+                        content,
+                        sig,
+                        keys: k,
+                    })
+                },
+            )
+            .collect();
+        let docs = signed.len() as u64;
+        for s in signed.into_iter().flatten() {
+            let index = documents.len() as u32;
+            summary.bytes += s.info.bytes;
+            if s.sig.is_empty() {
+                summary.too_short += 1;
+            } else if let Some(&first) = exact_of.get(&s.content) {
+                exact_groups.entry(first).or_default().push(index);
+                summary.exact_duplicates += 1;
+            } else {
+                exact_of.insert(s.content, index);
+                lsh_docs.push(index);
+                sigs.extend_from_slice(&s.sig);
+                keys.extend_from_slice(&s.keys);
+            }
+            documents.push(s.info);
+        }
+        progress.advance(docs, raw_bytes);
+        Ok(())
+    })?;
+    drop(exact_of);
+    summary.documents = documents.len() as u64;
+    if documents.is_empty() {
+        progress.finish();
+        let why = if skipped.invalid_total() > 0 || skipped.binary > 0 {
+            format!(
+                " ({} invalid records and {} binary files were skipped)",
+                skipped.invalid_total(),
+                skipped.binary
+            )
+        } else {
+            String::new()
+        };
+        return Err(Error::Empty(why));
+    }
+    let t_sign = start.elapsed().as_secs_f64();
+
+    // 2. Candidates.
+    let t = Instant::now();
+    let candidates = lsh::candidates(&keys, &lsh_docs, banding.bands);
+    drop(keys);
+    summary.candidate_pairs = candidates.len() as u64;
+    let t_candidates = t.elapsed().as_secs_f64();
+
+    // 3. Verify.
+    let t = Instant::now();
+    let slot_of: AHashMap<u32, usize> = lsh_docs.iter().enumerate().map(|(s, &d)| (d, s)).collect();
+    let sig_of = |d: u32| -> &[u32] {
+        let s = slot_of[&d];
+        &sigs[s * cfg.perms..(s + 1) * cfg.perms]
+    };
+    let estimates: Vec<f64> = candidates
+        .par_iter()
+        .map(|&(a, b)| minhash::estimate(sig_of(a), sig_of(b)))
+        .collect();
+    let verified: Vec<(u32, u32, f64, f64)> = match cfg.verify {
+        Verify::Estimate => candidates
+            .iter()
+            .zip(&estimates)
+            .filter(|(_, &e)| e >= cfg.threshold)
+            .map(|(&(a, b), &e)| (a, b, e, e))
+            .collect(),
+        Verify::Exact => {
+            progress.stage("verifying", Some(total_bytes));
+            let exact = exact_jaccards(&inputs, cfg, &candidates, documents.len(), progress)?;
+            candidates
+                .iter()
+                .zip(&estimates)
+                .zip(exact)
+                .filter(|(_, j)| *j >= cfg.threshold)
+                .map(|((&(a, b), &e), j)| (a, b, j, e))
+                .collect()
+        }
+    };
+    summary.verified_pairs = verified.len() as u64;
+    let t_verify = t.elapsed().as_secs_f64();
+
+    // 4. Cluster.
+    let clusters = build_clusters(&documents, &exact_groups, &verified);
+    summary.clusters = clusters.len() as u64;
+    summary.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
+    progress.finish();
+    let total = start.elapsed().as_secs_f64();
+    Ok(Scan {
+        params: Params::new(cfg),
+        documents,
+        clusters,
+        timings: Timings {
+            sign: round6(t_sign),
+            candidates: round6(t_candidates),
+            verify: round6(t_verify),
+            total: round6(total),
+            mb_per_s: round6(summary.bytes as f64 / 1e6 / total.max(1e-9)),
+        },
+        summary,
+        skipped,
+    })
+}
+
+/// Exact Jaccard of every candidate pair, by a second read that rebuilds the
+/// shingle sets of candidate documents only. Sets are dropped as soon as the
+/// last pair that needs them is verified.
+fn exact_jaccards(
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    candidates: &[(u32, u32)],
+    n_docs: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<f64>> {
+    let mut last_use = vec![u32::MAX; n_docs];
+    for &(a, b) in candidates {
+        // b > a, so b is the last partner either needs... for a; for b
+        // itself the pair is verified when b arrives.
+        let la = &mut last_use[a as usize];
+        *la = if *la == u32::MAX { b } else { (*la).max(b) };
+        let lb = &mut last_use[b as usize];
+        *lb = if *lb == u32::MAX { b } else { (*lb).max(b) };
+    }
+    // Pairs ordered by their later member, so each batch verifies a run.
+    let mut by_later: Vec<usize> = (0..candidates.len()).collect();
+    by_later.sort_unstable_by_key(|&i| (candidates[i].1, candidates[i].0));
+    let mut result = vec![0.0; candidates.len()];
+    let mut sets: AHashMap<u32, Vec<u64>> = AHashMap::new();
+    let mut next_doc = 0u32;
+    let mut cursor = 0usize;
+    inputs.read(&cfg.input, |batch, raw_bytes| {
+        let first = next_doc;
+        next_doc += batch.len() as u32;
+        let built: Vec<(u32, Vec<u64>)> = batch
+            .into_par_iter()
+            .enumerate()
+            .filter(|(i, _)| last_use[first as usize + i] != u32::MAX)
+            .map_init(Scratch::default, |scratch, (i, doc)| {
+                let mut set = Vec::new();
+                shingle_set(&doc.text, cfg, scratch, &mut set);
+                (first + i as u32, set)
+            })
+            .collect();
+        sets.extend(built);
+        let end = by_later[cursor..].partition_point(|&p| candidates[p].1 < next_doc) + cursor;
+        let done: Vec<(usize, f64)> = by_later[cursor..end]
+            .par_iter()
+            .map(|&p| {
+                let (a, b) = candidates[p];
+                (p, verify::jaccard(&sets[&a], &sets[&b]))
+            })
+            .collect();
+        for (p, j) in done {
+            result[p] = j;
+        }
+        cursor = end;
+        sets.retain(|&d, _| last_use[d as usize] >= next_doc);
+        progress.advance(0, raw_bytes);
+        Ok(())
+    })?;
+    if next_doc as usize != n_docs || cursor != candidates.len() {
+        return Err(Error::Config(
+            "the input changed between the two reads of exact verification; \
+             rerun on files that are not being written, or use --verify estimate"
+                .into(),
+        ));
+    }
+    Ok(result)
+}
+
+fn build_clusters(
+    documents: &[DocInfo],
+    exact_groups: &AHashMap<u32, Vec<u32>>,
+    verified: &[(u32, u32, f64, f64)],
+) -> Vec<Cluster> {
+    let mut uf = UnionFind::new(documents.len());
+    let mut pairs: Vec<(u32, u32, f64, f64, &'static str)> = Vec::new();
+    let copies = |d: u32| -> Vec<u32> {
+        let mut v = vec![d];
+        if let Some(g) = exact_groups.get(&d) {
+            v.extend_from_slice(g);
+        }
+        v
+    };
+    for (&first, rest) in exact_groups {
+        let group = copies(first);
+        for &m in rest {
+            uf.union(first, m);
+        }
+        if group.len() <= EXACT_PAIRS_LIMIT {
+            for (i, &x) in group.iter().enumerate() {
+                for &y in &group[i + 1..] {
+                    pairs.push((x, y, 1.0, 1.0, "exact"));
+                }
+            }
+        } else {
+            for &m in rest {
+                pairs.push((first, m, 1.0, 1.0, "exact"));
+            }
+        }
+    }
+    for &(a, b, j, e) in verified {
+        uf.union(a, b);
+        // Every copy of a is as similar to every copy of b.
+        let (ca, cb) = (copies(a), copies(b));
+        if ca.len() * cb.len() <= EXACT_PAIRS_LIMIT * EXACT_PAIRS_LIMIT {
+            for &x in &ca {
+                for &y in &cb {
+                    pairs.push((x.min(y), x.max(y), j, e, "near"));
+                }
+            }
+        } else {
+            pairs.push((a, b, j, e, "near"));
+        }
+    }
+    pairs.sort_unstable_by(|p, q| (p.0, p.1).cmp(&(q.0, q.1)));
+    pairs.dedup_by_key(|p| (p.0, p.1));
+    let groups = uf.groups();
+    let mut cluster_of = vec![usize::MAX; documents.len()];
+    for (c, g) in groups.iter().enumerate() {
+        for &m in g {
+            cluster_of[m as usize] = c;
+        }
+    }
+    let mut clusters: Vec<Cluster> = groups
+        .into_iter()
+        .map(|g| Cluster {
+            members: g
+                .iter()
+                .map(|&m| documents[m as usize].id.clone())
+                .collect(),
+            pairs: Vec::new(),
+            member_indices: g,
+        })
+        .collect();
+    for (a, b, j, e, kind) in pairs {
+        let c = cluster_of[a as usize];
+        clusters[c].pairs.push(Pair {
+            a: documents[a as usize].id.clone(),
+            b: documents[b as usize].id.clone(),
+            jaccard: round6(j),
+            estimate: round6(e),
+            kind,
+            ai: a,
+            bi: b,
+        });
+    }
+    clusters
+}

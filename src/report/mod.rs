@@ -1,0 +1,88 @@
+//! Reports: text for people, JSON, JSON Lines and CSV for programs.
+//!
+//! Reports only format what the pipeline computed; they write to any
+//! `io::Write` and never decide anything. The JSON layout is the stable
+//! contract described in `DESIGN.md`; the only part of it that may differ
+//! between two runs of the same input is the top-level `timings`.
+
+pub mod scan;
+
+use std::io::{self, Write};
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// A readable report for people.
+    #[default]
+    Text,
+    /// One JSON document (the stable contract).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header.
+    Csv,
+}
+
+/// Writes one CSV record, quoting fields that need it (RFC 4180).
+pub fn csv_row(w: &mut dyn Write, fields: &[&str]) -> io::Result<()> {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            write!(w, "\"{}\"", f.replace('"', "\"\""))?;
+        } else {
+            w.write_all(f.as_bytes())?;
+        }
+    }
+    w.write_all(b"\n")
+}
+
+/// Human-readable byte count (10^3 multiples, as file managers show).
+pub fn human_bytes(n: u64) -> String {
+    let n = n as f64;
+    if n < 1e3 {
+        format!("{n} B")
+    } else if n < 1e6 {
+        format!("{:.1} KB", n / 1e3)
+    } else if n < 1e9 {
+        format!("{:.1} MB", n / 1e6)
+    } else {
+        format!("{:.2} GB", n / 1e9)
+    }
+}
+
+/// A short one-line excerpt of `text`: white space folded, cut at a
+/// character boundary after about `max` bytes.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let folded: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.len() <= max {
+        return folded;
+    }
+    let mut end = max;
+    while !folded.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &folded[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_when_needed() {
+        let mut out = Vec::new();
+        csv_row(&mut out, &["a", "b,c", "say \"hi\""]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a,\"b,c\",\"say \"\"hi\"\"\"\n"
+        );
+    }
+
+    #[test]
+    fn excerpt_cuts_on_char_boundary() {
+        assert_eq!(excerpt("a  b\nc", 10), "a b c");
+        assert_eq!(excerpt("ééé", 3), "é…");
+    }
+}

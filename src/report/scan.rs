@@ -1,0 +1,168 @@
+//! Reports of `nearcopy scan`.
+
+use std::io::{self, Write};
+
+use super::{csv_row, human_bytes, Format};
+use crate::pipeline::Scan;
+
+/// Writes `scan` in `format`.
+pub fn write(scan: &Scan, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text(scan, w),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, scan)?;
+            w.write_all(b"\n")
+        }
+        Format::Jsonl => jsonl(scan, w),
+        Format::Csv => csv(scan, w),
+    }
+}
+
+/// The parameters paragraph shared by every text report of a scan.
+pub fn params_text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
+    let p = &scan.params;
+    let unit = match p.tokens {
+        crate::text::TokenKind::Words => "word",
+        crate::text::TokenKind::Chars => "character",
+    };
+    writeln!(
+        w,
+        "parameters: Jaccard ≥ {:.2} on {}-{unit} shingles; MinHash {} permutations; \
+         LSH {} bands × {} rows; verify {}",
+        p.threshold,
+        p.shingle,
+        p.perms,
+        p.bands,
+        p.rows,
+        match p.verify {
+            crate::config::Verify::Exact => "exact",
+            crate::config::Verify::Estimate => "by estimate",
+        }
+    )?;
+    writeln!(
+        w,
+        "  a pair at Jaccard {:.2} becomes a candidate with probability {:.4} \
+         (false-negative rate {:.2} %); S-curve areas: false positive {:.4}, false negative {:.5}",
+        p.threshold,
+        p.candidate_probability_at_threshold,
+        100.0 * p.false_negative_rate_at_threshold,
+        p.false_positive_area,
+        p.false_negative_area
+    )
+}
+
+fn text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
+    let s = &scan.summary;
+    writeln!(
+        w,
+        "nearcopy scan: {} documents, {}",
+        s.documents,
+        human_bytes(s.bytes)
+    )?;
+    params_text(scan, w)?;
+    let sk = &scan.skipped;
+    let mut skipped = Vec::new();
+    for (why, n) in &sk.invalid {
+        skipped.push(format!("{n} {why}"));
+    }
+    if sk.binary > 0 {
+        skipped.push(format!("{} binary files", sk.binary));
+    }
+    if sk.hidden > 0 {
+        skipped.push(format!("{} hidden entries", sk.hidden));
+    }
+    if !skipped.is_empty() {
+        writeln!(w, "skipped: {}", skipped.join(", "))?;
+    }
+    writeln!(
+        w,
+        "found: {} candidate pairs from LSH, {} confirmed; {} exact duplicates; {} too short to compare",
+        s.candidate_pairs, s.verified_pairs, s.exact_duplicates, s.too_short
+    )?;
+    writeln!(w)?;
+    if scan.clusters.is_empty() {
+        writeln!(
+            w,
+            "No near-duplicate documents: no two of the {} documents reach Jaccard {:.2}.",
+            s.documents, scan.params.threshold
+        )?;
+    } else {
+        writeln!(
+            w,
+            "{} groups of near-duplicate documents ({} documents):",
+            s.clusters, s.documents_in_clusters
+        )?;
+        for (i, c) in scan.clusters.iter().enumerate() {
+            writeln!(w)?;
+            writeln!(w, "group {} ({} documents)", i + 1, c.members.len())?;
+            for m in &c.members {
+                writeln!(w, "  {m}")?;
+            }
+            const SHOWN: usize = 20;
+            for p in c.pairs.iter().take(SHOWN) {
+                writeln!(
+                    w,
+                    "    {} ~ {}  Jaccard {:.3} (estimate {:.3}){}",
+                    p.a,
+                    p.b,
+                    p.jaccard,
+                    p.estimate,
+                    if p.kind == "exact" { ", same text" } else { "" }
+                )?;
+            }
+            if c.pairs.len() > SHOWN {
+                writeln!(
+                    w,
+                    "    … {} more pairs (see --format json)",
+                    c.pairs.len() - SHOWN
+                )?;
+            }
+        }
+    }
+    let t = &scan.timings;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "time: {:.3} s ({:.1} MB/s): sign {:.3} s, candidates {:.3} s, verify {:.3} s",
+        t.total, t.mb_per_s, t.sign, t.candidates, t.verify
+    )
+}
+
+fn jsonl(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
+    let of = scan.cluster_of();
+    for (i, d) in scan.documents.iter().enumerate() {
+        let (cluster, dup) = match of[i] {
+            Some(c) => {
+                let first = &scan.clusters[c].members[0];
+                (Some(c + 1), (first != &d.id).then_some(first.as_str()))
+            }
+            None => (None, None),
+        };
+        serde_json::to_writer(
+            &mut *w,
+            &serde_json::json!({ "id": d.id, "cluster": cluster, "duplicate_of": dup }),
+        )?;
+        w.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn csv(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
+    csv_row(w, &["a", "b", "jaccard", "estimate", "kind", "cluster"])?;
+    for (c, cluster) in scan.clusters.iter().enumerate() {
+        for p in &cluster.pairs {
+            csv_row(
+                w,
+                &[
+                    &p.a,
+                    &p.b,
+                    &format!("{:.6}", p.jaccard),
+                    &format!("{:.6}", p.estimate),
+                    p.kind,
+                    &(c + 1).to_string(),
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
