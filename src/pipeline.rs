@@ -522,7 +522,7 @@ fn build_clusters(
             pairs.push((a, b, j, e, "near"));
         }
     }
-    pairs.sort_unstable_by(|p, q| (p.0, p.1).cmp(&(q.0, q.1)));
+    pairs.sort_unstable_by_key(|p| (p.0, p.1));
     pairs.dedup_by_key(|p| (p.0, p.1));
     let groups = uf.groups();
     let mut cluster_of = vec![usize::MAX; documents.len()];
