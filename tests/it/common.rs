@@ -1,0 +1,53 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// The `nearcopy` binary under test.
+pub fn nearcopy() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("nearcopy").expect("binary built");
+    cmd.current_dir(root());
+    cmd
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file of the evaluation data, or `None` (with a message saying the test
+/// part is skipped) when `../shared/evaldata` is not there.
+pub fn evaldata(rel: &str) -> Option<PathBuf> {
+    let p = root().join("..").join("shared").join("evaldata").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: {} not found (evaluation data is absent on a fresh clone)", p.display());
+        None
+    }
+}
+
+/// Parses standard output of a successful run as JSON.
+pub fn json_of(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).expect("valid JSON output")
+}
+
+/// Removes the `timings` key, the only part allowed to differ between runs.
+pub fn without_timings(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("timings");
+    }
+    v
+}
+
+/// Writes `files` (relative path, contents) under a new temporary directory.
+pub fn corpus(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (rel, text) in files {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(Path::new("."))).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    dir
+}
