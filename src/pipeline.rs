@@ -31,7 +31,7 @@ use crate::input::{Inputs, Skipped};
 use crate::lsh;
 use crate::minhash::{self, MinHasher};
 use crate::progress::Progress;
-use crate::shingle;
+use crate::shingle::Shingler;
 use crate::text::{self, Token};
 use crate::verify;
 
@@ -106,8 +106,6 @@ pub struct DocInfo {
     pub bytes: u64,
     /// Tokens (words, or characters with `--char-ngrams`).
     pub words: u64,
-    /// Distinct shingles.
-    pub shingles: u64,
     /// Where it was read.
     #[serde(skip)]
     pub origin: Origin,
@@ -222,7 +220,7 @@ impl Scan {
 #[derive(Default)]
 struct Scratch {
     tokens: Vec<Token>,
-    fps: Vec<u64>,
+    shingler: Shingler,
 }
 
 /// What the signing stage keeps of one document.
@@ -233,19 +231,19 @@ struct Signed {
     keys: Vec<u64>,
 }
 
-/// Tokenises and shingles `text` into the sorted shingle set `set`;
-/// returns the token count and the fingerprint of the whole token sequence.
-fn shingle_set(
+/// Tokenises and shingles `text` into `fps` (in text order, with repeats:
+/// MinHash does not need a set); returns the token count and the
+/// fingerprint of the whole token sequence.
+fn shingle_text(
     text: &str,
     cfg: &ScanConfig,
     scratch: &mut Scratch,
-    set: &mut Vec<u64>,
+    fps: &mut Vec<u64>,
 ) -> (u64, u64) {
     text::tokenize(text, cfg.shingle.kind, &mut scratch.tokens);
-    shingle::set(&scratch.tokens, cfg.shingle.size, set);
-    scratch.fps.clear();
-    scratch.fps.extend(scratch.tokens.iter().map(|t| t.hash));
-    let content = crate::hash::tokens(&scratch.fps, &mut Vec::new());
+    let content = scratch
+        .shingler
+        .fingerprints(&scratch.tokens, cfg.shingle.size, fps);
     (scratch.tokens.len() as u64, content)
 }
 
@@ -283,13 +281,12 @@ fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) ->
             .map_init(
                 || (Scratch::default(), Vec::new()),
                 |(scratch, set), doc: Document| {
-                    let (words, content) = shingle_set(&doc.text, cfg, scratch, set);
+                    let (words, content) = shingle_text(&doc.text, cfg, scratch, set);
                     let info = DocInfo {
                         id: doc.id,
                         source: doc.source,
                         bytes: doc.text.len() as u64,
                         words,
-                        shingles: set.len() as u64,
                         origin: doc.origin,
                     };
                     if set.is_empty() {
@@ -446,7 +443,9 @@ fn exact_jaccards(
             .filter(|(i, _)| last_use[first as usize + i] != u32::MAX)
             .map_init(Scratch::default, |scratch, (i, doc)| {
                 let mut set = Vec::new();
-                shingle_set(&doc.text, cfg, scratch, &mut set);
+                shingle_text(&doc.text, cfg, scratch, &mut set);
+                set.sort_unstable();
+                set.dedup();
                 (first + i as u32, set)
             })
             .collect();

@@ -7,29 +7,54 @@
 //! with Jaccard 1. A document without tokens yields no shingle and is reported
 //! as too short.
 
-use crate::hash;
+use xxhash_rust::xxh3::xxh3_64;
+
 use crate::text::Token;
 
-/// Appends the fingerprint of every window of `k` tokens to `out`, in text
-/// order (cleared first; repeats are kept, see [`set`] for the set).
+/// Shingles token sequences, reusing its buffer between documents.
+///
+/// The token fingerprints are laid out once as little-endian bytes; each
+/// shingle's fingerprint is then XXH3-64 of its 8·k-byte window of that
+/// buffer ([`crate::hash::tokens`] of the window), so nothing is copied per
+/// shingle.
+#[derive(Debug, Default, Clone)]
+pub struct Shingler {
+    bytes: Vec<u8>,
+}
+
+impl Shingler {
+    /// A shingler with empty buffers.
+    pub fn new() -> Shingler {
+        Shingler::default()
+    }
+
+    /// Appends the fingerprint of every window of `k` tokens to `out`, in
+    /// text order (cleared first; repeats are kept, see [`set`] for the set).
+    /// Returns the fingerprint of the whole token sequence, which is equal
+    /// for two texts exactly when their normalised tokens are (up to hash
+    /// collisions): the exact-duplicate key.
+    pub fn fingerprints(&mut self, tokens: &[Token], k: usize, out: &mut Vec<u64>) -> u64 {
+        out.clear();
+        self.bytes.clear();
+        self.bytes.reserve(8 * tokens.len());
+        for t in tokens {
+            self.bytes.extend_from_slice(&t.hash.to_le_bytes());
+        }
+        let k = k.max(1);
+        if tokens.is_empty() {
+        } else if tokens.len() < k {
+            out.push(xxh3_64(&self.bytes));
+        } else {
+            out.extend((0..=tokens.len() - k).map(|i| xxh3_64(&self.bytes[8 * i..8 * (i + k)])));
+        }
+        xxh3_64(&self.bytes)
+    }
+}
+
+/// Appends the fingerprint of every window of `k` tokens to `out` (see
+/// [`Shingler::fingerprints`]).
 pub fn fingerprints(tokens: &[Token], k: usize, out: &mut Vec<u64>) {
-    out.clear();
-    let k = k.max(1);
-    if tokens.is_empty() {
-        return;
-    }
-    let mut scratch = Vec::with_capacity(8 * k);
-    let mut window: Vec<u64> = Vec::with_capacity(k);
-    if tokens.len() < k {
-        window.extend(tokens.iter().map(|t| t.hash));
-        out.push(hash::tokens(&window, &mut scratch));
-        return;
-    }
-    let all: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
-    out.reserve(all.len() + 1 - k);
-    for w in all.windows(k) {
-        out.push(hash::tokens(w, &mut scratch));
-    }
+    Shingler::new().fingerprints(tokens, k, out);
 }
 
 /// The shingle set of `tokens`: fingerprints sorted and deduplicated, the
@@ -62,6 +87,18 @@ mod tests {
         text::words("  ,. ", &mut toks);
         fingerprints(&toks, 5, &mut fps);
         assert!(fps.is_empty());
+    }
+
+    #[test]
+    fn window_fingerprint_is_hash_of_token_fingerprints() {
+        let mut toks = Vec::new();
+        text::words("one two three four five six", &mut toks);
+        let mut fps = Vec::new();
+        let seq = Shingler::new().fingerprints(&toks, 5, &mut fps);
+        let hashes: Vec<u64> = toks.iter().map(|t| t.hash).collect();
+        let mut scratch = Vec::new();
+        assert_eq!(fps[1], crate::hash::tokens(&hashes[1..6], &mut scratch));
+        assert_eq!(seq, crate::hash::tokens(&hashes, &mut scratch));
     }
 
     #[test]

@@ -21,16 +21,20 @@ pub(crate) struct Fields {
 }
 
 pub(crate) fn extract(line: &[u8], cfg: &InputConfig) -> Result<Fields, Invalid> {
-    if let Err(e) = std::str::from_utf8(line) {
-        return Err(Invalid::Utf8 {
-            offset: e.valid_up_to(),
-        });
-    }
     let mut de = serde_json::Deserializer::from_slice(line);
     let found = Seed(cfg)
         .deserialize(&mut de)
         .and_then(|f| de.end().map(|()| f))
-        .map_err(|e| Invalid::Json(e.to_string()))?;
+        .map_err(|e| {
+            // The parser validates UTF-8 as it goes; only on failure is it
+            // worth finding the bad byte for a clearer message.
+            match std::str::from_utf8(line) {
+                Err(u) => Invalid::Utf8 {
+                    offset: u.valid_up_to(),
+                },
+                Ok(_) => Invalid::Json(e.to_string()),
+            }
+        })?;
     let text = match found.text {
         None => return Err(Invalid::MissingField(cfg.text_field.clone())),
         Some(Value::String(s)) => s,
