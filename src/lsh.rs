@@ -117,32 +117,29 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     (0..STEPS).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
 }
 
-/// Candidate pairs `(i, j)`, `i < j`, sorted and unique, from band keys laid
-/// out document-major (`keys[doc * bands + band]`) for the documents
-/// `docs` (document numbers, ascending).
-pub fn candidates(keys: &[u64], docs: &[u32], bands: usize) -> Vec<(u32, u32)> {
+/// Candidate pairs `(i, j)`, `i < j`, sorted and unique. `docs` lists the
+/// document numbers taking part (ascending); `key(slot, band)` gives the band
+/// key of `docs[slot]`.
+pub fn candidates<K>(key: K, docs: &[u32], bands: usize) -> Vec<(u32, u32)>
+where
+    K: Fn(usize, usize) -> u64 + Sync,
+{
     let mut pairs: Vec<u64> = (0..bands)
         .into_par_iter()
         .flat_map_iter(|band| {
             let mut entries: Vec<(u64, u32)> = docs
                 .iter()
                 .enumerate()
-                .map(|(slot, &d)| (keys[slot * bands + band], d))
+                .map(|(slot, &d)| (key(slot, band), d))
                 .collect();
             entries.sort_unstable();
             let mut out = Vec::new();
-            let mut i = 0;
-            while i < entries.len() {
-                let mut j = i + 1;
-                while j < entries.len() && entries[j].0 == entries[i].0 {
-                    j += 1;
-                }
-                for x in i..j {
-                    for y in x + 1..j {
-                        out.push(((entries[x].1 as u64) << 32) | entries[y].1 as u64);
+            for run in entries.chunk_by(|x, y| x.0 == y.0) {
+                for (i, x) in run.iter().enumerate() {
+                    for y in &run[i + 1..] {
+                        out.push(((x.1 as u64) << 32) | y.1 as u64);
                     }
                 }
-                i = j;
             }
             out
         })
@@ -174,6 +171,9 @@ mod tests {
         // docs 0 and 2 share band 1; 1 and 3 share band 0 and 1.
         let keys = vec![10, 20, 11, 21, 12, 20, 11, 21];
         let docs = vec![0, 1, 2, 3];
-        assert_eq!(candidates(&keys, &docs, 2), vec![(0, 2), (1, 3)]);
+        assert_eq!(
+            candidates(|slot, band| keys[slot * 2 + band], &docs, 2),
+            vec![(0, 2), (1, 3)]
+        );
     }
 }
