@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn candidates_from_equal_keys() {
         // docs 0 and 2 share band 1; 1 and 3 share band 0 and 1.
-        let keys = vec![10, 20, 11, 21, 12, 20, 11, 21];
+        let keys = [10, 20, 11, 21, 12, 20, 11, 21];
         let docs = vec![0, 1, 2, 3];
         assert_eq!(
             candidates(|slot, band| keys[slot * 2 + band], &docs, 2),
