@@ -117,6 +117,10 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     (0..STEPS).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
 }
 
+/// Buckets with more documents than this yield pairs with their first
+/// document only, instead of all pairs.
+pub const MAX_BUCKET: usize = 2000;
+
 /// Candidate pairs `(i, j)`, `i < j`, sorted and unique. `docs` lists the
 /// document numbers taking part (ascending); `key(slot, band)` gives the band
 /// key of `docs[slot]`.
@@ -135,7 +139,11 @@ where
             entries.sort_unstable();
             let mut out = Vec::new();
             for run in entries.chunk_by(|x, y| x.0 == y.0) {
-                for (i, x) in run.iter().enumerate() {
+                // A huge bucket (thousands of near-identical pages) would
+                // yield millions of pairs; its members are paired with its
+                // first document only, which still joins them in one group.
+                let firsts = if run.len() > MAX_BUCKET { 1 } else { run.len() };
+                for (i, x) in run.iter().enumerate().take(firsts) {
                     for y in &run[i + 1..] {
                         out.push(((x.1 as u64) << 32) | y.1 as u64);
                     }
@@ -164,6 +172,15 @@ mod tests {
         assert!(s.probability(0.3) < 0.05, "{s:?}");
         let s = Banding::optimal(0.5, 128, Weights::default());
         assert!(s.probability(0.5) >= Banding::RECALL_FLOOR, "{s:?}");
+    }
+
+    #[test]
+    fn huge_buckets_pair_with_their_first_member() {
+        let n = MAX_BUCKET as u32 + 1;
+        let docs: Vec<u32> = (0..n).collect();
+        let pairs = candidates(|_, _| 7, &docs, 1);
+        assert_eq!(pairs.len(), n as usize - 1);
+        assert!(pairs.iter().all(|&(a, _)| a == 0));
     }
 
     #[test]
