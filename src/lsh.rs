@@ -121,6 +121,19 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 /// out document-major (`keys[doc * bands + band]`) for the documents
 /// `docs` (document numbers, ascending).
 pub fn candidates(keys: &[u64], docs: &[u32], bands: usize) -> Vec<(u32, u32)> {
+    candidates_capped(keys, docs, bands, usize::MAX)
+}
+
+/// [`candidates`], except that a band value shared by more than `max_bucket`
+/// documents proposes no pair. At low thresholds (one row per band) a band
+/// value is often the fingerprint of a very common shingle, and its bucket
+/// would otherwise yield a quadratic number of pairs that share little else.
+pub fn candidates_capped(
+    keys: &[u64],
+    docs: &[u32],
+    bands: usize,
+    max_bucket: usize,
+) -> Vec<(u32, u32)> {
     let mut pairs: Vec<u64> = (0..bands)
         .into_par_iter()
         .flat_map_iter(|band| {
@@ -137,9 +150,11 @@ pub fn candidates(keys: &[u64], docs: &[u32], bands: usize) -> Vec<(u32, u32)> {
                 while j < entries.len() && entries[j].0 == entries[i].0 {
                     j += 1;
                 }
-                for x in i..j {
-                    for y in x + 1..j {
-                        out.push(((entries[x].1 as u64) << 32) | entries[y].1 as u64);
+                if j - i <= max_bucket {
+                    for x in i..j {
+                        for y in x + 1..j {
+                            out.push(((entries[x].1 as u64) << 32) | entries[y].1 as u64);
+                        }
                     }
                 }
                 i = j;
@@ -175,5 +190,12 @@ mod tests {
         let keys = vec![10, 20, 11, 21, 12, 20, 11, 21];
         let docs = vec![0, 1, 2, 3];
         assert_eq!(candidates(&keys, &docs, 2), vec![(0, 2), (1, 3)]);
+        // Three documents share band 0: a cap of 2 drops that bucket.
+        let keys = vec![5, 1, 5, 2, 5, 3, 9, 3];
+        assert_eq!(
+            candidates(&keys, &docs, 2),
+            vec![(0, 1), (0, 2), (1, 2), (2, 3)]
+        );
+        assert_eq!(candidates_capped(&keys, &docs, 2, 2), vec![(2, 3)]);
     }
 }

@@ -40,7 +40,8 @@
 //! its documents'). Jaccard is the share of equal signature values; the
 //! containments follow from Jaccard and the set sizes, which are exact for
 //! single-document sources and estimated from the signature otherwise. With
-//! `--top`, candidates come from LSH banding at a low threshold.
+//! `--top`, candidates come from LSH banding at a low threshold, where a band
+//! value shared by more than `--max-df` sources proposes nothing.
 //!
 //! ## Per source
 //!
@@ -64,6 +65,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use ahash::AHashMap;
@@ -155,8 +157,9 @@ pub struct SimilarityConfig {
     /// Above this many sources, `top` defaults to [`DEFAULT_TOP`] instead of
     /// every pair.
     pub all_pairs_limit: usize,
-    /// With `top` (exact): shingles held by more sources than this do not
-    /// propose candidate pairs.
+    /// With `top`: shingles held by more sources than this do not propose
+    /// candidate pairs (exact), and neither do LSH buckets holding more
+    /// sources (`estimate`).
     pub max_df: usize,
     /// With `top` and `estimate`: the Jaccard around which LSH banding is
     /// tuned.
@@ -294,7 +297,8 @@ pub struct Params {
     pub top_automatic: bool,
     /// How pairs are ranked.
     pub rank: Rank,
-    /// Exact `top`: shingles in more sources do not propose candidates.
+    /// With `top`: shingles (exact) or LSH buckets (estimate) in more
+    /// sources do not propose candidates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_df: Option<usize>,
     /// Estimated `top`: LSH bands.
@@ -312,9 +316,9 @@ pub struct Params {
 #[derive(Debug, Clone, Serialize)]
 pub struct PairScore {
     /// Name of the first source (earlier in the input).
-    pub a: String,
+    pub a: Arc<str>,
     /// Name of the second source.
-    pub b: String,
+    pub b: Arc<str>,
     /// Shingle size.
     pub shingle: usize,
     /// Jaccard similarity.
@@ -615,7 +619,10 @@ fn run(paths: &[PathBuf], cfg: &SimilarityConfig, progress: &dyn Progress) -> Re
     let banding = (cfg.estimate && top.is_some())
         .then(|| Banding::optimal(cfg.lsh_threshold, cfg.perms, Weights::default()));
     let view_size = *sizes.last().unwrap_or(&5);
-    let mut raw_pairs: Vec<(usize, u32, u32, f64, f64, f64, u64)> = Vec::new();
+    // Pairs name their sources by shared pointers: a report of millions of
+    // pairs does not copy the names millions of times.
+    let shared_names: Vec<Arc<str>> = corpus.names.iter().map(|s| Arc::from(s.as_str())).collect();
+    let mut pairs: Vec<PairScore> = Vec::new();
     let mut stats: Vec<Vec<SizeStats>> = vec![Vec::with_capacity(sizes.len()); n];
     let mut view_sets: Option<Lists<u64>> = None;
     let mut src_lens_view: Vec<u64> = Vec::new();
@@ -649,27 +656,24 @@ fn run(paths: &[PathBuf], cfg: &SimilarityConfig, progress: &dyn Progress) -> Re
                     .map(|b| round6(ratio(b[s] as f64, scored.lens[s] as f64))),
             });
         }
-        raw_pairs.extend(
+        pairs.extend(
             scored
                 .pairs
                 .into_iter()
-                .map(|(a, b, j, ab, ba, inter)| (k, a, b, j, ab, ba, inter)),
+                .map(|(a, b, j, ab, ba, inter)| PairScore {
+                    a: shared_names[a as usize].clone(),
+                    b: shared_names[b as usize].clone(),
+                    shingle: k,
+                    jaccard: round6(j),
+                    a_in_b: round6(ab),
+                    b_in_a: round6(ba),
+                    shared: inter,
+                    ai: a,
+                    bi: b,
+                }),
         );
     }
-    let pairs: Vec<PairScore> = raw_pairs
-        .into_iter()
-        .map(|(k, a, b, j, ab, ba, inter)| PairScore {
-            a: corpus.names[a as usize].clone(),
-            b: corpus.names[b as usize].clone(),
-            shingle: k,
-            jaccard: round6(j),
-            a_in_b: round6(ab),
-            b_in_a: round6(ba),
-            shared: inter,
-            ai: a,
-            bi: b,
-        })
-        .collect();
+    drop(shared_names);
     let t_pairs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -728,7 +732,7 @@ fn run(paths: &[PathBuf], cfg: &SimilarityConfig, progress: &dyn Progress) -> Re
             top,
             top_automatic,
             rank: cfg.rank,
-            max_df: (!cfg.estimate && top.is_some()).then_some(cfg.max_df),
+            max_df: top.is_some().then_some(cfg.max_df),
             bands: banding.map(|b| b.bands),
             rows: banding.map(|b| b.rows),
             boilerplate_min_other_docs: cfg.boilerplate,
@@ -1288,7 +1292,7 @@ fn estimate_size(
             keys.par_chunks_mut(banding.bands.max(1))
                 .zip(nonempty.par_iter())
                 .for_each(|(out, &s)| banding.keys(sig(s as usize), out));
-            let candidates = lsh::candidates(&keys, &nonempty, banding.bands);
+            let candidates = lsh::candidates_capped(&keys, &nonempty, banding.bands, cfg.max_df);
             let mut partners: Vec<(u32, u32)> = candidates
                 .iter()
                 .flat_map(|&(a, b)| [(a, b), (b, a)])

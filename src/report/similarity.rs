@@ -123,8 +123,13 @@ fn text(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
                 t.push_str(" (too many sources for every pair; --top chooses)");
             }
             if let Some(df) = p.max_df {
+                let what = if p.perms.is_some() {
+                    "LSH buckets"
+                } else {
+                    "shingles"
+                };
                 t.push_str(&format!(
-                    "; shingles in more than {df} sources do not propose pairs"
+                    "; {what} in more than {df} sources do not propose pairs"
                 ));
             }
             if let (Some(b), Some(r)) = (p.bands, p.rows) {

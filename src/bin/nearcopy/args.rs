@@ -142,8 +142,13 @@ pub struct SimilarityArgs {
     /// comparing every pair (the default above 3000 sources, with K = 10).
     #[arg(long, value_name = "K")]
     pub top: Option<usize>,
+    /// Up to N sources every pair is compared; beyond, --top 10 applies
+    /// unless --top is given.
+    #[arg(long, default_value_t = 3000, value_name = "N")]
+    pub all_pairs_limit: usize,
     /// With --top: shingles held by more than N sources do not propose
-    /// candidate pairs (their counts stay exact for the pairs proposed).
+    /// candidate pairs (their counts stay exact for the pairs proposed);
+    /// with --estimate, LSH buckets of more than N sources propose none.
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_df: usize,
     /// A shingle found in at least N other documents counts as boilerplate
@@ -190,6 +195,7 @@ impl SimilarityArgs {
             estimate: self.estimate,
             perms: self.perms,
             top: self.top,
+            all_pairs_limit: self.all_pairs_limit,
             max_df: self.max_df,
             boilerplate: self.boilerplate,
             rank: self.rank,
