@@ -83,6 +83,15 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// `1 source`, `2 sources`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn percent(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
@@ -97,9 +106,9 @@ fn text(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         w,
-        "nearcopy similarity: {} sources ({grouping}), {} documents, {}",
-        s.sources,
-        s.documents,
+        "nearcopy similarity: {} ({grouping}), {}, {}",
+        plural(s.sources, "source"),
+        plural(s.documents, "document"),
         human_bytes(s.bytes)
     )?;
     let sizes: Vec<String> = p
@@ -158,7 +167,18 @@ fn text(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "skipped: {}", skipped.join(", "))?;
     }
     if s.too_short > 0 {
-        writeln!(w, "{} documents have no words to compare", s.too_short)?;
+        writeln!(
+            w,
+            "{} without a single {} to compare",
+            plural(s.too_short, "document"),
+            match p.tokens {
+                TokenKind::Words => "word",
+                TokenKind::Chars => "character",
+            }
+        )?;
+    }
+    if s.sources < 2 {
+        writeln!(w, "only one source: there is nothing to compare it with")?;
     }
     if sim.sources.len() <= MATRIX_MAX {
         matrices(sim, w)?;
