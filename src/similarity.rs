@@ -72,7 +72,7 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::document::{Document, Origin};
+use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::input::{InputConfig, Inputs, Skipped};
 use crate::lsh::{self, Banding, Weights};
@@ -172,6 +172,9 @@ pub struct SimilarityConfig {
     /// How many of the most similar pairs get a side-by-side view (0: none,
     /// and no second read of the input).
     pub views: usize,
+    /// The texts shown in views may total this many bytes; the least similar
+    /// views are dropped beyond (the first is always kept).
+    pub view_bytes: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     /// Input options. Its `group_field` is set from `grouping`.
@@ -197,6 +200,7 @@ impl Default for SimilarityConfig {
             boilerplate: 10,
             rank: Rank::Jaccard,
             views: 0,
+            view_bytes: 64 << 20,
             threads: 0,
             input: InputConfig::default(),
         }
@@ -545,7 +549,6 @@ impl<T: Copy> Lists<T> {
 struct ReadDoc {
     id: String,
     key: String,
-    origin: Origin,
     bytes: u64,
     words: u64,
     /// Exact: the shingle set per size.
@@ -560,7 +563,7 @@ struct Corpus {
     names: Vec<String>,
     doc_source: Vec<u32>,
     doc_ids: Vec<String>,
-    doc_origins: Vec<Origin>,
+    doc_bytes: Vec<u64>,
     src_docs: Vec<u64>,
     src_bytes: Vec<u64>,
     src_words: Vec<u64>,
@@ -679,16 +682,19 @@ fn run(paths: &[PathBuf], cfg: &SimilarityConfig, progress: &dyn Progress) -> Re
     let t = Instant::now();
     let views = if cfg.views > 0 {
         progress.stage("views", Some(total_bytes));
-        let chosen = choose_view_pairs(&pairs, n, &sizes, cfg);
+        let mut chosen = choose_view_pairs(&pairs, n, &sizes, cfg);
         let view_src_sets = view_sets
             .as_ref()
             .or_else(|| corpus.doc_sets.get(sizes.len() - 1));
-        let doc_pairs = chosen
-            .iter()
+        let mut doc_pairs = chosen
+            .par_iter()
             .map(|&(a, b)| {
                 best_documents(&corpus, &members, a, b, view_src_sets, &src_lens_view, cfg)
             })
             .collect::<Vec<_>>();
+        let keep = within_budget(&doc_pairs, &corpus.doc_bytes, cfg.view_bytes);
+        chosen.truncate(keep);
+        doc_pairs.truncate(keep);
         Some(build_views(
             &inputs, &input_cfg, &corpus, &chosen, &doc_pairs, cfg, view_size, progress,
         )?)
@@ -777,7 +783,7 @@ fn read(
         names: Vec::new(),
         doc_source: Vec::new(),
         doc_ids: Vec::new(),
-        doc_origins: Vec::new(),
+        doc_bytes: Vec::new(),
         src_docs: Vec::new(),
         src_bytes: Vec::new(),
         src_words: Vec::new(),
@@ -806,7 +812,6 @@ fn read(
                             Grouping::Field(_) => doc.group.unwrap_or_default(),
                         },
                         id: doc.id,
-                        origin: doc.origin,
                         bytes: doc.text.len() as u64,
                         words: tokens.len() as u64,
                         sets: Vec::new(),
@@ -885,7 +890,7 @@ fn read(
             }
             c.doc_source.push(s);
             c.doc_ids.push(r.id);
-            c.doc_origins.push(r.origin);
+            c.doc_bytes.push(r.bytes);
             debug_assert_eq!(c.doc_ids.len() as u32, d + 1);
         }
         progress.advance(docs, raw_bytes);
@@ -1428,6 +1433,24 @@ fn choose_view_pairs(
     chosen
 }
 
+/// How many of the first views fit `budget` bytes of text (each document
+/// counted once); at least one.
+fn within_budget(doc_pairs: &[(u32, u32)], doc_bytes: &[u64], budget: u64) -> usize {
+    let mut seen = ahash::AHashSet::new();
+    let mut total = 0u64;
+    for (i, &(x, y)) in doc_pairs.iter().enumerate() {
+        for d in [x, y] {
+            if seen.insert(d) {
+                total += doc_bytes[d as usize];
+            }
+        }
+        if total > budget && i > 0 {
+            return i;
+        }
+    }
+    doc_pairs.len()
+}
+
 /// The documents shown for sources `a` and `b`: the document of `a` that
 /// shares most shingles with `b`, and the document of `b` that shares most
 /// with it (earliest on ties).
@@ -1722,6 +1745,16 @@ mod tests {
         let est = estimate_cardinality(&h.signature(&set));
         assert!((est - 5000.0).abs() < 5000.0 * 0.2, "{est}");
         assert_eq!(estimate_cardinality(&h.signature(&[])), 0.0);
+    }
+
+    #[test]
+    fn views_stop_at_the_text_budget() {
+        let bytes = [10, 10, 10, 10];
+        // Document 0 is shared by the first two views and counted once.
+        assert_eq!(within_budget(&[(0, 1), (0, 2), (2, 3)], &bytes, 30), 2);
+        assert_eq!(within_budget(&[(0, 1), (0, 2), (2, 3)], &bytes, 40), 3);
+        // The first view is kept whatever its size.
+        assert_eq!(within_budget(&[(0, 1), (2, 3)], &bytes, 5), 1);
     }
 
     #[test]

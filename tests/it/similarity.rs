@@ -852,3 +852,63 @@ document.body.setAttribute("data-clicked", document.getElementById("src-a").text
         "partner passage not marked"
     );
 }
+
+/// The data embedded in an HTML report.
+fn page_data(html: &str) -> Value {
+    let start = html.find("id=\"data\">").expect("data script") + "id=\"data\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).expect("page data is JSON")
+}
+
+#[test]
+fn html_view_of_grouped_sources_shows_the_documents_that_share_most() {
+    let shared = "the harbour authority said on thursday that the new ferry terminal \
+                  would open to passengers in the first week of june";
+    let c = corpus(&[
+        (
+            "east/a.txt",
+            "a note about the weather in the hills and the valley",
+        ),
+        ("east/b.txt", &format!("Local news. {shared}. More later.")),
+        (
+            "west/c.txt",
+            "sports results from the weekend league matches",
+        ),
+        (
+            "west/d.txt",
+            &format!("In brief: {shared}, officials added."),
+        ),
+        ("west/e.txt", "an unrelated story about a bakery"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    for extra in [&[][..], &["--estimate", "--perms", "256"][..]] {
+        let page = out.path().join("view.html");
+        nearcopy()
+            .arg("similarity")
+            .arg(c.path())
+            .args(["--by", "dir", "--html"])
+            .arg(&page)
+            .args(extra)
+            .assert()
+            .success();
+        let data = page_data(&std::fs::read_to_string(&page).unwrap());
+        assert_eq!(data["sources"], serde_json::json!(["east", "west"]));
+        let view = &data["views"]["0,1"];
+        let doc = |i: &Value| data["docs"][i.as_u64().unwrap() as usize]["id"].clone();
+        assert_eq!(doc(&view["doc_a"]), "east/b.txt", "{extra:?}");
+        assert_eq!(doc(&view["doc_b"]), "west/d.txt", "{extra:?}");
+        // One shared run in each, covering the shared sentence.
+        let text_a = data["docs"][view["doc_a"].as_u64().unwrap() as usize]["text"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let span = &view["spans_a"][0];
+        let (s, e) = (
+            span[0].as_u64().unwrap() as usize,
+            span[1].as_u64().unwrap() as usize,
+        );
+        assert_eq!(view["spans_a"].as_array().unwrap().len(), 1);
+        assert_eq!(&text_a[s..e], shared, "{extra:?}");
+        assert_eq!(span[2], 0, "linked to the run of the other text");
+    }
+}
