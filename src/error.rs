@@ -25,6 +25,13 @@ pub enum Invalid {
     MissingField(String),
     /// The field exists but is not a string.
     NotString(String),
+    /// The record lacks the field that sources are grouped by
+    /// (`similarity --by field:NAME`), or the input is a text file, which
+    /// has no fields.
+    MissingGroupField(String),
+    /// The field that sources are grouped by holds a list, an object or a
+    /// boolean instead of a string or a number.
+    GroupNotScalar(String),
 }
 
 impl Invalid {
@@ -33,8 +40,8 @@ impl Invalid {
         match self {
             Invalid::Utf8 { .. } => "invalid UTF-8",
             Invalid::Json(_) => "invalid JSON",
-            Invalid::MissingField(_) => "missing field",
-            Invalid::NotString(_) => "field is not a string",
+            Invalid::MissingField(_) | Invalid::MissingGroupField(_) => "missing field",
+            Invalid::NotString(_) | Invalid::GroupNotScalar(_) => "field is not a string",
         }
     }
 }
@@ -52,6 +59,16 @@ impl fmt::Display for Invalid {
                 "missing field \"{name}\" (choose another with --text-field/--id-field/--source-field)"
             ),
             Invalid::NotString(name) => write!(f, "field \"{name}\" is not a string"),
+            Invalid::MissingGroupField(name) => write!(
+                f,
+                "no field \"{name}\" to group by (--by field:{name} needs it in every \
+                 JSON Lines record; pass --skip-invalid to leave such records out)"
+            ),
+            Invalid::GroupNotScalar(name) => write!(
+                f,
+                "field \"{name}\" is not a string or a number, so it cannot name a source \
+                 (--by field:{name})"
+            ),
         }
     }
 }

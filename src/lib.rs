@@ -31,6 +31,10 @@
 //! exact Jaccard; [`cluster`] groups the confirmed pairs. [`pipeline`] ties
 //! them together.
 //!
+//! [`similarity`] reuses the same stages to score how much sources (documents,
+//! directories or the values of a JSON Lines field) share, in both
+//! directions: Jaccard and the two containments, at several shingle sizes.
+//!
 //! ## Determinism
 //!
 //! Fingerprints and signatures are functions of the input bytes alone (XXH3
@@ -51,6 +55,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod shingle;
+pub mod similarity;
 pub mod text;
 pub mod verify;
 

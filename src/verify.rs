@@ -1,11 +1,12 @@
 //! Verification of candidate pairs: exact Jaccard and containment on sorted
 //! shingle sets.
 
-/// Size of the intersection of two sorted, deduplicated sets.
+/// Size of the intersection of two sorted, deduplicated sets (of shingle
+/// fingerprints, or of any ordered ids).
 ///
 /// A galloping search is used when one set is much smaller than the other, a
 /// linear merge otherwise.
-pub fn intersection(a: &[u64], b: &[u64]) -> usize {
+pub fn intersection<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() {
         return 0;

@@ -5,7 +5,9 @@
 //! contract described in `DESIGN.md`; the only part of it that may differ
 //! between two runs of the same input is the top-level `timings`.
 
+pub mod html;
 pub mod scan;
+pub mod similarity;
 
 use std::io::{self, Write};
 

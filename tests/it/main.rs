@@ -8,3 +8,4 @@ mod golden;
 mod properties;
 mod quality;
 mod scan;
+mod similarity;

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use nearcopy::config::{ScanConfig, ShingleConfig, Verify};
 use nearcopy::input::{Format as InputFormat, InputConfig};
 use nearcopy::report::Format;
+use nearcopy::similarity::{Grouping, Rank, SimilarityConfig};
 use nearcopy::text::TokenKind;
 
 /// Find near-duplicate documents and repeated passages, with exact byte ranges.
@@ -21,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Find near-duplicate documents in files, directories or JSON Lines.
     Scan(ScanArgs),
+    /// Score how much documents or sources share, in both directions
+    /// (Jaccard and containment), with a heatmap and side-by-side views.
+    Similarity(SimilarityArgs),
 }
 
 /// Flags that choose how documents are compared.
@@ -101,6 +105,106 @@ pub struct ScanArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarityArgs {
+    /// Files, directories (read recursively) or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// What a source is: each document (doc), each directory (dir: the files
+    /// of one sub-directory), or each value of a JSON Lines field
+    /// (field:NAME, e.g. field:site). A source's shingles are the union of
+    /// its documents'.
+    #[arg(long, default_value = "doc", value_name = "doc|dir|field:NAME")]
+    pub by: Grouping,
+    /// Words per shingle; several sizes, separated by commas, are computed
+    /// side by side (1 shows shared vocabulary, 5 and more copied text).
+    #[arg(long, value_delimiter = ',', default_value = "5", value_name = "K,…")]
+    pub shingle: Vec<usize>,
+    /// Use shingles of N characters instead of words (sizes separated by
+    /// commas).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "N,…",
+        conflicts_with = "shingle"
+    )]
+    pub char_ngrams: Option<Vec<usize>>,
+    /// MinHash estimates instead of exact counts: one signature per source
+    /// and shingle size in memory, for very large sources.
+    #[arg(long)]
+    pub estimate: bool,
+    /// MinHash permutations with --estimate.
+    #[arg(long, default_value_t = 128, value_name = "K")]
+    pub perms: usize,
+    /// Keep only the K most similar partners of each source, without
+    /// comparing every pair (the default above 3000 sources, with K = 10).
+    #[arg(long, value_name = "K")]
+    pub top: Option<usize>,
+    /// Up to N sources every pair is compared; beyond, --top 10 applies
+    /// unless --top is given.
+    #[arg(long, default_value_t = 3000, value_name = "N")]
+    pub all_pairs_limit: usize,
+    /// With --top: shingles held by more than N sources do not propose
+    /// candidate pairs (their counts stay exact for the pairs proposed);
+    /// with --estimate, LSH buckets of more than N sources propose none.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_df: usize,
+    /// A shingle found in at least N other documents counts as boilerplate
+    /// in the per-source figures.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub boilerplate: usize,
+    /// What "most similar" means for --top, the ranked list and the views.
+    #[arg(long, value_enum, default_value_t = Rank::Jaccard)]
+    pub rank: Rank,
+    /// Report format (json follows the contract in DESIGN.md; csv and jsonl
+    /// hold one pair per line).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a heatmap of the containment matrix as SVG.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Also write an HTML report: heatmaps, and for a clicked pair the
+    /// shared passages highlighted side by side. One file, no network.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Pairs given a side-by-side view in the HTML report (the most similar
+    /// ones; every pair when there are few sources).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub views: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+impl SimilarityArgs {
+    pub fn config(&self) -> SimilarityConfig {
+        let (kind, sizes) = match &self.char_ngrams {
+            Some(n) => (TokenKind::Chars, n.clone()),
+            None => (TokenKind::Words, self.shingle.clone()),
+        };
+        SimilarityConfig {
+            grouping: self.by.clone(),
+            kind,
+            sizes,
+            estimate: self.estimate,
+            perms: self.perms,
+            top: self.top,
+            all_pairs_limit: self.all_pairs_limit,
+            max_df: self.max_df,
+            boilerplate: self.boilerplate,
+            rank: self.rank,
+            views: if self.html.is_some() { self.views } else { 0 },
+            threads: self.run.threads,
+            input: self.input.config(),
+            ..SimilarityConfig::default()
+        }
+    }
 }
 
 impl InputArgs {
