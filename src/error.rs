@@ -25,6 +25,8 @@ pub enum Invalid {
     MissingField(String),
     /// The field exists but is not a string.
     NotString(String),
+    /// A row of a tab-separated file is malformed (what is wrong).
+    Tsv(String),
 }
 
 impl Invalid {
@@ -35,6 +37,7 @@ impl Invalid {
             Invalid::Json(_) => "invalid JSON",
             Invalid::MissingField(_) => "missing field",
             Invalid::NotString(_) => "field is not a string",
+            Invalid::Tsv(_) => "invalid TSV row",
         }
     }
 }
@@ -52,6 +55,7 @@ impl fmt::Display for Invalid {
                 "missing field \"{name}\" (choose another with --text-field/--id-field/--source-field)"
             ),
             Invalid::NotString(name) => write!(f, "field \"{name}\" is not a string"),
+            Invalid::Tsv(msg) => write!(f, "invalid TSV row: {msg}"),
         }
     }
 }

@@ -42,6 +42,8 @@ pub mod cluster;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod eval;
+pub mod exact;
 pub mod hash;
 pub mod input;
 pub mod lsh;
@@ -51,6 +53,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod shingle;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

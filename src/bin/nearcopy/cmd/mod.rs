@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
+pub mod eval;
+pub mod exact;
 pub mod scan;
+pub mod synth;
