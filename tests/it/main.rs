@@ -4,4 +4,7 @@
 //! message when it is absent (a fresh clone), so the suite passes anywhere.
 
 mod common;
+mod eval;
+mod exact;
 mod scan;
+mod synth;
