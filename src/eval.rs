@@ -745,6 +745,14 @@ pub fn evaluate(truth: &Truth, found: &Found, cfg: &EvalConfig) -> Result<Evalua
             ));
         }
     }
+    if let Some(run) = found.threshold {
+        if threshold > run {
+            notes.push(format!(
+                "the result was made at Jaccard {run}; at {threshold} its pairs below \
+                 {threshold} count as false positives"
+            ));
+        }
+    }
     if let Some(c) = truth.complete_from {
         if threshold < c {
             notes.push(format!(

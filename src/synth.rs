@@ -306,6 +306,13 @@ const FUNCTION_WORDS: &[&str] = &[
     "used", "take", "three",
 ];
 
+/// Made-up words never contain these, so that no generated text reads as
+/// an insult.
+const BLOCKED: &[&str] = &[
+    "anal", "anus", "arse", "ass", "bitch", "cock", "crap", "cum", "cunt", "damn", "dick", "fag",
+    "fuck", "jiz", "nig", "piss", "poo", "porn", "rape", "shit", "slut", "tit", "twat", "whor",
+];
+
 const ONSETS: &[&str] = &[
     "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br",
     "cr", "dr", "fl", "gr", "pl", "pr", "st", "tr", "ch", "sh", "th", "sl", "sp", "bl", "cl", "gl",
@@ -338,7 +345,7 @@ impl Vocab {
                     let mut rng = Rng::stream(seed, rank as u64, VOCAB);
                     loop {
                         let w = pseudo_word(&mut rng, rank);
-                        if !seen.contains(&w) {
+                        if !seen.contains(&w) && !BLOCKED.iter().any(|b| w.contains(b)) {
                             break w;
                         }
                     }
@@ -921,12 +928,20 @@ impl Generator {
 
     fn title(&self, rng: &mut Rng) -> String {
         let mut t = String::new();
-        for w in 0..4 + rng.below(7) {
+        let n = 4 + rng.below(7);
+        for w in 0..n {
             if w > 0 {
                 t.push(' ');
             }
-            let word = self.vocab.sample(rng);
-            if w > 0 && FUNCTION_WORDS[..40].contains(&word) {
+            let mut word = self.vocab.sample(rng);
+            let small = FUNCTION_WORDS[..40].contains(&word);
+            if small && w + 1 == n {
+                // A headline does not end on "of" or "the".
+                word = self.vocab.word(
+                    FUNCTION_WORDS.len() + rng.below(self.vocab.len() - FUNCTION_WORDS.len()),
+                );
+            }
+            if w > 0 && small && w + 1 < n {
                 t.push_str(word);
             } else {
                 push_capitalized(&mut t, word);
