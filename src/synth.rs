@@ -680,6 +680,11 @@ fn edit_rate(target: f64, k: usize) -> f64 {
     (lo + hi) / 2.0
 }
 
+/// Fewest body words a truncated copy keeps. With about 30 words of site
+/// boilerplate, two unrelated documents of one site then stay below Jaccard
+/// 0.15, under [`COMPLETE_FROM`].
+const MIN_KEPT: usize = 80;
+
 /// Targets are quantised to this many steps so that edit rates can be
 /// precomputed.
 const TARGET_STEPS: usize = 1000;
@@ -995,7 +1000,11 @@ impl Generator {
             }
             Op::Truncate => {
                 let total: usize = paras.iter().map(|p| p.split(' ').count()).sum();
-                let mut keep = ((total as f64 * target) as usize).max(1);
+                // Never below MIN_KEPT words: shorter bodies would leave two
+                // unrelated documents of a site sharing mostly boilerplate.
+                let mut keep = ((total as f64 * target) as usize)
+                    .max(MIN_KEPT.min(total))
+                    .max(1);
                 let mut out = Vec::new();
                 for p in paras {
                     let n = p.split(' ').count();
