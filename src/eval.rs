@@ -1144,16 +1144,23 @@ fn passage_scores(
             .map(|o| ids.of[o.doc.as_str()])
             .collect();
         let roots: Vec<u32> = docs.iter().map(|&d| related.find(d)).collect();
+        // Distinct documents of this passage in each group of related
+        // documents: an occurrence is related when its group has another.
+        let mut members: Vec<(u32, u32)> =
+            roots.iter().copied().zip(docs.iter().copied()).collect();
+        members.sort_unstable();
+        members.dedup();
+        let mut per_group: AHashMap<u32, u32> = AHashMap::new();
+        for (root, _) in members {
+            *per_group.entry(root).or_default() += 1;
+        }
         for (i, o) in p.occurrences.iter().enumerate() {
             let len = o.end - o.start;
             occ_rep += 1;
             let d = docs[i];
-            let is_related = (0..docs.len()).any(|k| docs[k] != d && roots[k] == roots[i]);
-            if is_related {
-                bytes.related += len as u64;
-                occ_ok += (len > 0) as u64;
-                continue;
-            }
+            let is_related = per_group[&roots[i]] > 1;
+            // The most specific explanation first: a planted passage, then
+            // site boilerplate; relatedness explains only the rest.
             let pl = planted.get(&d).unwrap_or(&empty);
             let bp = boilerplate.get(&d).unwrap_or(&empty);
             let c_planted = covered(pl, o.start, o.end);
@@ -1161,8 +1168,14 @@ fn passage_scores(
             let c_all = covered(&both, o.start, o.end);
             bytes.planted += c_planted as u64;
             bytes.boilerplate += (c_all - c_planted) as u64;
-            bytes.unexplained += (len - c_all) as u64;
-            occ_ok += enough(c_all, len) as u64;
+            let rest = (len - c_all) as u64;
+            if is_related {
+                bytes.related += rest;
+                occ_ok += (len > 0) as u64;
+            } else {
+                bytes.unexplained += rest;
+                occ_ok += enough(c_all, len) as u64;
+            }
         }
     }
     let rep_bytes = bytes.planted + bytes.boilerplate + bytes.related + bytes.unexplained;

@@ -718,11 +718,6 @@ impl Generator {
         format!("d{:0w$}", j, w = self.id_width)
     }
 
-    /// The site names, in order.
-    pub fn site_names(&self) -> Vec<&str> {
-        self.sites.iter().map(|s| s.slug.as_str()).collect()
-    }
-
     /// Document `j` (`j < docs`).
     pub fn document(&self, j: u32) -> SynthDoc {
         let g = self.generate(j);

@@ -368,3 +368,71 @@ fn scan_of_reuters_scores_against_the_exact_join_and_the_published_truth() {
     assert!(e["pairs"]["recall"].as_f64().unwrap() >= 0.97, "{e}");
     assert_eq!(e["clusters"]["documents"], 11000);
 }
+
+#[test]
+fn a_perfect_passage_finder_scores_one() {
+    // The planted passages of a synthetic corpus, fed back as a result, plus
+    // every site header as one boilerplate passage: everything is found and
+    // everything is explained.
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    let truth = dir.path().join("t.json");
+    nearcopy()
+        .args([
+            "synth", "--docs", "1500", "--seed", "2", "--words", "150", "-q", "-o",
+        ])
+        .arg(&corpus)
+        .arg("--truth")
+        .arg(&truth)
+        .assert()
+        .success();
+    let t: Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+    let records: Vec<Value> = std::fs::read_to_string(&corpus)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let header = |site: &str| {
+        t["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == site)
+            .unwrap()["header_bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    let documents: Vec<Value> = records
+        .iter()
+        .map(|r| json!({"id": r["id"], "source": r["source"], "bytes": r["text"].as_str().unwrap().len()}))
+        .collect();
+    let mut passages = t["passages"].as_array().unwrap().clone();
+    passages.push(json!({
+        "kind": "boilerplate",
+        "words": 8,
+        "occurrences": records
+            .iter()
+            .map(|r| json!({"doc": r["id"], "start": 0, "end": header(r["source"].as_str().unwrap())}))
+            .collect::<Vec<_>>(),
+    }));
+    let result = write(
+        dir.path(),
+        "r.json",
+        &json!({"params": {"threshold": 0.8, "shingle": 5}, "documents": documents,
+                "clusters": [], "passages": passages}),
+    );
+    let e = eval_json(&truth, &result, &[]);
+    let p = &e["passages"];
+    assert!(p["truth_passages"].as_u64().unwrap() > 100, "{p}");
+    for k in [
+        "passage_recall",
+        "occurrence_recall",
+        "byte_recall",
+        "occurrence_precision",
+        "byte_precision",
+    ] {
+        assert_eq!(p[k], 1.0, "{k}: {p}");
+    }
+    assert!(p["bytes"]["boilerplate"].as_u64().unwrap() > 1500 * 60);
+    assert_eq!(p["bytes"]["unexplained"], 0);
+}

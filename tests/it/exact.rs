@@ -264,3 +264,38 @@ fn reuters_agrees_with_the_published_truth() {
     assert!(mean < 0.01, "mean difference {mean}");
     assert!(diffs.iter().all(|&d| d < 0.1), "{diffs:?}");
 }
+
+#[test]
+fn character_shingles_for_text_without_spaces() {
+    let dir = corpus(&[
+        (
+            "a.txt",
+            "东京都は日本の首都であり、世界有数の大都市である。",
+        ),
+        ("b.txt", "東京都は日本の首都であり、世界有数の大都市です。"),
+        (
+            "c.txt",
+            "大阪は関西地方の中心都市で、食文化で知られている。",
+        ),
+    ]);
+    let out = nearcopy()
+        .args([
+            "exact",
+            "--char-ngrams",
+            "3",
+            "--threshold",
+            "0.5",
+            "-f",
+            "json",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let v = json_of(&out.get_output().stdout);
+    assert_eq!(v["params"]["tokens"], "chars");
+    assert_eq!(v["params"]["shingle"], 3);
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 1, "{v}");
+    assert_eq!(pairs[0]["a"], "a.txt");
+    assert_eq!(pairs[0]["b"], "b.txt");
+}
