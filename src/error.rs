@@ -32,6 +32,8 @@ pub enum Invalid {
     /// The field that sources are grouped by holds a list, an object or a
     /// boolean instead of a string or a number.
     GroupNotScalar(String),
+    /// A row of a tab-separated file is malformed (what is wrong).
+    Tsv(String),
 }
 
 impl Invalid {
@@ -42,6 +44,7 @@ impl Invalid {
             Invalid::Json(_) => "invalid JSON",
             Invalid::MissingField(_) | Invalid::MissingGroupField(_) => "missing field",
             Invalid::NotString(_) | Invalid::GroupNotScalar(_) => "field is not a string",
+            Invalid::Tsv(_) => "invalid TSV row",
         }
     }
 }
@@ -69,6 +72,7 @@ impl fmt::Display for Invalid {
                 "field \"{name}\" is not a string or a number, so it cannot name a source \
                  (--by field:{name})"
             ),
+            Invalid::Tsv(msg) => write!(f, "invalid TSV row: {msg}"),
         }
     }
 }

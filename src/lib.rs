@@ -46,6 +46,8 @@ pub mod cluster;
 pub mod config;
 pub mod document;
 pub mod error;
+pub mod eval;
+pub mod exact;
 pub mod hash;
 pub mod input;
 pub mod lsh;
@@ -56,6 +58,7 @@ pub mod progress;
 pub mod report;
 pub mod shingle;
 pub mod similarity;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

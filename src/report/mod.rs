@@ -5,9 +5,12 @@
 //! contract described in `DESIGN.md`; the only part of it that may differ
 //! between two runs of the same input is the top-level `timings`.
 
+pub mod eval;
+pub mod exact;
 pub mod html;
 pub mod scan;
 pub mod similarity;
+pub mod synth;
 
 use std::io::{self, Write};
 

@@ -4,8 +4,11 @@
 //! message when it is absent (a fresh clone), so the suite passes anywhere.
 
 mod common;
+mod eval;
+mod exact;
 mod golden;
 mod properties;
 mod quality;
 mod scan;
 mod similarity;
+mod synth;

@@ -25,6 +25,15 @@ pub enum Command {
     /// Score how much documents or sources share, in both directions
     /// (Jaccard and containment), with a heatmap and side-by-side views.
     Similarity(SimilarityArgs),
+    /// Write a synthetic corpus with planted near-duplicates and passages,
+    /// and its truth.
+    Synth(SynthArgs),
+    /// Score a scan (or exact) result against known truth: pair precision,
+    /// recall and F1, recall by Jaccard, cluster ARI, passages.
+    Eval(EvalArgs),
+    /// The exact all-pairs Jaccard join (no sampling): every pair at or above
+    /// the threshold, for corpora up to about 100,000 documents.
+    Exact(ExactArgs),
 }
 
 /// Flags that choose how documents are compared.
@@ -242,6 +251,162 @@ impl DetectArgs {
             threads: run.threads,
             input: input.config(),
             ..ScanConfig::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Number of documents.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub docs: usize,
+    /// Seed: the same seed and options give the same bytes.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// The corpus to write, JSON Lines (compressed if it ends in .gz or .zst).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write the truth (planted pairs with their exact Jaccard, passages
+    /// with their byte ranges) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+    /// Number of sites (sources), each with its own boilerplate lines.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub sites: usize,
+    /// Mean words per document body (about 6.5 bytes each).
+    #[arg(long, default_value_t = 700, value_name = "N")]
+    pub words: usize,
+    /// Size of the generated vocabulary.
+    #[arg(long, default_value_t = 30_000, value_name = "N")]
+    pub vocabulary: usize,
+    /// Share of documents that are near-duplicates of an earlier one.
+    #[arg(long, default_value_t = 0.15, value_name = "SHARE")]
+    pub near: f64,
+    /// Share of documents that are exact or reformatted copies.
+    #[arg(long, default_value_t = 0.04, value_name = "SHARE")]
+    pub exact: f64,
+    /// Share of documents printing a block of paragraphs (or the headline) twice.
+    #[arg(long, default_value_t = 0.05, value_name = "SHARE")]
+    pub doubled: f64,
+    /// Share of documents that received paragraphs copied from another.
+    #[arg(long, default_value_t = 0.05, value_name = "SHARE")]
+    pub passages: f64,
+    /// Lowest target Jaccard of a near-duplicate (targets are uniform up to 1).
+    #[arg(long, default_value_t = 0.3, value_name = "J")]
+    pub min_jaccard: f64,
+    /// Words per shingle of the Jaccard figures in the truth.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub shingle: usize,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Format of the summary printed at the end.
+    #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+/// A report for people or for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    /// Readable text.
+    Text,
+    /// JSON.
+    Json,
+}
+
+impl TextOrJson {
+    pub fn format(self) -> Format {
+        match self {
+            TextOrJson::Text => Format::Text,
+            TextOrJson::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The truth: a `nearcopy synth` truth file, `nearcopy exact` JSON, or a
+    /// TSV file with columns a, b, jaccard.
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// The result to score: `nearcopy scan --format json` (or `exact`) output.
+    #[arg(value_name = "RESULT")]
+    pub result: PathBuf,
+    /// Jaccard threshold (default: the result's params.threshold).
+    #[arg(long, value_name = "J")]
+    pub threshold: Option<f64>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExactArgs {
+    /// Files, directories (read recursively) or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Jaccard similarity at which a pair is reported.
+    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    pub threshold: f64,
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub shingle: usize,
+    /// Use shingles of N characters instead of words.
+    #[arg(long, value_name = "N", conflicts_with = "shingle")]
+    pub char_ngrams: Option<usize>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl SynthArgs {
+    pub fn config(&self) -> nearcopy::synth::SynthConfig {
+        nearcopy::synth::SynthConfig {
+            docs: self.docs,
+            seed: self.seed,
+            sites: self.sites,
+            vocabulary: self.vocabulary,
+            words: self.words,
+            near: self.near,
+            exact: self.exact,
+            doubled: self.doubled,
+            passages: self.passages,
+            min_jaccard: self.min_jaccard,
+            shingle: self.shingle,
+            threads: self.run.threads,
+        }
+    }
+}
+
+impl ExactArgs {
+    pub fn config(&self) -> nearcopy::exact::ExactConfig {
+        let shingle = match self.char_ngrams {
+            Some(n) => ShingleConfig {
+                kind: TokenKind::Chars,
+                size: n,
+            },
+            None => ShingleConfig {
+                kind: TokenKind::Words,
+                size: self.shingle,
+            },
+        };
+        nearcopy::exact::ExactConfig {
+            shingle,
+            threshold: self.threshold,
+            threads: self.run.threads,
+            input: self.input.config(),
         }
     }
 }

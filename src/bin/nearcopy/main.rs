@@ -16,6 +16,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Scan(a) => cmd::scan::run(a),
         args::Command::Similarity(a) => cmd::similarity::run(a),
+        args::Command::Synth(a) => cmd::synth::run(a),
+        args::Command::Eval(a) => cmd::eval::run(a),
+        args::Command::Exact(a) => cmd::exact::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,7 @@
 //! One module per subcommand.
 
+pub mod eval;
+pub mod exact;
 pub mod scan;
 pub mod similarity;
+pub mod synth;
