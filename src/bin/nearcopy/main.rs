@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Scan(a) => cmd::scan::run(a),
+        args::Command::Passages(a) => cmd::passages::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
