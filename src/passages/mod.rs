@@ -181,104 +181,131 @@ pub struct Repeat {
 /// The repeats inside `text`: exact runs of at least `cfg.min_words`
 /// tokens and edited paragraphs, each maximal, in the order of their first
 /// copy. Cutting every [`Repeat::later`] range (see [`later_copies`]) leaves
-/// one copy of each.
+/// one copy of each. For many documents, build a [`RepeatFinder`] once.
 pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
-    let mut a = Analysis::default();
-    if a.tokens_and_grams(text, cfg).is_err() {
-        return Vec::new();
-    }
-    let m = cfg.min_words;
+    RepeatFinder::new(cfg).find(text)
+}
 
-    // Exact: count the m-grams of this one text exactly.
-    let mut order: Vec<(u64, u32)> = a
-        .grams
-        .iter()
-        .enumerate()
-        .map(|(p, &g)| (g, p as u32))
-        .collect();
-    order.sort_unstable();
-    let mut repeated = vec![false; a.grams.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i + 1;
-        while j < order.len() && order[j].0 == order[i].0 {
-            j += 1;
+/// Finds repeats inside single documents ([`within_document`]), with the
+/// paragraph signer built once.
+#[derive(Debug, Clone)]
+pub struct RepeatFinder {
+    cfg: PassageConfig,
+    signer: Signer,
+}
+
+impl RepeatFinder {
+    /// A finder for `cfg` (assumed valid, see [`PassageConfig::validate`]).
+    pub fn new(cfg: &PassageConfig) -> RepeatFinder {
+        RepeatFinder {
+            cfg: cfg.clone(),
+            signer: Signer::new(cfg.perms, cfg.banding(), cfg.shingle),
         }
-        if j - i >= 2 {
-            for &(_, p) in &order[i..j] {
-                repeated[p as usize] = true;
-            }
-        }
-        i = j;
     }
-    let mut runs = exact::Runs::default();
-    let mut p = 0;
-    while p < repeated.len() {
-        if !repeated[p] {
-            p += 1;
-            continue;
+
+    /// The repeats inside `text`, as [`within_document`].
+    pub fn find(&self, text: &str) -> Vec<Repeat> {
+        let (cfg, signer) = (&self.cfg, &self.signer);
+        let mut a = Analysis::default();
+        if a.tokens_and_grams(text, cfg).is_err() {
+            return Vec::new();
         }
-        let q = repeated[p..]
+        let m = cfg.min_words;
+
+        // Exact: count the m-grams of this one text exactly.
+        let mut order: Vec<(u64, u32)> = a
+            .grams
             .iter()
-            .position(|&r| !r)
-            .map_or(repeated.len(), |k| p + k);
-        runs.push(0, p as u32, &a.grams[p..q]);
-        p = q;
-    }
-    let mut found = match exact::maximal_repeats(runs, m) {
-        Ok((groups, _)) => assemble::exact(groups, m as u32),
-        Err(_) => Vec::new(),
-    };
+            .enumerate()
+            .map(|(p, &g)| (g, p as u32))
+            .collect();
+        order.sort_unstable();
+        let mut repeated = vec![false; a.grams.len()];
+        let mut i = 0;
+        while i < order.len() {
+            let mut j = i + 1;
+            while j < order.len() && order[j].0 == order[i].0 {
+                j += 1;
+            }
+            if j - i >= 2 {
+                for &(_, p) in &order[i..j] {
+                    repeated[p as usize] = true;
+                }
+            }
+            i = j;
+        }
+        let mut runs = exact::Runs::default();
+        let mut p = 0;
+        while p < repeated.len() {
+            if !repeated[p] {
+                p += 1;
+                continue;
+            }
+            let q = repeated[p..]
+                .iter()
+                .position(|&r| !r)
+                .map_or(repeated.len(), |k| p + k);
+            runs.push(0, p as u32, &a.grams[p..q]);
+            p = q;
+        }
+        let mut found = match exact::maximal_repeats(runs, m) {
+            Ok((groups, _)) => assemble::exact(groups, m as u32),
+            Err(_) => Vec::new(),
+        };
 
-    // Edited: all long-enough paragraphs of this text.
-    let signer = Signer::new(cfg.perms, cfg.banding(), cfg.shingle);
-    a.paragraphs(text, cfg, &signer);
-    let mut paras = Vec::with_capacity(a.eligible.len());
-    for k in 0..a.eligible.len() {
-        let r = a.eligible_range(k);
-        let content = a.content(r.clone());
-        paras.push(Para {
-            doc: 0,
-            index: k as u32,
-            tokens: r,
-            content,
-        });
-    }
-    let rep = edited::representatives(&paras);
-    let pairs = edited::candidates(&rep, &a.keys, signer.bands());
-    let mut sets: ahash::AHashMap<u32, Vec<u64>> = ahash::AHashMap::new();
-    let mut verified = Vec::new();
-    for &(x, y) in &pairs {
-        for z in [x, y] {
-            if !sets.contains_key(&z) {
-                let r = paras[z as usize].tokens.clone();
-                signer.shingles(&a.tokens[r.start as usize..r.end as usize], &mut a.sign);
-                sets.insert(z, a.sign.set.clone());
+        // Edited: all long-enough paragraphs of this text.
+        a.paragraphs(text, cfg, signer);
+        let mut paras = Vec::with_capacity(a.eligible.len());
+        for k in 0..a.eligible.len() {
+            let r = a.eligible_range(k);
+            let content = a.content(r.clone());
+            paras.push(Para {
+                doc: 0,
+                index: k as u32,
+                tokens: r,
+                content,
+            });
+        }
+        let rep = edited::representatives(&paras);
+        let bands = signer.bands();
+        let entries = (0..a.keys.len())
+            .map(|k| (a.keys[k], (k / bands) as u32))
+            .collect();
+        let pairs = edited::candidates(&rep, entries);
+        let mut sets: ahash::AHashMap<u32, Vec<u64>> = ahash::AHashMap::new();
+        let mut verified = Vec::new();
+        for &(x, y) in &pairs {
+            for z in [x, y] {
+                if !sets.contains_key(&z) {
+                    let r = paras[z as usize].tokens.clone();
+                    signer.shingles(&a.tokens[r.start as usize..r.end as usize], &mut a.sign);
+                    sets.insert(z, a.sign.set.clone());
+                }
+            }
+            if let Some(v) = verify_pair(x, y, &sets[&x], &sets[&y], cfg.passage_threshold) {
+                verified.push(v);
             }
         }
-        if let Some(v) = verify_pair(x, y, &sets[&x], &sets[&y], cfg.passage_threshold) {
-            verified.push(v);
+        let shingles =
+            |i: u32| edited::shingle_count(paras[i as usize].tokens.len() as u32, cfg.shingle);
+        for g in edited::groups(&paras, &rep, &verified, shingles) {
+            found.push(edited_found(&g, &paras));
         }
+        let mut found = assemble::drop_fragments(assemble::drop_covered(found));
+        assemble::classify_and_sort(&mut found, usize::MAX);
+        found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
+        let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;
+        found
+            .iter()
+            .map(|f| Repeat {
+                first: bytes(&f.places[0]),
+                later: f.places[1..].iter().map(bytes).collect(),
+                words: f.places[0].words() as usize,
+                similarity: round6(f.similarity),
+                matched: f.matched,
+            })
+            .collect()
     }
-    let shingles =
-        |i: u32| edited::shingle_count(paras[i as usize].tokens.len() as u32, cfg.shingle);
-    for g in edited::groups(&paras, &rep, &verified, shingles) {
-        found.push(edited_found(&g, &paras));
-    }
-    let mut found = assemble::drop_fragments(assemble::drop_covered(found));
-    assemble::classify_and_sort(&mut found, usize::MAX);
-    found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
-    let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;
-    found
-        .iter()
-        .map(|f| Repeat {
-            first: bytes(&f.places[0]),
-            later: f.places[1..].iter().map(bytes).collect(),
-            words: f.places[0].words() as usize,
-            similarity: round6(f.similarity),
-            matched: f.matched,
-        })
-        .collect()
 }
 
 /// The later copies of `repeats` as sorted, merged byte ranges: what to cut
