@@ -19,6 +19,7 @@
 
 use std::ops::Range;
 
+use super::exact::sort;
 use crate::cluster::UnionFind;
 use crate::hash;
 use crate::lsh::Banding;
@@ -154,11 +155,6 @@ pub(crate) fn candidates(rep: &[u32], mut entries: Vec<(u64, u32)>) -> Vec<(u32,
     sort(&mut pairs);
     pairs.dedup();
     pairs
-}
-
-fn sort<T: Ord + Send>(v: &mut [T]) {
-    use rayon::slice::ParallelSliceMut;
-    v.par_sort_unstable();
 }
 
 /// Calls `pair(x, y)`, `x < y`, for the pairs that link `n` items: all of
