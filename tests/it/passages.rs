@@ -806,3 +806,48 @@ fn impresso_reprints_are_linked() {
     eprintln!("impresso passage pair recall: {found}/{pairs} = {recall:.4}");
     assert!(recall > 0.55, "recall {recall}");
 }
+
+/// The hand-made corpora and their expected reports (`.expected.json` in
+/// each directory, hidden from the directory walk). Regenerate on purpose
+/// with `NEARCOPY_BLESS=1 cargo test expected_reports`.
+#[test]
+fn expected_reports() {
+    let cases: [(&str, &[&str]); 6] = [
+        ("corpus/passages-within", &[]),
+        ("corpus/passages-across", &[]),
+        ("corpus/passages-edited", &[]),
+        ("corpus/passages-boilerplate", &[]),
+        ("corpus/passages-unicode", &[]),
+        ("corpus/passages-cjk", &["--char-ngrams", "3"]),
+    ];
+    let bless = std::env::var_os("NEARCOPY_BLESS").is_some();
+    for (dir, extra) in cases {
+        let mut args = vec![dir];
+        args.extend(extra);
+        let got = without_timings(passages(&args));
+        let path = root().join(dir).join(".expected.json");
+        if bless {
+            let text = serde_json::to_string_pretty(&got).unwrap() + "\n";
+            std::fs::write(&path, text).unwrap();
+            continue;
+        }
+        let want: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(got, want, "{dir}: report changed; bless it if on purpose");
+    }
+}
+
+#[test]
+fn standard_input_is_read_three_times() {
+    let text = std::fs::read_to_string(root().join("corpus/passages-within/council.txt")).unwrap();
+    let out = nearcopy()
+        .args(["passages", "-", "--format", "json", "-q"])
+        .write_stdin(text.clone())
+        .assert()
+        .success();
+    let v = json_of(&out.get_output().stdout);
+    let o = &v["passages"][0]["occurrences"];
+    assert_eq!(o[0]["doc"], "<stdin>");
+    let (s, e) = (o[1]["start"].as_u64().unwrap() as usize, o[1]["end"].as_u64().unwrap() as usize);
+    assert!(text[s..e].starts_with("Council members said the money"));
+    assert_eq!(o[1]["line_start"], 8);
+}
