@@ -31,6 +31,11 @@
 //! exact Jaccard; [`cluster`] groups the confirmed pairs. [`pipeline`] ties
 //! them together.
 //!
+//! [`passages`] finds text repeated inside or across documents (exact runs,
+//! edited paragraphs, boilerplate) with the byte range of every copy, for
+//! `nearcopy scan` and `nearcopy passages`; [`passages::within_document`]
+//! does it for one text in memory.
+//!
 //! ## Determinism
 //!
 //! Fingerprints and signatures are functions of the input bytes alone (XXH3

@@ -147,8 +147,9 @@ struct Located {
 }
 
 /// Finds repeated passages in `inputs`, on the current rayon pool (the
-/// caller's). `cfg` must have been validated.
+/// caller's).
 pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Passages> {
+    cfg.passages.validate()?;
     let start = Instant::now();
     let pc = &cfg.passages;
     let m = pc.min_words;
@@ -454,11 +455,7 @@ fn slice_of<T>(v: &[T], d: u32, doc: impl Fn(&T) -> u32) -> &[T] {
 
 fn changed_if(changed: bool) -> Result<()> {
     if changed {
-        return Err(Error::Config(
-            "the input changed between two reads of the passage search; \
-             rerun on files that are not being written"
-                .into(),
-        ));
+        return Err(Error::Changed("passage search".into()));
     }
     Ok(())
 }

@@ -92,12 +92,11 @@ impl Runs {
 /// Every maximal repeat of at least `m` tokens in `runs`. `m` is the length
 /// of the `m`-grams the fingerprints were taken over. Also returns the number
 /// of positions whose fingerprint really repeats.
-pub(crate) fn maximal_repeats(runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, u64)> {
+pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, u64)> {
     let n = runs.hashes.len();
     if n >= (u32::MAX / 2) as usize {
-        return Err(Error::Config(format!(
-            "{} repeated positions are more than one run can hold; \
-             raise --min-words or split the input",
+        return Err(Error::TooLarge(format!(
+            "{} repeated word positions (at most 2^31 fit); raise --min-words or split the input",
             runs.positions()
         )));
     }
@@ -138,6 +137,8 @@ pub(crate) fn maximal_repeats(runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, 
         i = j;
     }
     drop(order);
+    // From here on the classes stand for the fingerprints.
+    runs.hashes = Vec::new();
     let repeated = sa.len() as u64;
     if sa.is_empty() {
         return Ok((Vec::new(), 0));

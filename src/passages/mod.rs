@@ -8,13 +8,13 @@
 //!   words, 16 characters with `--char-ngrams`) that occurs more than once,
 //!   extended to its maximal length: a group is a *maximal repeat*, a token
 //!   sequence that cannot be extended to the left or right in all its places
-//!   at once ([`exact`]). Copies of the same article block are one group with
+//!   at once. Copies of the same article block are one group with
 //!   one place per copy; a shorter phrase that also occurs elsewhere is its
 //!   own group with its own places.
 //! * **Edited repeats.** Paragraphs of at least `min_words` tokens that are
 //!   near-identical (Jaccard of 3-word shingles ≥ `passage_threshold`, default
 //!   0.5) but not identical, found by MinHash and LSH and verified exactly;
-//!   consecutive matching paragraphs form one block ([`edited`]).
+//!   consecutive matching paragraphs form one block.
 //! * **Boilerplate.** Any group found in at least `boilerplate_docs`
 //!   documents (default 10), and whole short lines ("Leave a Reply", "Exit
 //!   mobile version") found in that many documents even when shorter than
@@ -195,11 +195,19 @@ pub struct RepeatFinder {
 }
 
 impl RepeatFinder {
-    /// A finder for `cfg` (assumed valid, see [`PassageConfig::validate`]).
+    /// A finder for `cfg`. Values out of range (see
+    /// [`PassageConfig::validate`]) are brought to the nearest valid one.
     pub fn new(cfg: &PassageConfig) -> RepeatFinder {
+        let mut cfg = cfg.clone();
+        cfg.min_words = cfg.min_words.clamp(2, 100_000);
+        cfg.shingle = cfg.shingle.clamp(1, 64);
+        cfg.perms = cfg.perms.clamp(1, 1024);
+        if !(cfg.passage_threshold > 0.0 && cfg.passage_threshold <= 1.0) {
+            cfg.passage_threshold = PassageConfig::default().passage_threshold;
+        }
         RepeatFinder {
-            cfg: cfg.clone(),
             signer: Signer::new(cfg.perms, cfg.banding(), cfg.shingle),
+            cfg,
         }
     }
 
