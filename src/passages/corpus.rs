@@ -39,6 +39,9 @@ pub struct Params {
     pub bands: usize,
     /// Rows per band.
     pub rows: usize,
+    /// Probability that two paragraphs exactly at the passage threshold
+    /// become a candidate pair.
+    pub candidate_probability_at_threshold: f64,
     /// Documents from which a passage is boilerplate.
     pub boilerplate_docs: usize,
     /// Whether boilerplate is left out.
@@ -428,6 +431,7 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
             perms: pc.perms,
             bands: b.bands,
             rows: b.rows,
+            candidate_probability_at_threshold: round6(b.probability(pc.passage_threshold)),
             boilerplate_docs: pc.boilerplate_docs,
             hide_boilerplate: pc.hide_boilerplate,
             filter_bytes,
