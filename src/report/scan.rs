@@ -133,6 +133,7 @@ fn text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
     if let (Some(p), Some(ps)) = (&scan.params.passages, &s.passages) {
         writeln!(w)?;
         passages::params_text(p, w)?;
+        writeln!(w)?;
         passages::groups_text(&scan.passages, p.tokens, ps.hidden_boilerplate, w)?;
     }
     let t = &scan.timings;
