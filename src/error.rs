@@ -110,6 +110,15 @@ pub enum Error {
     /// A configuration value is out of range or inconsistent.
     #[error("invalid option: {0}")]
     Config(String),
+    /// The input changed between two reads of a stage that reads it more
+    /// than once.
+    #[error(
+        "the input changed between two reads ({0}); rerun on files that are not being written"
+    )]
+    Changed(String),
+    /// The input exceeds a size the implementation can handle.
+    #[error("input too large: {0}")]
+    TooLarge(String),
 }
 
 fn location(path: &std::path::Path, line: Option<u64>) -> String {

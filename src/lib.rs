@@ -34,6 +34,10 @@
 //! [`similarity`] reuses the same stages to score how much sources (documents,
 //! directories or the values of a JSON Lines field) share, in both
 //! directions: Jaccard and the two containments, at several shingle sizes.
+//! [`passages`] finds text repeated inside or across documents (exact runs,
+//! edited paragraphs, boilerplate) with the byte range of every copy, for
+//! `nearcopy scan` and `nearcopy passages`; [`passages::within_document`]
+//! does it for one text in memory.
 //!
 //! ## Determinism
 //!
@@ -53,6 +57,7 @@ pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod output;
+pub mod passages;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

@@ -8,6 +8,7 @@
 pub mod eval;
 pub mod exact;
 pub mod html;
+pub mod passages;
 pub mod scan;
 pub mod similarity;
 pub mod synth;

@@ -7,6 +7,7 @@ mod common;
 mod eval;
 mod exact;
 mod golden;
+mod passages;
 mod properties;
 mod quality;
 mod scan;

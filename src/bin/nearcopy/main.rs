@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         args::Command::Synth(a) => cmd::synth::run(a),
         args::Command::Eval(a) => cmd::eval::run(a),
         args::Command::Exact(a) => cmd::exact::run(a),
+        args::Command::Passages(a) => cmd::passages::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

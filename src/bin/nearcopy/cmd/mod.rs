@@ -2,6 +2,7 @@
 
 pub mod eval;
 pub mod exact;
+pub mod passages;
 pub mod scan;
 pub mod similarity;
 pub mod synth;
