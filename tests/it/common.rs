@@ -23,7 +23,10 @@ pub fn evaldata(rel: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} not found (evaluation data is absent on a fresh clone)", p.display());
+        eprintln!(
+            "skipping: {} not found (evaluation data is absent on a fresh clone)",
+            p.display()
+        );
         None
     }
 }

@@ -4,4 +4,5 @@
 //! message when it is absent (a fresh clone), so the suite passes anywhere.
 
 mod common;
+mod dedup;
 mod scan;

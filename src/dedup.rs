@@ -1,0 +1,1305 @@
+//! Deduplicating a corpus: the library behind `nearcopy dedup`.
+//!
+//! A crawl goes in, a clean corpus comes out, and nothing that should stay
+//! is lost:
+//!
+//! 1. **Scan** ([`pipeline::scan_inputs`]): near-duplicate groups, exactly
+//!    as `nearcopy scan` finds them.
+//! 2. **Plan**: one document of each group is kept ([`Keep`]); every other
+//!    member is removed, with the Jaccard to the document it duplicates.
+//!    Union-find groups are transitive, so a member can be joined to its
+//!    keeper only through others (A ~ B ~ C); its Jaccard to the keeper is
+//!    then measured exactly by one more read of those documents only. With
+//!    `boilerplate`, one more read counts in how many *kept* documents each
+//!    line occurs (removed copies do not count, or a page copied N times
+//!    would lose its own body as "boilerplate").
+//! 3. **Write**: a last read copies the kept records in input order. A JSON
+//!    Lines record is written byte for byte as it was read, all fields and
+//!    its line ending included ([`Inputs::read_raw`]); only when passages or
+//!    boilerplate lines are cut from it is its text field rewritten, in
+//!    place: the bytes of the old JSON string value are replaced by the new
+//!    one and every other byte of the line stays as it was (key order,
+//!    spacing, number formatting, other fields). A text file read from a
+//!    directory becomes the line `{"id", "source", "text"}`.
+//!
+//! Memory holds the signatures and band keys of the scan, one small entry
+//! per document, and the line counts of `boilerplate`; never the text of
+//! more than a few batches.
+//!
+//! **Nothing lost.** Outputs go to temporary files beside their targets and
+//! replace them only once everything is written ([`AtomicFile`]); an error or
+//! an interrupt ([`Progress::cancelled`], checked between batches) removes
+//! them. An output that is one of the inputs is refused before anything is
+//! read.
+//!
+//! **Deterministic.** Keepers are chosen by input position and length only,
+//! records are written in input order and cuts are computed per document, so
+//! the output is the same at any thread count.
+
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::ScanConfig;
+use crate::error::{Error, Result};
+use crate::input::{Inputs, RawRecord, Skipped};
+use crate::output::AtomicFile;
+use crate::pipeline::{self, round6, DocInfo, Params, Scan};
+use crate::progress::Progress;
+use crate::text::{self, LineIndex, Token, TokenKind};
+
+/// Which document of a near-duplicate group is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// The first in input order (default): what a crawler saw first.
+    #[default]
+    First,
+    /// The one with the longest text (in bytes); among equals, the first in
+    /// input order.
+    Longest,
+}
+
+/// Options of a deduplication.
+#[derive(Debug, Clone)]
+pub struct DedupConfig {
+    /// Near-duplicate detection, input and threads, as for `scan`.
+    pub scan: ScanConfig,
+    /// Which member of a group is kept.
+    pub keep: Keep,
+    /// Inside each kept document, cut the second and later copies of
+    /// passages repeated within it.
+    pub passages: bool,
+    /// Shortest repeated passage cut, in tokens (words, or characters with
+    /// `--char-ngrams`); `None` means [`DedupConfig::default_min_words`].
+    pub min_words: Option<usize>,
+    /// Cut lines that occur in at least this many kept documents.
+    pub boilerplate: Option<usize>,
+}
+
+impl Default for DedupConfig {
+    fn default() -> DedupConfig {
+        DedupConfig {
+            scan: ScanConfig::default(),
+            keep: Keep::First,
+            passages: false,
+            min_words: None,
+            boilerplate: None,
+        }
+    }
+}
+
+impl DedupConfig {
+    /// The default shortest passage: 8 words, or 16 characters (about as
+    /// much text in Chinese or Japanese).
+    pub fn default_min_words(kind: TokenKind) -> usize {
+        match kind {
+            TokenKind::Words => 8,
+            TokenKind::Chars => 16,
+        }
+    }
+
+    /// The shortest passage cut, in tokens.
+    pub fn min_words(&self) -> usize {
+        self.min_words
+            .unwrap_or_else(|| DedupConfig::default_min_words(self.scan.shingle.kind))
+    }
+
+    /// Checks every value, with a message that says what to change.
+    pub fn validate(&self) -> Result<()> {
+        self.scan.validate()?;
+        let m = self.min_words();
+        if !(2..=100_000).contains(&m) {
+            return Err(Error::Config(format!(
+                "--min-words must be 2 to 100000, got {m}"
+            )));
+        }
+        if let Some(n) = self.boilerplate {
+            if n < 2 {
+                return Err(Error::Config(format!(
+                    "--boilerplate must be at least 2 documents, got {n}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where an output goes.
+pub enum Target<'a> {
+    /// Nowhere (`--dry-run` for the kept records; no `--removed` for the log).
+    Nowhere,
+    /// A file, written atomically and compressed by its extension
+    /// ([`AtomicFile`]).
+    File(PathBuf),
+    /// A stream (standard output); it cannot be taken back on an error.
+    Writer(&'a mut (dyn Write + Send)),
+}
+
+impl Target<'_> {
+    fn path(&self) -> Option<&Path> {
+        match self {
+            Target::File(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The outputs of a deduplication.
+pub struct Targets<'a> {
+    /// The kept records (JSON Lines).
+    pub kept: Target<'a>,
+    /// The log: one JSON line per removed record and per record cut.
+    pub log: Target<'a>,
+}
+
+/// The parameters of a run, as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct DedupParams {
+    /// Detection parameters, as in `scan`.
+    #[serde(flatten)]
+    pub scan: Params,
+    /// Which member of a group is kept.
+    pub keep: Keep,
+    /// Whether repeated passages are cut.
+    pub passages: bool,
+    /// Shortest passage cut, in tokens (when `passages`).
+    pub min_words: Option<usize>,
+    /// Lines in at least this many kept documents are cut.
+    pub boilerplate: Option<usize>,
+    /// Nothing was written.
+    pub dry_run: bool,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DedupSummary {
+    /// Records read (documents; records skipped with `--skip-invalid` are
+    /// counted under `skipped`).
+    pub records: u64,
+    /// Records kept (written).
+    pub kept: u64,
+    /// Records removed because their normalised text equals the kept one's.
+    pub removed_exact: u64,
+    /// Records removed as near-duplicates of the kept one.
+    pub removed_near: u64,
+    /// Near-duplicate groups.
+    pub groups: u64,
+    /// Kept records whose text was cut (passages or boilerplate).
+    pub records_edited: u64,
+    /// Repeated passage copies cut.
+    pub passages_cut: u64,
+    /// Bytes of text cut as repeated passages.
+    pub passage_bytes_cut: u64,
+    /// Boilerplate lines cut.
+    pub boilerplate_lines_cut: u64,
+    /// Bytes of text cut as boilerplate.
+    pub boilerplate_bytes_cut: u64,
+    /// Input bytes read (after decompression).
+    pub bytes_in: u64,
+    /// Bytes of kept records written (before compression); with a dry run,
+    /// what would have been written.
+    pub bytes_out: u64,
+    /// Lines written to the log.
+    pub log_lines: u64,
+}
+
+/// Wall-clock seconds per step; the only part of the report that may differ
+/// between two runs of the same input.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DedupTimings {
+    /// Finding the groups (both reads of the scan).
+    pub scan: f64,
+    /// Choosing keepers, measuring chained members, counting lines.
+    pub plan: f64,
+    /// Copying the kept records.
+    pub write: f64,
+    /// Everything.
+    pub total: f64,
+    /// Input megabytes (10^6 bytes) per second over the whole run.
+    pub mb_per_s: f64,
+}
+
+/// The report of a deduplication.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dedup {
+    /// Parameters.
+    pub params: DedupParams,
+    /// Counts.
+    pub summary: DedupSummary,
+    /// What was skipped while reading.
+    pub skipped: Skipped,
+    /// Step timings.
+    pub timings: DedupTimings,
+}
+
+/// Why a record was removed, relative to the record kept in its place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Removal {
+    keeper: u32,
+    jaccard: f64,
+    exact: bool,
+}
+
+/// Deduplicates `paths` into `targets`. See the module documentation.
+pub fn dedup(
+    paths: &[PathBuf],
+    cfg: &DedupConfig,
+    targets: Targets<'_>,
+    progress: &dyn Progress,
+) -> Result<Dedup> {
+    cfg.validate()?;
+    if let (Some(a), Some(b)) = (targets.kept.path(), targets.log.path()) {
+        if same_file(a, b) {
+            return Err(Error::Config(format!(
+                "the output and the log are the same file ({})",
+                a.display()
+            )));
+        }
+    }
+    let pool = cfg.scan.pool()?;
+    pool.install(|| {
+        let inputs = Inputs::open(paths, &cfg.scan.input)?;
+        for path in [targets.kept.path(), targets.log.path()]
+            .into_iter()
+            .flatten()
+        {
+            if inputs.contains(path) {
+                return Err(Error::WouldOverwrite {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+        let result = run(&inputs, cfg, targets, progress);
+        progress.finish();
+        result
+    })
+}
+
+/// Whether `a` and `b` name the same file, whether or not it exists yet.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| -> PathBuf {
+        if let Ok(c) = std::fs::canonicalize(p) {
+            return c;
+        }
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        dir.join(p.file_name().unwrap_or_default())
+    };
+    resolve(a) == resolve(b)
+}
+
+fn run(
+    inputs: &Inputs,
+    cfg: &DedupConfig,
+    targets: Targets<'_>,
+    progress: &dyn Progress,
+) -> Result<Dedup> {
+    let start = Instant::now();
+    let scan = pipeline::scan_inputs(inputs, &cfg.scan, progress)?;
+    let t_scan = start.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let removals = plan(inputs, cfg, &scan, progress)?;
+    let boilerplate = match cfg.boilerplate {
+        Some(n) => Some(count_lines(inputs, cfg, &scan, &removals, n, progress)?),
+        None => None,
+    };
+    let t_plan = t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let dry_run = matches!(targets.kept, Target::Nowhere);
+    let mut summary = DedupSummary {
+        records: scan.documents.len() as u64,
+        groups: scan.clusters.len() as u64,
+        ..DedupSummary::default()
+    };
+    for r in removals.iter().flatten() {
+        if r.exact {
+            summary.removed_exact += 1;
+        } else {
+            summary.removed_near += 1;
+        }
+    }
+    summary.kept = summary.records - summary.removed_exact - summary.removed_near;
+    let cutter = Cutter {
+        passages: cfg.passages.then(|| cfg.min_words()),
+        kind: cfg.scan.shingle.kind,
+        boilerplate: boilerplate.as_ref(),
+    };
+    write(
+        inputs,
+        cfg,
+        &scan,
+        &removals,
+        &cutter,
+        targets,
+        &mut summary,
+        progress,
+    )?;
+    let t_write = t.elapsed().as_secs_f64();
+    let total = start.elapsed().as_secs_f64();
+    Ok(Dedup {
+        params: DedupParams {
+            scan: scan.params.clone(),
+            keep: cfg.keep,
+            passages: cfg.passages,
+            min_words: cfg.passages.then(|| cfg.min_words()),
+            boilerplate: cfg.boilerplate,
+            dry_run,
+        },
+        timings: DedupTimings {
+            scan: round6(t_scan),
+            plan: round6(t_plan),
+            write: round6(t_write),
+            total: round6(total),
+            mb_per_s: round6(summary.bytes_in as f64 / 1e6 / total.max(1e-9)),
+        },
+        summary,
+        skipped: scan.skipped,
+    })
+}
+
+/// The document kept from `members` (document numbers in input order).
+fn keeper(members: &[u32], documents: &[DocInfo], keep: Keep) -> u32 {
+    match keep {
+        Keep::First => members[0],
+        // Longest first, then earliest: a total order, so the choice is the
+        // same whatever order the members were found in.
+        Keep::Longest => *members
+            .iter()
+            .max_by_key(|&&m| (documents[m as usize].bytes, std::cmp::Reverse(m)))
+            .unwrap_or(&members[0]),
+    }
+}
+
+/// For every document, why it is removed (`None`: kept).
+fn plan(
+    inputs: &Inputs,
+    cfg: &DedupConfig,
+    scan: &Scan,
+    progress: &dyn Progress,
+) -> Result<Vec<Option<Removal>>> {
+    let docs = &scan.documents;
+    let root = |d: u32| docs[d as usize].same_as.unwrap_or(d);
+    let mut removals: Vec<Option<Removal>> = vec![None; docs.len()];
+    let mut unmeasured: Vec<(u32, u32)> = Vec::new();
+    for cluster in &scan.clusters {
+        let k = keeper(&cluster.member_indices, docs, cfg.keep);
+        let mut to_keeper: AHashMap<u32, f64> = AHashMap::new();
+        for p in &cluster.pairs {
+            let (a, b) = p.indices();
+            if a == k {
+                to_keeper.insert(b, p.jaccard);
+            } else if b == k {
+                to_keeper.insert(a, p.jaccard);
+            }
+        }
+        for &m in &cluster.member_indices {
+            if m == k {
+                continue;
+            }
+            let exact = root(m) == root(k);
+            let jaccard = if exact {
+                1.0
+            } else if let Some(&j) = to_keeper.get(&m) {
+                j
+            } else {
+                unmeasured.push((m.min(k), m.max(k)));
+                f64::NAN
+            };
+            removals[m as usize] = Some(Removal {
+                keeper: k,
+                jaccard,
+                exact,
+            });
+        }
+    }
+    if !unmeasured.is_empty() {
+        unmeasured.sort_unstable();
+        progress.stage("measuring", None);
+        let measured =
+            pipeline::pair_jaccards(inputs, &cfg.scan, &unmeasured, docs.len(), progress)?;
+        for (&(a, b), j) in unmeasured.iter().zip(measured) {
+            for d in [a, b] {
+                if let Some(r) = removals[d as usize].as_mut() {
+                    if r.jaccard.is_nan() && (r.keeper == a || r.keeper == b) {
+                        r.jaccard = round6(j);
+                    }
+                }
+            }
+        }
+    }
+    Ok(removals)
+}
+
+/// The key of a line for boilerplate counting: its bytes without leading
+/// and trailing white space. Stable (XXH3) although only used in memory,
+/// so that counting and cutting agree by construction.
+fn line_key(line: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(line.trim().as_bytes())
+}
+
+/// The non-blank lines of `text`: (start, end after the line break or at the
+/// end of the text, trimmed content).
+fn lines(text: &str) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < text.len() {
+            let start = at;
+            let end = match text[start..].find('\n') {
+                Some(i) => start + i + 1,
+                None => text.len(),
+            };
+            at = end;
+            let content = text[start..end].trim();
+            if !content.is_empty() {
+                return Some((start, end, content));
+            }
+        }
+        None
+    })
+}
+
+/// In how many kept documents each line occurs, for the lines that occur in
+/// at least `min_docs` of them.
+fn count_lines(
+    inputs: &Inputs,
+    cfg: &DedupConfig,
+    scan: &Scan,
+    removals: &[Option<Removal>],
+    min_docs: usize,
+    progress: &dyn Progress,
+) -> Result<AHashMap<u64, u32>> {
+    progress.stage("counting lines", None);
+    let mut counts: AHashMap<u64, u32> = AHashMap::new();
+    let mut next = 0usize;
+    inputs.read(&cfg.scan.input, |batch, raw_bytes| {
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
+        let first = next;
+        next += batch.len();
+        if next > removals.len() {
+            return Err(changed());
+        }
+        let keys: Vec<Vec<u64>> = batch
+            .into_par_iter()
+            .enumerate()
+            .filter(|(i, _)| removals[first + i].is_none())
+            .map(|(_, doc)| {
+                let mut keys: Vec<u64> = lines(&doc.text).map(|(_, _, l)| line_key(l)).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                keys
+            })
+            .collect();
+        for k in keys.into_iter().flatten() {
+            let c = counts.entry(k).or_default();
+            *c = c.saturating_add(1);
+        }
+        progress.advance(0, raw_bytes);
+        Ok(())
+    })?;
+    if next != scan.documents.len() {
+        return Err(changed());
+    }
+    counts.retain(|_, c| *c as usize >= min_docs);
+    Ok(counts)
+}
+
+fn changed() -> Error {
+    Error::Config(
+        "the input changed between two reads; rerun on files that are not being written".into(),
+    )
+}
+
+/// What was cut from a kept document, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cut {
+    /// Byte range `[start, end)` cut from the original text.
+    pub start: usize,
+    /// End of the range.
+    pub end: usize,
+    /// 1-based line of the first byte cut.
+    pub line_start: usize,
+    /// 1-based line of the last byte cut.
+    pub line_end: usize,
+    /// Why.
+    #[serde(flatten)]
+    pub why: CutKind,
+}
+
+/// Why a range was cut.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum CutKind {
+    /// A later copy of a passage repeated in the document.
+    Passage {
+        /// The copy kept: its byte range in the original text.
+        copy_of: Span,
+    },
+    /// A line found in many kept documents.
+    Boilerplate {
+        /// In how many kept documents the line occurs.
+        documents: u32,
+    },
+}
+
+/// A byte range of a document's original text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+/// A passage repeated inside one document: the byte range of its first
+/// copy and of each later copy (word to word, as reported spans are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeat {
+    /// The first copy, which stays.
+    pub first: Range<usize>,
+    /// Later copies, in text order, not overlapping the first.
+    pub later: Vec<Range<usize>>,
+}
+
+/// The exact repeats of at least `min` tokens inside `text`.
+///
+/// Scans the tokens left to right; at each position, a run of `min` tokens
+/// seen earlier (by the fingerprint of the run, confirmed token by token)
+/// starts a copy, which is extended while the tokens keep matching. A copy
+/// never overlaps its own source (so `X X X` gives two copies of `X`), and
+/// runs inside a copy are not sources of later copies, so that the source of
+/// every copy survives the cuts. Every repeat of at least `min` tokens
+/// whose first copy is not itself inside a repeat is found.
+pub fn repeats_within(text: &str, kind: TokenKind, min: usize) -> Vec<Repeat> {
+    let mut tokens: Vec<Token> = Vec::new();
+    text::tokenize(text, kind, &mut tokens);
+    let n = tokens.len();
+    let min = min.max(1);
+    if n < 2 * min {
+        return Vec::new();
+    }
+    let h: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+    let mut scratch = Vec::new();
+    let gram = |i: usize, scratch: &mut Vec<u8>| crate::hash::tokens(&h[i..i + min], scratch);
+    let mut first_at: AHashMap<u64, usize> = AHashMap::new();
+    // Token ranges cut so far, in order: (copy start, copy end).
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    let mut found: Vec<(usize, usize, usize)> = Vec::new(); // (source, copy, len)
+    let mut i = 0;
+    while i + min <= n {
+        let g = gram(i, &mut scratch);
+        if let Some(&j) = first_at.get(&g) {
+            // The source must stay whole: stop it before the next cut after it.
+            let next_cut = cut
+                .get(cut.partition_point(|&(s, _)| s <= j))
+                .map_or(n, |&(s, _)| s);
+            let limit = (i - j).min(n - i).min(next_cut - j);
+            if limit >= min && h[j..j + min] == h[i..i + min] {
+                let mut len = min;
+                while len < limit && h[j + len] == h[i + len] {
+                    len += 1;
+                }
+                found.push((j, i, len));
+                cut.push((i, i + len));
+                i += len;
+                continue;
+            }
+        }
+        first_at.entry(g).or_insert(i);
+        i += 1;
+    }
+    let span = |from: usize, len: usize| tokens[from].start..tokens[from + len - 1].end;
+    let mut by_source: Vec<Repeat> = Vec::new();
+    let mut index: AHashMap<(usize, usize), usize> = AHashMap::new();
+    for (j, i, len) in found {
+        let first = span(j, len);
+        match index.get(&(first.start, first.end)) {
+            Some(&r) => by_source[r].later.push(span(i, len)),
+            None => {
+                index.insert((first.start, first.end), by_source.len());
+                by_source.push(Repeat {
+                    first,
+                    later: vec![span(i, len)],
+                });
+            }
+        }
+    }
+    by_source
+}
+
+/// Characters that end a sentence.
+const SENTENCE_END: &[char] = &['.', '!', '?', '…', '。', '！', '？'];
+
+/// Words that end with a period without ending a sentence.
+const ABBREVIATIONS: &[&str] = &["mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs"];
+
+/// Whether the sentence-ending character `c` at byte `i` ends a sentence.
+/// A period does not after an initial or an abbreviation (`U.S.`, `J.`,
+/// `e.g.`, `Mr.`), nor when a lowercase letter follows (`approx. three`).
+fn ends_at(text: &str, i: usize, c: char) -> bool {
+    if c != '.' {
+        return true;
+    }
+    let word_start = text[..i]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_alphanumeric() || c == '.')
+        .last()
+        .map_or(i, |(j, _)| j);
+    let word = &text[word_start..i];
+    if word.chars().count() == 1
+        || word.contains('.')
+        || ABBREVIATIONS.iter().any(|a| word.eq_ignore_ascii_case(a))
+    {
+        return false;
+    }
+    !text[i + 1..]
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(char::is_lowercase)
+}
+
+/// Whether a sentence or a line starts at the word starting at `at`: before
+/// it, back to the previous letter or digit, there is a line break, the
+/// start of the text, or a sentence end.
+fn starts_sentence(text: &str, at: usize) -> bool {
+    for (i, c) in text[..at].char_indices().rev() {
+        if c == '\n' || (SENTENCE_END.contains(&c) && ends_at(text, i, c)) {
+            return true;
+        }
+        if c.is_alphanumeric() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a sentence or a line ends at the word ending at `at`: after it,
+/// up to the next letter or digit, there is a sentence end, a line break
+/// or the end of the text.
+fn ends_sentence(text: &str, at: usize) -> bool {
+    for (i, c) in text[at..].char_indices() {
+        if c == '\n' || (SENTENCE_END.contains(&c) && ends_at(text, at + i, c)) {
+            return true;
+        }
+        if c.is_alphanumeric() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Narrows the span of a copy (word to word) to the whole sentences or
+/// lines inside it, or `None` when fewer than `min` tokens of them remain.
+///
+/// A phrase that happens to recur inside different sentences ("the success
+/// of any negotiation process will depend on") is a repeat, but cutting it
+/// would break the sentence it sits in; a doubled headline, paragraph or
+/// sentence comes out whole.
+fn whole_sentences(
+    text: &str,
+    span: Range<usize>,
+    kind: TokenKind,
+    min: usize,
+    tokens: &mut Vec<Token>,
+) -> Option<Range<usize>> {
+    let base = span.start;
+    text::tokenize(&text[span], kind, tokens);
+    let first = tokens
+        .iter()
+        .position(|t| starts_sentence(text, base + t.start))?;
+    let last = tokens
+        .iter()
+        .rposition(|t| ends_sentence(text, base + t.end))?;
+    if last < first || last + 1 - first < min {
+        return None;
+    }
+    Some(base + tokens[first].start..base + tokens[last].end)
+}
+
+/// Widens the span of a passage copy (first word to last word) to what
+/// should go with it, so the text left reads well:
+///
+/// * punctuation attached to its first or last word (`"`, `(`, `.`, `,`);
+/// * when the copy fills whole lines, those lines with their line breaks;
+/// * when the copy is followed by more text on its line, the spaces after
+///   it; when it ends its line, the spaces before it.
+///
+/// Never reaches into a word outside the span.
+pub fn tidy_span(text: &str, span: Range<usize>) -> Range<usize> {
+    let b = text.as_bytes();
+    let attached = |c: char| !c.is_whitespace() && !c.is_alphanumeric();
+    let horizontal = |c: char| c.is_whitespace() && c != '\n';
+    // Attached opening punctuation, if it starts a token of its own.
+    let mut start = span.start;
+    let p = text[..start]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| attached(c))
+        .last()
+        .map_or(start, |(i, _)| i);
+    if p == 0
+        || text[..p]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_whitespace)
+    {
+        start = p;
+    }
+    // Attached closing punctuation, if it ends the token.
+    let mut end = span.end;
+    let q = text[end..]
+        .char_indices()
+        .take_while(|&(_, c)| attached(c))
+        .last()
+        .map_or(end, |(i, c)| end + i + c.len_utf8());
+    if q == b.len() || text[q..].chars().next().is_some_and(char::is_whitespace) {
+        end = q;
+    }
+    let spaces_before = text[..start]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| horizontal(c))
+        .last()
+        .map_or(start, |(i, _)| i);
+    let at_line_start = spaces_before == 0 || b[spaces_before - 1] == b'\n';
+    let after = text[end..]
+        .char_indices()
+        .take_while(|&(_, c)| horizontal(c))
+        .last()
+        .map_or(end, |(i, c)| end + i + c.len_utf8());
+    match b.get(after) {
+        // The last lines of a text without a final line break: the break
+        // before them goes instead, so the text still ends without one.
+        None if at_line_start && spaces_before > 0 => spaces_before - 1..after,
+        None | Some(b'\n') if at_line_start => spaces_before..(after + 1).min(b.len()),
+        Some(&c) if c != b'\n' => start..after,
+        // Ends its line but does not start it: take the spaces before.
+        _ => spaces_before..end,
+    }
+}
+
+/// Decides what to cut from a kept document.
+struct Cutter<'a> {
+    passages: Option<usize>,
+    kind: TokenKind,
+    boilerplate: Option<&'a AHashMap<u64, u32>>,
+}
+
+impl Cutter<'_> {
+    fn active(&self) -> bool {
+        self.passages.is_some() || self.boilerplate.is_some()
+    }
+
+    /// The cuts of `text`, sorted and not overlapping.
+    fn cuts(&self, text: &str) -> Vec<Cut> {
+        let mut ranges: Vec<(Range<usize>, CutKind)> = Vec::new();
+        if let Some(min) = self.passages {
+            let mut copies: Vec<(Range<usize>, Span)> = Vec::new();
+            for r in repeats_within(text, self.kind, min) {
+                let copy_of = Span {
+                    start: r.first.start,
+                    end: r.first.end,
+                };
+                copies.extend(r.later.into_iter().map(|c| (c, copy_of)));
+            }
+            copies.sort_by_key(|(c, _)| (c.start, c.end));
+            // Copies next to each other (nothing but spaces and punctuation
+            // between them) are one cut, tidied as a whole.
+            let mut joined: Vec<(Range<usize>, Span)> = Vec::with_capacity(copies.len());
+            for (c, of) in copies {
+                match joined.last_mut() {
+                    Some((last, _))
+                        if c.start <= last.end
+                            || !text[last.end..c.start].chars().any(char::is_alphanumeric) =>
+                    {
+                        last.end = last.end.max(c.end)
+                    }
+                    _ => joined.push((c, of)),
+                }
+            }
+            let mut tokens = Vec::new();
+            for (c, copy_of) in joined {
+                let Some(c) = whole_sentences(text, c, self.kind, min, &mut tokens) else {
+                    continue;
+                };
+                let r = tidy_span(text, c);
+                match ranges.last_mut() {
+                    Some((last, _)) if r.start <= last.end => last.end = last.end.max(r.end),
+                    _ => ranges.push((r, CutKind::Passage { copy_of })),
+                }
+            }
+        }
+        if let Some(lines_of) = self.boilerplate {
+            let passages = ranges.len();
+            for (start, end, content) in lines(text) {
+                let Some(&documents) = lines_of.get(&line_key(content)) else {
+                    continue;
+                };
+                // The last line of a text without a final line break takes
+                // the break before it, so the text still ends without one.
+                let start = if end == text.len() && !text.ends_with('\n') {
+                    start.saturating_sub(1)
+                } else {
+                    start
+                };
+                // What a passage cut already removed is not cut twice.
+                let mut pieces: Vec<Range<usize>> = std::iter::once(start..end).collect();
+                for (r, _) in &ranges[..passages] {
+                    pieces = pieces
+                        .into_iter()
+                        .flat_map(|p| subtract(p, r.clone()))
+                        .collect();
+                }
+                for p in pieces {
+                    ranges.push((p, CutKind::Boilerplate { documents }));
+                }
+            }
+            ranges.sort_by_key(|(r, _)| (r.start, r.end));
+        }
+        if ranges.is_empty() {
+            return Vec::new();
+        }
+        let lines = LineIndex::new(text);
+        ranges
+            .into_iter()
+            .map(|(r, why)| Cut {
+                line_start: lines.line(r.start),
+                line_end: lines.line(r.end.saturating_sub(1).max(r.start)),
+                start: r.start,
+                end: r.end,
+                why,
+            })
+            .collect()
+    }
+}
+
+/// `a` without `b`: zero, one or two ranges.
+fn subtract(a: Range<usize>, b: Range<usize>) -> Vec<Range<usize>> {
+    if b.end <= a.start || b.start >= a.end {
+        return vec![a];
+    }
+    let mut out = Vec::new();
+    if a.start < b.start {
+        out.push(a.start..b.start);
+    }
+    if b.end < a.end {
+        out.push(b.end..a.end);
+    }
+    out
+}
+
+/// `text` without the `cuts` (sorted, not overlapping).
+fn apply(text: &str, cuts: &[Cut]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for c in cuts {
+        out.push_str(&text[at..c.start]);
+        at = c.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// One record of the write pass: what to write, and the log lines.
+struct Written {
+    line: Option<Vec<u8>>,
+    log: Option<Vec<u8>>,
+    cuts: Vec<Cut>,
+}
+
+#[derive(Serialize)]
+struct TextRecord<'a> {
+    id: &'a str,
+    source: &'a str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct RemovedLine<'a> {
+    id: &'a str,
+    duplicate_of: &'a str,
+    jaccard: f64,
+    reason: &'static str,
+}
+
+#[derive(Serialize)]
+struct CutLine<'a> {
+    id: &'a str,
+    reason: &'static str,
+    cuts: &'a [Cut],
+}
+
+/// Appends `value` as JSON. Strings, numbers and the plain structs of this
+/// module always serialise, and a `Vec` never fails to take bytes.
+fn push_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    serde_json::to_writer(out, value).expect("plain values serialise into a Vec");
+}
+
+fn json_line<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut v = Vec::new();
+    push_json(&mut v, value);
+    v.push(b'\n');
+    v
+}
+
+/// The output of one record: the record written (if kept) and its log line.
+fn process(
+    inputs: &Inputs,
+    cfg: &DedupConfig,
+    scan: &Scan,
+    cutter: &Cutter<'_>,
+    doc: usize,
+    removal: Option<Removal>,
+    raw: RawRecord,
+) -> Result<Written> {
+    let info = &scan.documents[doc];
+    if let Some(r) = removal {
+        let log = json_line(&RemovedLine {
+            id: &info.id,
+            duplicate_of: &scan.documents[r.keeper as usize].id,
+            jaccard: r.jaccard,
+            reason: if r.exact { "exact" } else { "near" },
+        });
+        return Ok(Written {
+            line: None,
+            log: Some(log),
+            cuts: Vec::new(),
+        });
+    }
+    let jsonl = inputs.files()[raw.origin.file as usize].jsonl;
+    if jsonl && !cutter.active() {
+        let mut line = raw.bytes;
+        if line.last() != Some(&b'\n') {
+            line.push(b'\n');
+        }
+        return Ok(Written {
+            line: Some(line),
+            log: None,
+            cuts: Vec::new(),
+        });
+    }
+    let record = inputs.text_of(&raw, &cfg.scan.input)?;
+    let cuts = cutter.cuts(&record.text);
+    let text = if cuts.is_empty() {
+        None
+    } else {
+        Some(apply(&record.text, &cuts))
+    };
+    let line = match record.span {
+        // A JSON Lines record: the original line, with only the text
+        // field's value replaced when something was cut.
+        Some(span) => {
+            let mut line = match &text {
+                None => raw.bytes,
+                Some(t) => {
+                    let mut l = Vec::with_capacity(raw.bytes.len());
+                    l.extend_from_slice(&raw.bytes[..span.start]);
+                    push_json(&mut l, t);
+                    l.extend_from_slice(&raw.bytes[span.end..]);
+                    l
+                }
+            };
+            if line.last() != Some(&b'\n') {
+                line.push(b'\n');
+            }
+            line
+        }
+        None => json_line(&TextRecord {
+            id: &info.id,
+            source: &info.source,
+            text: text.as_deref().unwrap_or(&record.text),
+        }),
+    };
+    let log = (!cuts.is_empty()).then(|| {
+        json_line(&CutLine {
+            id: &info.id,
+            reason: "cut",
+            cuts: &cuts,
+        })
+    });
+    Ok(Written {
+        line: Some(line),
+        log,
+        cuts,
+    })
+}
+
+/// An open output: a file being written, or a stream.
+enum Sink<'a> {
+    File(AtomicFile),
+    Stream(&'a mut (dyn Write + Send)),
+}
+
+impl Sink<'_> {
+    fn open(target: Target<'_>) -> Result<Option<Sink<'_>>> {
+        Ok(match target {
+            Target::Nowhere => None,
+            Target::File(p) => Some(Sink::File(AtomicFile::create(&p)?)),
+            Target::Writer(w) => Some(Sink::Stream(w)),
+        })
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        match self {
+            Sink::File(f) => f.write_all(bytes).map_err(|e| f.error(e)),
+            Sink::Stream(w) => w.write_all(bytes).map_err(|e| Error::Write {
+                path: PathBuf::from("<stdout>"),
+                source: e,
+            }),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write(
+    inputs: &Inputs,
+    cfg: &DedupConfig,
+    scan: &Scan,
+    removals: &[Option<Removal>],
+    cutter: &Cutter<'_>,
+    targets: Targets<'_>,
+    summary: &mut DedupSummary,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let total_bytes: u64 = inputs
+        .files()
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok())
+        .map(|m| m.len())
+        .sum();
+    // Opened only now, so an error or interrupt earlier leaves no file at all.
+    let mut kept = Sink::open(targets.kept)?;
+    let mut log = Sink::open(targets.log)?;
+    progress.stage("writing", Some(total_bytes));
+    let docs = &scan.documents;
+    let mut next = 0usize;
+    inputs.read_raw(&cfg.scan.input, |batch, raw_bytes| {
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
+        summary.bytes_in += raw_bytes;
+        // Records that are not documents were skipped with --skip-invalid.
+        let mut items: Vec<(usize, RawRecord)> = Vec::with_capacity(batch.len());
+        for raw in batch {
+            if next < docs.len() && docs[next].origin == raw.origin {
+                items.push((next, raw));
+                next += 1;
+            }
+        }
+        let count = items.len() as u64;
+        let process_one = |(doc, raw): (usize, RawRecord)| {
+            process(inputs, cfg, scan, cutter, doc, removals[doc], raw)
+        };
+        let written: Vec<Result<Written>> = if cutter.active() {
+            items.into_par_iter().map(process_one).collect()
+        } else {
+            items.into_iter().map(process_one).collect()
+        };
+        for w in written {
+            let w = w?;
+            if let Some(line) = &w.line {
+                summary.bytes_out += line.len() as u64;
+                if let Some(k) = kept.as_mut() {
+                    k.write_all(line)?;
+                }
+            }
+            if !w.cuts.is_empty() {
+                summary.records_edited += 1;
+            }
+            for c in &w.cuts {
+                let bytes = (c.end - c.start) as u64;
+                match c.why {
+                    CutKind::Passage { .. } => {
+                        summary.passages_cut += 1;
+                        summary.passage_bytes_cut += bytes;
+                    }
+                    CutKind::Boilerplate { .. } => {
+                        summary.boilerplate_lines_cut += 1;
+                        summary.boilerplate_bytes_cut += bytes;
+                    }
+                }
+            }
+            if let Some(line) = &w.log {
+                summary.log_lines += 1;
+                if let Some(l) = log.as_mut() {
+                    l.write_all(line)?;
+                }
+            }
+        }
+        progress.advance(count, raw_bytes);
+        Ok(())
+    })?;
+    if next != docs.len() {
+        return Err(changed());
+    }
+    if progress.cancelled() {
+        return Err(Error::Interrupted);
+    }
+    // Both files complete before either replaces its target.
+    let mut finished = Vec::new();
+    for sink in [kept, log].into_iter().flatten() {
+        match sink {
+            Sink::File(f) => finished.push(f.finish()?),
+            Sink::Stream(w) => w.flush().map_err(|e| Error::Write {
+                path: PathBuf::from("<stdout>"),
+                source: e,
+            })?,
+        }
+    }
+    for f in finished {
+        f.persist()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cut_text(text: &str, min: usize) -> String {
+        let cutter = Cutter {
+            passages: Some(min),
+            kind: TokenKind::Words,
+            boilerplate: None,
+        };
+        apply(text, &cutter.cuts(text))
+    }
+
+    #[test]
+    fn repeats_are_found_with_their_sources() {
+        let text = "a b c d. x a b c d. y a b c d e.";
+        let r = repeats_within(text, TokenKind::Words, 4);
+        assert_eq!(r.len(), 1);
+        assert_eq!(&text[r[0].first.clone()], "a b c d");
+        let later: Vec<&str> = r[0].later.iter().map(|s| &text[s.clone()]).collect();
+        assert_eq!(later, ["a b c d", "a b c d"]);
+        assert!(repeats_within("a b c a b", TokenKind::Words, 3).is_empty());
+    }
+
+    #[test]
+    fn a_copy_never_overlaps_its_source() {
+        let r = repeats_within("x y x y x y", TokenKind::Words, 2);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].first, 0..3);
+        assert_eq!(r[0].later, vec![4..7, 8..11]);
+        assert_eq!(cut_text("Xa yb. Xa yb. Xa yb.", 2), "Xa yb.");
+    }
+
+    #[test]
+    fn only_whole_sentences_are_cut() {
+        // A phrase recurring inside two different sentences stays.
+        let t = "We know that the talks will depend on trust. \
+                 Peace said that the talks will depend on trust here.";
+        assert_eq!(cut_text(t, 5), t);
+        // A repeated sentence inside a longer repeat is cut, the rest stays.
+        let t =
+            "One two three four. Five six seven. Go on and one two three four. Five six seven. End";
+        assert_eq!(
+            cut_text(t, 3),
+            "One two three four. Five six seven. Go on and one two three four. End"
+        );
+        assert_eq!(cut_text(t, 4), t);
+    }
+
+    #[test]
+    fn cuts_read_well() {
+        // Whole lines go with their line breaks.
+        assert_eq!(
+            cut_text("Head line here\n\nHead line here\nBody.\n", 3),
+            "Head line here\n\nBody.\n"
+        );
+        // Mid-line: the copy, its punctuation and the space after it.
+        assert_eq!(
+            cut_text("Say one two three. Say one two three. Then go.", 4),
+            "Say one two three. Then go."
+        );
+        // At the end of a line: the space before it, the break stays.
+        assert_eq!(
+            cut_text("One two three. Four. (One two three.)\nnext", 3),
+            "One two three. Four.\nnext"
+        );
+        assert_eq!(
+            cut_text("one two three\r\none two three\r\n", 3),
+            "one two three\r\n"
+        );
+    }
+
+    #[test]
+    fn abbreviations_do_not_end_sentences() {
+        let t = "The U.S. Agree. Mr. Smith went. It is approx. three. Done";
+        let ends: Vec<&str> = t
+            .match_indices(|c: char| c.is_alphanumeric())
+            .filter(|&(i, _)| {
+                ends_sentence(t, i + 1) && !t[i + 1..].starts_with(char::is_alphanumeric)
+            })
+            .map(|(i, _)| &t[..=i])
+            .map(|s| s.rsplit(' ').next().unwrap_or(s))
+            .collect();
+        assert_eq!(ends, ["Agree", "went", "three", "Done"]);
+        assert!(starts_sentence(t, t.find("It").unwrap()));
+        assert!(!starts_sentence(t, t.find("Agree").unwrap()));
+        assert!(!starts_sentence(t, t.find("Smith").unwrap()));
+    }
+
+    #[test]
+    fn last_lines_without_a_final_break() {
+        assert_eq!(
+            cut_text("One two three.\nOne two three.", 3),
+            "One two three."
+        );
+        assert_eq!(
+            cut_text("One two three.\nOne two three.\n", 3),
+            "One two three.\n"
+        );
+    }
+
+    #[test]
+    fn tidy_span_never_takes_a_word_outside() {
+        let t = "end.Copy here, rest";
+        let s = t.find("Copy").unwrap();
+        let e = s + "Copy here".len();
+        assert_eq!(&t[tidy_span(t, s..e)], "Copy here, ");
+    }
+
+    #[test]
+    fn subtract_ranges() {
+        assert_eq!(subtract(0..10, 3..5), vec![0..3, 5..10]);
+        assert_eq!(subtract(0..10, 0..10), Vec::<Range<usize>>::new());
+        assert_eq!(subtract(0..10, 8..20), vec![0..8]);
+        assert_eq!(subtract(0..10, 10..20), vec![0..10]);
+    }
+
+    #[test]
+    fn lines_skip_blank_ones() {
+        let l: Vec<_> = lines("a\n\n  \n b \nc").collect();
+        assert_eq!(l, vec![(0, 2, "a"), (6, 10, "b"), (10, 11, "c")]);
+    }
+
+    #[test]
+    fn longest_keeper_breaks_ties_by_position() {
+        let doc = |bytes| DocInfo {
+            id: String::new(),
+            source: String::new(),
+            bytes,
+            words: 0,
+            origin: crate::document::Origin { file: 0, line: 0 },
+            same_as: None,
+        };
+        let docs = vec![doc(5), doc(9), doc(9), doc(1)];
+        assert_eq!(keeper(&[0, 1, 2, 3], &docs, Keep::Longest), 1);
+        assert_eq!(keeper(&[0, 1, 2, 3], &docs, Keep::First), 0);
+    }
+}
