@@ -39,6 +39,113 @@ pub enum Verify {
     Estimate,
 }
 
+/// Repeated passages: exact runs, edited paragraphs and boilerplate
+/// (see [`crate::passages`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageConfig {
+    /// Whether `scan` looks for passages at all ([`crate::passages::find`]
+    /// always does).
+    pub enabled: bool,
+    /// Words, or characters (with `--char-ngrams`); every length below is
+    /// counted in these tokens.
+    pub tokens: TokenKind,
+    /// Shortest exact repeat reported, in tokens. Every repeated run at
+    /// least this long is found (`--min-words`).
+    pub min_words: usize,
+    /// Jaccard similarity of the paragraph shingle sets at which two
+    /// paragraphs are edited copies of each other (`--passage-threshold`).
+    pub passage_threshold: f64,
+    /// Tokens per paragraph shingle: small, so that one changed word breaks
+    /// few shingles.
+    pub shingle: usize,
+    /// MinHash permutations per paragraph.
+    pub perms: usize,
+    /// A passage found in at least this many documents is boilerplate
+    /// (`--boilerplate-docs`).
+    pub boilerplate_docs: usize,
+    /// Leave boilerplate out of the results (`--hide-boilerplate`).
+    pub hide_boilerplate: bool,
+    /// Bytes of the table that counts fingerprints in the first read; 0
+    /// sizes it from the input (see [`crate::passages`] on memory).
+    pub filter_bytes: usize,
+}
+
+impl Default for PassageConfig {
+    fn default() -> PassageConfig {
+        PassageConfig::for_tokens(TokenKind::Words)
+    }
+}
+
+impl PassageConfig {
+    /// Default shortest passage in words.
+    pub const MIN_WORDS: usize = 8;
+    /// Default shortest passage in characters (`--char-ngrams`): about as
+    /// much text as eight words of Chinese or Japanese.
+    pub const MIN_CHARS: usize = 16;
+    /// Largest fingerprint table sized automatically.
+    pub const MAX_AUTO_FILTER_BYTES: usize = 1 << 29;
+
+    /// The defaults for `tokens`: 8 words or 16 characters, 3-word or
+    /// 5-character paragraph shingles.
+    pub fn for_tokens(tokens: TokenKind) -> PassageConfig {
+        let (min_words, shingle) = match tokens {
+            TokenKind::Words => (PassageConfig::MIN_WORDS, 3),
+            TokenKind::Chars => (PassageConfig::MIN_CHARS, 5),
+        };
+        PassageConfig {
+            enabled: true,
+            tokens,
+            min_words,
+            passage_threshold: 0.5,
+            shingle,
+            perms: 128,
+            boilerplate_docs: 10,
+            hide_boilerplate: false,
+            filter_bytes: 0,
+        }
+    }
+
+    /// Checks every value, with a message that says what to change.
+    pub fn validate(&self) -> Result<()> {
+        if self.min_words < 2 || self.min_words > 100_000 {
+            return Err(Error::Config(format!(
+                "--min-words must be 2 to 100000, got {}",
+                self.min_words
+            )));
+        }
+        if !(self.passage_threshold > 0.0 && self.passage_threshold <= 1.0) {
+            return Err(Error::Config(format!(
+                "--passage-threshold must be in (0, 1], got {}",
+                self.passage_threshold
+            )));
+        }
+        if self.shingle == 0 || self.shingle > 64 {
+            return Err(Error::Config(format!(
+                "paragraph shingle size must be 1 to 64 tokens, got {}",
+                self.shingle
+            )));
+        }
+        if self.perms == 0 || self.perms > 1024 {
+            return Err(Error::Config(format!(
+                "paragraph MinHash permutations must be 1 to 1024, got {}",
+                self.perms
+            )));
+        }
+        if self.boilerplate_docs < 2 {
+            return Err(Error::Config(format!(
+                "--boilerplate-docs must be at least 2, got {}",
+                self.boilerplate_docs
+            )));
+        }
+        Ok(())
+    }
+
+    /// The LSH shape for paragraphs: the optimum for the passage threshold.
+    pub fn banding(&self) -> Banding {
+        Banding::optimal(self.passage_threshold, self.perms, Weights::default())
+    }
+}
+
 /// Document-level near-duplicate detection.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -60,6 +167,8 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Input options.
     pub input: InputConfig,
+    /// Repeated passages.
+    pub passages: PassageConfig,
 }
 
 impl Default for ScanConfig {
@@ -74,6 +183,7 @@ impl Default for ScanConfig {
             verify: Verify::Exact,
             threads: 0,
             input: InputConfig::default(),
+            passages: PassageConfig::default(),
         }
     }
 }
@@ -112,7 +222,7 @@ impl ScanConfig {
         if self.input.text_field.is_empty() || self.input.id_field.is_empty() {
             return Err(Error::Config("field names must not be empty".into()));
         }
-        Ok(())
+        self.passages.validate()
     }
 
     /// The LSH shape: the overrides where given, else the optimum for the

@@ -45,10 +45,11 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::ScanConfig;
+use crate::config::{PassageConfig, ScanConfig};
 use crate::error::{Error, Result};
 use crate::input::{Inputs, RawRecord, Skipped};
 use crate::output::AtomicFile;
+use crate::passages::{self, Match};
 use crate::pipeline::{self, round6, DocInfo, Params, Scan};
 use crate::progress::Progress;
 use crate::text::{self, LineIndex, Token, TokenKind};
@@ -73,11 +74,11 @@ pub struct DedupConfig {
     /// Which member of a group is kept.
     pub keep: Keep,
     /// Inside each kept document, cut the second and later copies of
-    /// passages repeated within it.
+    /// passages repeated within it ([`crate::passages::within_document`]
+    /// with `scan.passages`: exact repeats of at least `min_words` tokens,
+    /// and edited copies of a paragraph whose similarity reaches
+    /// `scan.threshold`).
     pub passages: bool,
-    /// Shortest repeated passage cut, in tokens (words, or characters with
-    /// `--char-ngrams`); `None` means [`DedupConfig::default_min_words`].
-    pub min_words: Option<usize>,
     /// Cut lines that occur in at least this many kept documents.
     pub boilerplate: Option<usize>,
 }
@@ -88,37 +89,24 @@ impl Default for DedupConfig {
             scan: ScanConfig::default(),
             keep: Keep::First,
             passages: false,
-            min_words: None,
             boilerplate: None,
         }
     }
 }
 
 impl DedupConfig {
-    /// The default shortest passage: 8 words, or 16 characters (about as
-    /// much text in Chinese or Japanese).
-    pub fn default_min_words(kind: TokenKind) -> usize {
-        match kind {
-            TokenKind::Words => 8,
-            TokenKind::Chars => 16,
-        }
-    }
-
-    /// The shortest passage cut, in tokens.
-    pub fn min_words(&self) -> usize {
-        self.min_words
-            .unwrap_or_else(|| DedupConfig::default_min_words(self.scan.shingle.kind))
+    /// The passage options `--passages` uses: `scan.passages`, with edited
+    /// copies cut only at the document threshold. A looser threshold suits
+    /// reporting; removing text asks for the stricter one.
+    pub fn passage_config(&self) -> PassageConfig {
+        let mut p = self.scan.passages.clone();
+        p.passage_threshold = p.passage_threshold.max(self.scan.threshold);
+        p
     }
 
     /// Checks every value, with a message that says what to change.
     pub fn validate(&self) -> Result<()> {
         self.scan.validate()?;
-        let m = self.min_words();
-        if !(2..=100_000).contains(&m) {
-            return Err(Error::Config(format!(
-                "--min-words must be 2 to 100000, got {m}"
-            )));
-        }
         if let Some(n) = self.boilerplate {
             if n < 2 {
                 return Err(Error::Config(format!(
@@ -168,8 +156,10 @@ pub struct DedupParams {
     pub keep: Keep,
     /// Whether repeated passages are cut.
     pub passages: bool,
-    /// Shortest passage cut, in tokens (when `passages`).
+    /// Shortest exact repeat cut, in tokens (when `passages`).
     pub min_words: Option<usize>,
+    /// Similarity from which an edited paragraph is cut (when `passages`).
+    pub passage_threshold: Option<f64>,
     /// Lines in at least this many kept documents are cut.
     pub boilerplate: Option<usize>,
     /// Nothing was written.
@@ -330,8 +320,9 @@ fn run(
         }
     }
     summary.kept = summary.records - summary.removed_exact - summary.removed_near;
+    let passages = cfg.passage_config();
     let cutter = Cutter {
-        passages: cfg.passages.then(|| cfg.min_words()),
+        passages: cfg.passages.then_some(&passages),
         kind: cfg.scan.shingle.kind,
         boilerplate: boilerplate.as_ref(),
     };
@@ -352,7 +343,8 @@ fn run(
             scan: scan.params.clone(),
             keep: cfg.keep,
             passages: cfg.passages,
-            min_words: cfg.passages.then(|| cfg.min_words()),
+            min_words: cfg.passages.then_some(passages.min_words),
+            passage_threshold: cfg.passages.then_some(passages.passage_threshold),
             boilerplate: cfg.boilerplate,
             dry_run,
         },
@@ -523,7 +515,7 @@ fn changed() -> Error {
 }
 
 /// What was cut from a kept document, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cut {
     /// Byte range `[start, end)` cut from the original text.
     pub start: usize,
@@ -539,19 +531,29 @@ pub struct Cut {
 }
 
 /// Why a range was cut.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum CutKind {
     /// A later copy of a passage repeated in the document.
     Passage {
         /// The copy kept: its byte range in the original text.
         copy_of: Span,
+        /// 1 for an exact repeat; for an edited paragraph, the Jaccard
+        /// similarity of its shingles to the copy kept.
+        similarity: f64,
     },
     /// A line found in many kept documents.
     Boilerplate {
         /// In how many kept documents the line occurs.
         documents: u32,
     },
+}
+
+/// Where a cut copy's text stays.
+#[derive(Debug, Clone, Copy)]
+struct Source {
+    copy_of: Span,
+    similarity: f64,
 }
 
 /// A byte range of a document's original text.
@@ -561,82 +563,6 @@ pub struct Span {
     pub start: usize,
     /// One past the last byte.
     pub end: usize,
-}
-
-/// A passage repeated inside one document: the byte range of its first
-/// copy and of each later copy (word to word, as reported spans are).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repeat {
-    /// The first copy, which stays.
-    pub first: Range<usize>,
-    /// Later copies, in text order, not overlapping the first.
-    pub later: Vec<Range<usize>>,
-}
-
-/// The exact repeats of at least `min` tokens inside `text`.
-///
-/// Scans the tokens left to right; at each position, a run of `min` tokens
-/// seen earlier (by the fingerprint of the run, confirmed token by token)
-/// starts a copy, which is extended while the tokens keep matching. A copy
-/// never overlaps its own source (so `X X X` gives two copies of `X`), and
-/// runs inside a copy are not sources of later copies, so that the source of
-/// every copy survives the cuts. Every repeat of at least `min` tokens
-/// whose first copy is not itself inside a repeat is found.
-pub fn repeats_within(text: &str, kind: TokenKind, min: usize) -> Vec<Repeat> {
-    let mut tokens: Vec<Token> = Vec::new();
-    text::tokenize(text, kind, &mut tokens);
-    let n = tokens.len();
-    let min = min.max(1);
-    if n < 2 * min {
-        return Vec::new();
-    }
-    let h: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
-    let mut scratch = Vec::new();
-    let gram = |i: usize, scratch: &mut Vec<u8>| crate::hash::tokens(&h[i..i + min], scratch);
-    let mut first_at: AHashMap<u64, usize> = AHashMap::new();
-    // Token ranges cut so far, in order: (copy start, copy end).
-    let mut cut: Vec<(usize, usize)> = Vec::new();
-    let mut found: Vec<(usize, usize, usize)> = Vec::new(); // (source, copy, len)
-    let mut i = 0;
-    while i + min <= n {
-        let g = gram(i, &mut scratch);
-        if let Some(&j) = first_at.get(&g) {
-            // The source must stay whole: stop it before the next cut after it.
-            let next_cut = cut
-                .get(cut.partition_point(|&(s, _)| s <= j))
-                .map_or(n, |&(s, _)| s);
-            let limit = (i - j).min(n - i).min(next_cut - j);
-            if limit >= min && h[j..j + min] == h[i..i + min] {
-                let mut len = min;
-                while len < limit && h[j + len] == h[i + len] {
-                    len += 1;
-                }
-                found.push((j, i, len));
-                cut.push((i, i + len));
-                i += len;
-                continue;
-            }
-        }
-        first_at.entry(g).or_insert(i);
-        i += 1;
-    }
-    let span = |from: usize, len: usize| tokens[from].start..tokens[from + len - 1].end;
-    let mut by_source: Vec<Repeat> = Vec::new();
-    let mut index: AHashMap<(usize, usize), usize> = AHashMap::new();
-    for (j, i, len) in found {
-        let first = span(j, len);
-        match index.get(&(first.start, first.end)) {
-            Some(&r) => by_source[r].later.push(span(i, len)),
-            None => {
-                index.insert((first.start, first.end), by_source.len());
-                by_source.push(Repeat {
-                    first,
-                    later: vec![span(i, len)],
-                });
-            }
-        }
-    }
-    by_source
 }
 
 /// Characters that end a sentence.
@@ -780,20 +706,48 @@ pub fn tidy_span(text: &str, span: Range<usize>) -> Range<usize> {
         .take_while(|&(_, c)| horizontal(c))
         .last()
         .map_or(end, |(i, c)| end + i + c.len_utf8());
+    let blank_before = blank_line_before(text, spaces_before);
     match b.get(after) {
         // The last lines of a text without a final line break: the break
-        // before them goes instead, so the text still ends without one.
-        None if at_line_start && spaces_before > 0 => spaces_before - 1..after,
-        None | Some(b'\n') if at_line_start => spaces_before..(after + 1).min(b.len()),
+        // before them goes instead (with a blank line that separated them),
+        // so the text still ends without one.
+        None if at_line_start && spaces_before > 0 => {
+            blank_before.unwrap_or(spaces_before).saturating_sub(1)..after
+        }
+        // Whole lines with their break; between two blank lines, one of
+        // them too, so paragraphs stay one blank line apart.
+        Some(b'\n') if at_line_start => {
+            let end = after + 1;
+            match blank_line_after(text, end) {
+                Some(e) if spaces_before == 0 || blank_before.is_some() => spaces_before..e,
+                _ => spaces_before..end,
+            }
+        }
+        None if at_line_start => spaces_before..after,
         Some(&c) if c != b'\n' => start..after,
         // Ends its line but does not start it: take the spaces before.
         _ => spaces_before..end,
     }
 }
 
+/// Where the line before the line starting at `at` starts, if it is blank.
+fn blank_line_before(text: &str, at: usize) -> Option<usize> {
+    let prev = text[..at].strip_suffix('\n')?;
+    let start = prev.rfind('\n').map_or(0, |i| i + 1);
+    prev[start..].trim().is_empty().then_some(start)
+}
+
+/// Where the line starting at `at` ends (after its break), if it is blank
+/// and has one.
+fn blank_line_after(text: &str, at: usize) -> Option<usize> {
+    let rest = &text[at..];
+    let end = rest.find('\n')?;
+    rest[..end].trim().is_empty().then_some(at + end + 1)
+}
+
 /// Decides what to cut from a kept document.
 struct Cutter<'a> {
-    passages: Option<usize>,
+    passages: Option<&'a PassageConfig>,
     kind: TokenKind,
     boilerplate: Option<&'a AHashMap<u64, u32>>,
 }
@@ -806,19 +760,26 @@ impl Cutter<'_> {
     /// The cuts of `text`, sorted and not overlapping.
     fn cuts(&self, text: &str) -> Vec<Cut> {
         let mut ranges: Vec<(Range<usize>, CutKind)> = Vec::new();
-        if let Some(min) = self.passages {
-            let mut copies: Vec<(Range<usize>, Span)> = Vec::new();
-            for r in repeats_within(text, self.kind, min) {
-                let copy_of = Span {
-                    start: r.first.start,
-                    end: r.first.end,
+        if let Some(cfg) = self.passages {
+            let min = cfg.min_words;
+            let mut copies: Vec<(Range<usize>, Source)> = Vec::new();
+            for r in passages::within_document(text, cfg) {
+                if r.matched == Match::Edited && r.similarity < cfg.passage_threshold {
+                    continue;
+                }
+                let source = Source {
+                    copy_of: Span {
+                        start: r.first.start,
+                        end: r.first.end,
+                    },
+                    similarity: r.similarity,
                 };
-                copies.extend(r.later.into_iter().map(|c| (c, copy_of)));
+                copies.extend(r.later.into_iter().map(|c| (c, source)));
             }
             copies.sort_by_key(|(c, _)| (c.start, c.end));
             // Copies next to each other (nothing but spaces and punctuation
             // between them) are one cut, tidied as a whole.
-            let mut joined: Vec<(Range<usize>, Span)> = Vec::with_capacity(copies.len());
+            let mut joined: Vec<(Range<usize>, Source)> = Vec::with_capacity(copies.len());
             for (c, of) in copies {
                 match joined.last_mut() {
                     Some((last, _))
@@ -831,14 +792,20 @@ impl Cutter<'_> {
                 }
             }
             let mut tokens = Vec::new();
-            for (c, copy_of) in joined {
+            for (c, source) in joined {
                 let Some(c) = whole_sentences(text, c, self.kind, min, &mut tokens) else {
                     continue;
                 };
                 let r = tidy_span(text, c);
                 match ranges.last_mut() {
                     Some((last, _)) if r.start <= last.end => last.end = last.end.max(r.end),
-                    _ => ranges.push((r, CutKind::Passage { copy_of })),
+                    _ => ranges.push((
+                        r,
+                        CutKind::Passage {
+                            copy_of: source.copy_of,
+                            similarity: source.similarity,
+                        },
+                    )),
                 }
             }
         }
@@ -1170,8 +1137,19 @@ mod tests {
     use super::*;
 
     fn cut_text(text: &str, min: usize) -> String {
+        let cfg = DedupConfig {
+            scan: ScanConfig {
+                passages: PassageConfig {
+                    min_words: min,
+                    ..PassageConfig::default()
+                },
+                ..ScanConfig::default()
+            },
+            ..DedupConfig::default()
+        }
+        .passage_config();
         let cutter = Cutter {
-            passages: Some(min),
+            passages: Some(&cfg),
             kind: TokenKind::Words,
             boilerplate: None,
         };
@@ -1179,23 +1157,22 @@ mod tests {
     }
 
     #[test]
-    fn repeats_are_found_with_their_sources() {
-        let text = "a b c d. x a b c d. y a b c d e.";
-        let r = repeats_within(text, TokenKind::Words, 4);
-        assert_eq!(r.len(), 1);
-        assert_eq!(&text[r[0].first.clone()], "a b c d");
-        let later: Vec<&str> = r[0].later.iter().map(|s| &text[s.clone()]).collect();
-        assert_eq!(later, ["a b c d", "a b c d"]);
-        assert!(repeats_within("a b c a b", TokenKind::Words, 3).is_empty());
+    fn every_later_copy_goes() {
+        assert_eq!(cut_text("Xa yb. Xa yb. Xa yb.", 2), "Xa yb.");
     }
 
     #[test]
-    fn a_copy_never_overlaps_its_source() {
-        let r = repeats_within("x y x y x y", TokenKind::Words, 2);
-        assert_eq!(r.len(), 1);
-        assert_eq!(r[0].first, 0..3);
-        assert_eq!(r[0].later, vec![4..7, 8..11]);
-        assert_eq!(cut_text("Xa yb. Xa yb. Xa yb.", 2), "Xa yb.");
+    fn edited_paragraphs_go_only_at_the_document_threshold() {
+        let para = "The council met on Monday and agreed the budget for the next year \
+                    after a long debate in which every member spoke at length about roads \
+                    and schools and the new library that the town has wanted for many years";
+        // One word changed: Jaccard 0.86; two: 0.73.
+        let close = para.replace("roads", "bridges");
+        let far = close.replace("Monday", "Tuesday");
+        let t = format!("{para}\n\n{close}\n\nEnd of it.");
+        assert_eq!(cut_text(&t, 8), format!("{para}\n\nEnd of it."));
+        let t = format!("{para}\n\n{far}\n\nEnd of it.");
+        assert_eq!(cut_text(&t, 8), t);
     }
 
     #[test]
@@ -1252,6 +1229,25 @@ mod tests {
         assert!(starts_sentence(t, t.find("It").unwrap()));
         assert!(!starts_sentence(t, t.find("Agree").unwrap()));
         assert!(!starts_sentence(t, t.find("Smith").unwrap()));
+    }
+
+    #[test]
+    fn paragraphs_stay_one_blank_line_apart() {
+        let p = "One two three four.";
+        assert_eq!(
+            cut_text(&format!("{p}\n\n{p}\n\nEnd.\n"), 4),
+            format!("{p}\n\nEnd.\n")
+        );
+        assert_eq!(cut_text(&format!("{p}\n\n{p}"), 4), p);
+        assert_eq!(
+            cut_text(&format!("{p}\r\n\r\n{p}\r\n\r\nEnd."), 4),
+            format!("{p}\r\n\r\nEnd.")
+        );
+        // Not between blank lines: only the line goes.
+        assert_eq!(
+            cut_text(&format!("{p}\n\n{p}\nEnd.\n"), 4),
+            format!("{p}\n\nEnd.\n")
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub mod input;
 pub mod lsh;
 pub mod minhash;
 pub mod output;
+pub mod passages;
 pub mod pipeline;
 pub mod progress;
 pub mod report;

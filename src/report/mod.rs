@@ -6,6 +6,7 @@
 //! between two runs of the same input is the top-level `timings`.
 
 pub mod dedup;
+pub mod passages;
 pub mod scan;
 
 use std::io::{self, Write};

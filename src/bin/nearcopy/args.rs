@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use nearcopy::config::{ScanConfig, ShingleConfig, Verify};
+use nearcopy::config::{PassageConfig, ScanConfig, ShingleConfig, Verify};
 use nearcopy::dedup::Keep;
 use nearcopy::input::{Format as InputFormat, InputConfig};
 use nearcopy::report::Format;
@@ -20,8 +20,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Find near-duplicate documents in files, directories or JSON Lines.
+    /// Find near-duplicate documents in files, directories or JSON Lines,
+    /// and repeated passages.
     Scan(ScanArgs),
+    /// Find passages repeated within and across documents, with the byte
+    /// range and lines of every copy.
+    Passages(PassagesArgs),
     /// Keep one document of each near-duplicate group and write the kept
     /// records, byte for byte, as JSON Lines.
     Dedup(DedupArgs),
@@ -88,6 +92,50 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// Flags that choose how repeated passages are found.
+#[derive(Debug, Clone, Args)]
+pub struct PassageArgs {
+    /// Shortest repeated passage, in words (characters with --char-ngrams);
+    /// every exact repeat at least this long is found [default: 8 words, 16
+    /// characters].
+    #[arg(long, value_name = "N")]
+    pub min_words: Option<usize>,
+    /// Jaccard similarity of the shingle sets at which two paragraphs are
+    /// edited copies of each other.
+    #[arg(long, default_value_t = 0.5, value_name = "J")]
+    pub passage_threshold: f64,
+    /// A passage found in at least N documents is boilerplate.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub boilerplate_docs: usize,
+    /// Leave boilerplate out of the report.
+    #[arg(long)]
+    pub hide_boilerplate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PassagesArgs {
+    /// Files, directories (read recursively) or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Compare characters instead of words (for text without spaces, such
+    /// as Chinese or Japanese): passages are counted in characters and
+    /// paragraphs are shingled into N-character shingles.
+    #[arg(long, value_name = "N")]
+    pub char_ngrams: Option<usize>,
+    #[command(flatten)]
+    pub passages: PassageArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files, directories (read recursively) or - for standard input.
@@ -95,6 +143,12 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub detect: DetectArgs,
+    #[command(flatten)]
+    pub passages: PassageArgs,
+    /// Do not look for repeated passages (documents only: two reads instead
+    /// of five).
+    #[arg(long)]
+    pub no_passages: bool,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -133,7 +187,8 @@ pub struct DedupArgs {
     #[arg(long, value_name = "FILE")]
     pub removed: Option<PathBuf>,
     /// Also cut, inside each kept document, the second and later copies of
-    /// passages repeated within it.
+    /// passages repeated within it: exact repeats of whole sentences or
+    /// lines, and edited copies of a paragraph at --threshold similarity.
     #[arg(long)]
     pub passages: bool,
     /// Shortest passage cut by --passages, in words (in characters with
@@ -178,6 +233,50 @@ impl InputArgs {
             skip_invalid: self.skip_invalid,
             ..InputConfig::default()
         }
+    }
+}
+
+impl PassageArgs {
+    /// The passage options for `tokens`; with characters, paragraphs are
+    /// shingled into `char_ngrams` characters.
+    pub fn config(&self, tokens: TokenKind, char_ngrams: Option<usize>) -> PassageConfig {
+        let mut cfg = PassageConfig::for_tokens(tokens);
+        if let Some(n) = self.min_words {
+            cfg.min_words = n;
+        }
+        if let (TokenKind::Chars, Some(n)) = (tokens, char_ngrams) {
+            cfg.shingle = n;
+        }
+        cfg.passage_threshold = self.passage_threshold;
+        cfg.boilerplate_docs = self.boilerplate_docs;
+        cfg.hide_boilerplate = self.hide_boilerplate;
+        cfg
+    }
+}
+
+impl PassagesArgs {
+    pub fn config(&self) -> ScanConfig {
+        let tokens = match self.char_ngrams {
+            Some(_) => TokenKind::Chars,
+            None => TokenKind::Words,
+        };
+        ScanConfig {
+            threads: self.run.threads,
+            input: self.input.config(),
+            passages: self.passages.config(tokens, self.char_ngrams),
+            ..ScanConfig::default()
+        }
+    }
+}
+
+impl ScanArgs {
+    pub fn config(&self) -> ScanConfig {
+        let mut cfg = self.detect.config(&self.input, &self.run);
+        cfg.passages = self
+            .passages
+            .config(cfg.shingle.kind, self.detect.char_ngrams);
+        cfg.passages.enabled = !self.no_passages;
+        cfg
     }
 }
 

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     bar::handle_ctrl_c();
     let result = match cli.command {
         args::Command::Scan(a) => cmd::scan::run(a),
+        args::Command::Passages(a) => cmd::passages::run(a),
         args::Command::Dedup(a) => cmd::dedup::run(a),
     };
     match result {

@@ -4,17 +4,29 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use anyhow::bail;
+use nearcopy::config::PassageConfig;
 use nearcopy::dedup::{DedupConfig, Target, Targets};
 
 use crate::args::{DedupArgs, SummaryFormat};
 use crate::bar::Bar;
 
 pub fn run(a: DedupArgs) -> anyhow::Result<()> {
+    let mut scan = a.detect.config(&a.input, &a.run);
+    let mut passages = PassageConfig::for_tokens(scan.shingle.kind);
+    if let Some(n) = a.min_words {
+        passages.min_words = n;
+    }
+    if let Some(n) = a.detect.char_ngrams {
+        passages.shingle = n;
+    }
+    // Repeats inside each kept document are found one document at a time;
+    // the scan itself does not look for passages.
+    passages.enabled = false;
+    scan.passages = passages;
     let cfg = DedupConfig {
-        scan: a.detect.config(&a.input, &a.run),
+        scan,
         keep: a.keep,
         passages: a.passages,
-        min_words: a.min_words,
         boilerplate: a.boilerplate,
     };
     let is_stdout = |p: &Path| p.as_os_str() == "-";

@@ -1,0 +1,349 @@
+//! Turning the three kinds of findings into passage groups: places made
+//! non-overlapping, fragments of a larger finding dropped, each group
+//! labelled within / across / boilerplate, and everything put in a defined
+//! order.
+
+use std::cmp::Reverse;
+
+use super::exact::ExactGroup;
+use super::{Kind, Match};
+
+/// A place: tokens `start..end` of document `doc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Place {
+    pub doc: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Place {
+    fn contains(&self, other: &Place) -> bool {
+        self.doc == other.doc && self.start <= other.start && other.end <= self.end
+    }
+
+    /// Length in tokens.
+    pub fn words(&self) -> u32 {
+        self.end - self.start
+    }
+}
+
+/// A group of places holding the same (or, for edited copies, nearly the
+/// same) text, ascending.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Found {
+    pub matched: Match,
+    pub similarity: f64,
+    pub places: Vec<Place>,
+    pub kind: Kind,
+}
+
+impl Found {
+    /// Number of distinct documents.
+    pub fn documents(&self) -> usize {
+        let mut n = 0;
+        let mut last = None;
+        for p in &self.places {
+            if last != Some(p.doc) {
+                n += 1;
+                last = Some(p.doc);
+            }
+        }
+        n
+    }
+}
+
+/// Exact groups as findings, places never overlapping.
+///
+/// Two places of one document overlap when a text repeats with a period
+/// shorter than itself: a headline printed twice in a row whose next word
+/// happens to repeat too (`H H x` where `H` starts with `x`) is found as the
+/// repeat `H x` at two overlapping places. Such a group keeps its
+/// non-overlapping places (greedily from the left), and each overlap of
+/// places `p < q` becomes a group of its own: the period `q - p`, when at
+/// least `min` tokens, at `p`, `p + (q - p)`, … as far as the overlapping
+/// copies reach. Groups left with one place are dropped; groups found twice
+/// are kept once.
+pub(crate) fn exact(groups: Vec<ExactGroup>, min: u32) -> Vec<Found> {
+    let mut out: Vec<Vec<Place>> = Vec::new();
+    for g in groups {
+        let mut places: Vec<Place> = Vec::with_capacity(g.places.len());
+        for (doc, start) in g.places {
+            if let Some(q) = places.last().filter(|q| q.doc == doc && start < q.end) {
+                let period = start - q.start;
+                if period >= min {
+                    let reach = start + g.len;
+                    let tandem: Vec<Place> = (0..)
+                        .map(|k| q.start + k * period)
+                        .take_while(|&s| s + period <= reach)
+                        .map(|s| Place {
+                            doc,
+                            start: s,
+                            end: s + period,
+                        })
+                        .collect();
+                    out.push(tandem);
+                }
+                continue;
+            }
+            places.push(Place {
+                doc,
+                start,
+                end: start + g.len,
+            });
+        }
+        out.push(places);
+    }
+    out.retain(|p| p.len() >= 2);
+    out.sort_unstable();
+    out.dedup();
+    out.into_iter()
+        .map(|places| Found {
+            matched: Match::Exact,
+            similarity: 1.0,
+            places,
+            kind: Kind::Within,
+        })
+        .collect()
+}
+
+/// Whole short lines found in at least `min_docs` documents: `lines` holds
+/// `(content fingerprint, place)` for every short line that may repeat.
+pub(crate) fn lines(mut lines: Vec<(u64, Place)>, min_docs: usize) -> Vec<Found> {
+    lines.sort_unstable();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i + 1;
+        while j < lines.len() && lines[j].0 == lines[i].0 {
+            j += 1;
+        }
+        let f = Found {
+            matched: Match::Line,
+            similarity: 1.0,
+            places: lines[i..j].iter().map(|l| l.1).collect(),
+            kind: Kind::Boilerplate,
+        };
+        if f.documents() >= min_docs {
+            out.push(f);
+        }
+        i = j;
+    }
+    out
+}
+
+/// Drops findings that only repeat part of a larger one: an exact group or a
+/// boilerplate line whose every place lies inside a different place of one
+/// edited group, and a boilerplate line whose every place lies inside a
+/// different place of one exact group.
+pub(crate) fn drop_fragments(found: Vec<Found>) -> Vec<Found> {
+    let covers = |outer: Match, inner: Match| {
+        matches!(
+            (outer, inner),
+            (Match::Edited, Match::Exact)
+                | (Match::Edited, Match::Line)
+                | (Match::Exact, Match::Line)
+        )
+    };
+    // Places of the groups that can cover others, by document and start.
+    let mut index: Vec<(Place, u32)> = Vec::new();
+    for (g, f) in found.iter().enumerate() {
+        if f.matched != Match::Line {
+            index.extend(f.places.iter().map(|&p| (p, g as u32)));
+        }
+    }
+    index.sort_unstable();
+    let covering = |p: &Place| -> Vec<u32> {
+        // Entries of the same document starting at or before p.
+        let hi = index.partition_point(|(q, _)| (q.doc, q.start) <= (p.doc, p.start));
+        let lo = index.partition_point(|(q, _)| q.doc < p.doc);
+        let mut gs: Vec<u32> = index[lo..hi]
+            .iter()
+            .filter(|(q, _)| q.contains(p))
+            .map(|&(_, g)| g)
+            .collect();
+        gs.sort_unstable();
+        gs.dedup();
+        gs
+    };
+    let mut dropped = vec![false; found.len()];
+    // Edited groups first, so an exact group they cover cannot then cover a
+    // line.
+    for pass in [Match::Exact, Match::Line] {
+        for (x, f) in found.iter().enumerate() {
+            if f.matched != pass {
+                continue;
+            }
+            let Some(first) = f.places.first() else {
+                continue;
+            };
+            for y in covering(first) {
+                let outer = &found[y as usize];
+                if y as usize == x || dropped[y as usize] || !covers(outer.matched, f.matched) {
+                    continue;
+                }
+                // Every place inside a distinct place of `outer`.
+                let mut used = vec![false; outer.places.len()];
+                let inside = f.places.iter().all(|p| {
+                    match outer
+                        .places
+                        .iter()
+                        .enumerate()
+                        .find(|(k, q)| !used[*k] && q.contains(p))
+                    {
+                        Some((k, _)) => {
+                            used[k] = true;
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                if inside {
+                    dropped[x] = true;
+                    break;
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .zip(dropped)
+        .filter(|(_, d)| !d)
+        .map(|(f, _)| f)
+        .collect()
+}
+
+/// Labels each group and sorts: within, across, boilerplate; most words
+/// first; then by first place.
+pub(crate) fn classify_and_sort(found: &mut [Found], boilerplate_docs: usize) {
+    for f in found.iter_mut() {
+        let docs = f.documents();
+        f.kind = if docs >= boilerplate_docs {
+            Kind::Boilerplate
+        } else if docs >= 2 {
+            Kind::Across
+        } else {
+            Kind::Within
+        };
+    }
+    found.sort_by(|a, b| {
+        let key = |f: &Found| {
+            (
+                f.kind,
+                Reverse(f.places[0].words()),
+                f.places[0],
+                f.matched,
+                f.places.len(),
+            )
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.places.cmp(&b.places))
+            .then_with(|| b.similarity.total_cmp(&a.similarity))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place(doc: u32, start: u32, end: u32) -> Place {
+        Place { doc, start, end }
+    }
+
+    #[test]
+    fn periodic_places_are_thinned() {
+        let f = exact(
+            vec![
+                ExactGroup {
+                    len: 6,
+                    places: vec![(0, 0), (0, 3), (0, 6), (1, 0)],
+                },
+                ExactGroup {
+                    len: 6,
+                    places: vec![(0, 0), (0, 1)],
+                },
+            ],
+            2,
+        );
+        let places: Vec<Vec<Place>> = f.into_iter().map(|f| f.places).collect();
+        assert_eq!(
+            places,
+            vec![
+                vec![place(0, 0, 3), place(0, 3, 6), place(0, 6, 9)],
+                vec![place(0, 0, 6), place(0, 6, 12), place(1, 0, 6)],
+            ]
+        );
+    }
+
+    #[test]
+    fn doubled_line_with_a_shared_next_word_is_split_at_its_period() {
+        // H H x…: the repeat "H x" (11 tokens) at 0 and 10.
+        let f = exact(
+            vec![ExactGroup {
+                len: 11,
+                places: vec![(0, 0), (0, 10)],
+            }],
+            8,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].places, vec![place(0, 0, 10), place(0, 10, 20)]);
+    }
+
+    #[test]
+    fn fragments_of_an_edited_group_are_dropped() {
+        let edited = Found {
+            matched: Match::Edited,
+            similarity: 0.7,
+            places: vec![place(0, 0, 40), place(1, 10, 52)],
+            kind: Kind::Within,
+        };
+        let fragment = Found {
+            matched: Match::Exact,
+            similarity: 1.0,
+            places: vec![place(0, 5, 15), place(1, 15, 25)],
+            kind: Kind::Within,
+        };
+        let elsewhere = Found {
+            places: vec![place(0, 5, 15), place(2, 0, 10)],
+            ..fragment.clone()
+        };
+        let both_in_one = Found {
+            places: vec![place(0, 1, 9), place(0, 20, 28)],
+            ..fragment.clone()
+        };
+        let kept = drop_fragments(vec![
+            edited.clone(),
+            fragment,
+            elsewhere.clone(),
+            both_in_one.clone(),
+        ]);
+        assert_eq!(kept, vec![edited, elsewhere, both_in_one]);
+    }
+
+    #[test]
+    fn kinds_by_document_count() {
+        let mut f = vec![
+            Found {
+                matched: Match::Exact,
+                similarity: 1.0,
+                places: vec![place(0, 0, 8), place(1, 0, 8), place(2, 0, 8)],
+                kind: Kind::Within,
+            },
+            Found {
+                matched: Match::Exact,
+                similarity: 1.0,
+                places: vec![place(0, 10, 30), place(1, 10, 30)],
+                kind: Kind::Within,
+            },
+            Found {
+                matched: Match::Exact,
+                similarity: 1.0,
+                places: vec![place(3, 0, 9), place(3, 20, 29)],
+                kind: Kind::Within,
+            },
+        ];
+        classify_and_sort(&mut f, 3);
+        let kinds: Vec<Kind> = f.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, vec![Kind::Within, Kind::Across, Kind::Boilerplate]);
+    }
+}

@@ -1,0 +1,456 @@
+//! Edited repeats: paragraphs that are near-identical but not the same.
+//!
+//! Each paragraph of at least `min_words` tokens is cut into shingles of a
+//! few tokens (three words by default, so that one changed word breaks only
+//! three shingles), signed with MinHash and banded for LSH at the passage
+//! threshold. Paragraphs with the same normalised text are represented by
+//! their first copy, so a paragraph printed a thousand times costs one
+//! signature in the candidate search. Candidate pairs are verified by the
+//! exact Jaccard similarity of their shingle sets.
+//!
+//! Verified pairs (and pairs of identical copies) that continue each other —
+//! paragraph `i` of one place matches `j` of another and `i + 1` matches
+//! `j + 1` — are chained into blocks, so a run of repeated paragraphs is one
+//! passage. Places joined by blocks form groups (union-find); a block's
+//! similarity is the Jaccard similarity of its paragraphs taken together
+//! (the sums of their intersections and unions), and a group's is the lowest
+//! of its blocks. Groups made only of identical copies are left to the exact
+//! repeats, which find them with exact boundaries.
+
+use std::ops::Range;
+
+use crate::cluster::UnionFind;
+use crate::hash;
+use crate::lsh::Banding;
+use crate::minhash::MinHasher;
+use crate::shingle;
+use crate::text::Token;
+
+/// Buckets (paragraphs sharing an LSH band) larger than this are linked as
+/// a star and a chain instead of all pairs, and copy sets larger than this
+/// as a chain: such buckets are boilerplate, and all pairs would grow
+/// quadratically.
+pub const BUCKET_CAP: usize = 16;
+
+/// One paragraph that may be repeated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Para {
+    /// Document number.
+    pub doc: u32,
+    /// Number of the paragraph among the document's long-enough paragraphs.
+    pub index: u32,
+    /// Its tokens in the document.
+    pub tokens: Range<u32>,
+    /// Fingerprint of its normalised token sequence.
+    pub content: u64,
+}
+
+/// Signs paragraphs: shingle set, MinHash, band keys.
+#[derive(Debug, Clone)]
+pub(crate) struct Signer {
+    hasher: MinHasher,
+    banding: Banding,
+    shingle: usize,
+}
+
+/// Per-thread buffers of [`Signer`].
+#[derive(Debug, Default)]
+pub(crate) struct SignScratch {
+    pub set: Vec<u64>,
+    sig: Vec<u32>,
+    bytes: Vec<u8>,
+    fps: Vec<u64>,
+}
+
+impl Signer {
+    /// A signer with `perms` permutations, `banding` and shingles of
+    /// `shingle` tokens.
+    pub fn new(perms: usize, banding: Banding, shingle: usize) -> Signer {
+        Signer {
+            hasher: MinHasher::new(perms),
+            banding,
+            shingle,
+        }
+    }
+
+    /// Number of band keys per paragraph.
+    pub fn bands(&self) -> usize {
+        self.banding.bands
+    }
+
+    /// The shingle set of `tokens` into `s.set`.
+    pub fn shingles(&self, tokens: &[Token], s: &mut SignScratch) {
+        shingle::set(tokens, self.shingle, &mut s.set);
+    }
+
+    /// Appends the band keys of the paragraph `tokens` to `keys`; leaves its
+    /// shingle set in `s.set`.
+    pub fn keys(&self, tokens: &[Token], s: &mut SignScratch, keys: &mut Vec<u64>) {
+        self.shingles(tokens, s);
+        s.sig.resize(self.hasher.perms(), 0);
+        self.hasher.sign(&s.set, &mut s.sig);
+        let at = keys.len();
+        keys.resize(at + self.banding.bands, 0);
+        self.banding.keys(&s.sig, &mut keys[at..]);
+        // Domain separation from the m-gram fingerprints sharing the
+        // first read's table.
+        for k in &mut keys[at..] {
+            *k ^= 0x7061_7261_6772_6170; // "paragrap"
+        }
+    }
+
+    /// Fingerprint of the normalised token sequence of `tokens`.
+    pub fn content(tokens: &[Token], s: &mut SignScratch) -> u64 {
+        s.fps.clear();
+        s.fps.extend(tokens.iter().map(|t| t.hash));
+        s.fps.push(tokens.len() as u64);
+        hash::tokens(&s.fps, &mut s.bytes)
+    }
+}
+
+/// Number of shingles of a paragraph of `len` tokens, the weight of a pair
+/// of identical copies in a block's similarity.
+pub(crate) fn shingle_count(len: u32, k: usize) -> u64 {
+    (len as u64).saturating_sub(k as u64 - 1).max(1)
+}
+
+/// For each paragraph, the index of the first paragraph with the same
+/// content (itself when it is the first). `paras` is in (doc, index) order.
+pub(crate) fn representatives(paras: &[Para]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..paras.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| (paras[i as usize].content, i));
+    let mut rep = vec![0u32; paras.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let c = paras[order[i] as usize].content;
+        let mut j = i;
+        while j < order.len() && paras[order[j] as usize].content == c {
+            rep[order[j] as usize] = order[i];
+            j += 1;
+        }
+        i = j;
+    }
+    rep
+}
+
+/// Candidate pairs `(a, b)`, `a < b`, sorted, among the representative
+/// paragraphs (`rep[i] == i`), from the band keys laid out paragraph-major
+/// (`keys[i * bands + band]`).
+pub(crate) fn candidates(rep: &[u32], keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
+    let mut entries: Vec<(u64, u32)> = Vec::new();
+    for (i, &r) in rep.iter().enumerate() {
+        if r as usize == i {
+            for b in 0..bands {
+                entries.push((keys[i * bands + b], i as u32));
+            }
+        }
+    }
+    sort(&mut entries);
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    let mut i = 0;
+    while i < entries.len() {
+        let mut j = i + 1;
+        while j < entries.len() && entries[j].0 == entries[i].0 {
+            j += 1;
+        }
+        let bucket = &entries[i..j];
+        link(bucket.len(), |x, y| pairs.push((bucket[x].1, bucket[y].1)));
+        i = j;
+    }
+    sort(&mut pairs);
+    pairs.dedup();
+    pairs
+}
+
+fn sort<T: Ord + Send>(v: &mut [T]) {
+    use rayon::slice::ParallelSliceMut;
+    v.par_sort_unstable();
+}
+
+/// Calls `pair(x, y)`, `x < y`, for the pairs that link `n` items: all of
+/// them up to [`BUCKET_CAP`], else a star from the first and a chain.
+fn link(n: usize, mut pair: impl FnMut(usize, usize)) {
+    if n <= BUCKET_CAP {
+        for x in 0..n {
+            for y in x + 1..n {
+                pair(x, y);
+            }
+        }
+    } else {
+        for y in 1..n {
+            pair(0, y);
+            if y >= 2 {
+                pair(y - 1, y);
+            }
+        }
+    }
+}
+
+/// A verified pair of representatives: `inter` and `union` of their shingle
+/// sets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verified {
+    pub a: u32,
+    pub b: u32,
+    pub inter: u64,
+    pub union: u64,
+}
+
+/// A group of edited copies: places as `(doc, first paragraph, last
+/// paragraph)` (indices into the document's long-enough paragraphs),
+/// ascending and not overlapping, and the lowest block similarity.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EditedGroup {
+    pub places: Vec<(u32, u32, u32)>,
+    pub similarity: f64,
+}
+
+/// One pair of paragraphs, in (doc, index) order, with its weights.
+#[derive(Clone, Copy)]
+struct PairW {
+    a: u32,
+    b: u32,
+    inter: u64,
+    union: u64,
+    exact: bool,
+}
+
+/// Chains verified pairs (expanded to every copy) and pairs of identical
+/// copies into blocks, and blocks into groups. `shingles[i]` is the shingle
+/// count of paragraph `i`. Groups made only of identical copies are dropped.
+pub(crate) fn groups(
+    paras: &[Para],
+    rep: &[u32],
+    verified: &[Verified],
+    shingles: impl Fn(u32) -> u64,
+) -> Vec<EditedGroup> {
+    // Copies of each representative, in (doc, index) order.
+    let mut copies: ahash::AHashMap<u32, Vec<u32>> = ahash::AHashMap::new();
+    for (i, &r) in rep.iter().enumerate() {
+        copies.entry(r).or_default().push(i as u32);
+    }
+    let mut pairs: Vec<PairW> = Vec::new();
+    let push = |pairs: &mut Vec<PairW>, x: u32, y: u32, inter: u64, union: u64, exact: bool| {
+        let (a, b) = if x < y { (x, y) } else { (y, x) };
+        pairs.push(PairW {
+            a,
+            b,
+            inter,
+            union,
+            exact,
+        });
+    };
+    for v in verified {
+        let (ca, cb) = (&copies[&v.a], &copies[&v.b]);
+        if ca.len() * cb.len() <= BUCKET_CAP * BUCKET_CAP {
+            for &x in ca {
+                for &y in cb {
+                    push(&mut pairs, x, y, v.inter, v.union, false);
+                }
+            }
+        } else {
+            for &y in cb {
+                push(&mut pairs, v.a, y, v.inter, v.union, false);
+            }
+            for &x in &ca[1..] {
+                push(&mut pairs, x, v.b, v.inter, v.union, false);
+            }
+        }
+    }
+    // Identical copies pair up only where some edited pair could chain
+    // with them: copies of representatives that take part in a verified
+    // pair, or that neighbour a paragraph that does.
+    let mut involved: ahash::AHashSet<u32> = ahash::AHashSet::new();
+    for p in &pairs {
+        involved.insert(p.a);
+        involved.insert(p.b);
+    }
+    // A paragraph next to an involved one (same document, adjacent index)
+    // may continue its block.
+    let near = |i: u32| -> bool {
+        let p = &paras[i as usize];
+        [i.checked_sub(1), i.checked_add(1)]
+            .into_iter()
+            .flatten()
+            .any(|j| {
+                paras.get(j as usize).is_some_and(|q| {
+                    q.doc == p.doc && q.index.abs_diff(p.index) == 1 && involved.contains(&j)
+                })
+            })
+    };
+    let mut exact_sets: Vec<&Vec<u32>> = copies
+        .values()
+        .filter(|c| c.len() >= 2 && c.iter().any(|&i| involved.contains(&i) || near(i)))
+        .collect();
+    exact_sets.sort_unstable_by_key(|c| c[0]);
+    let mut exact_pairs = Vec::new();
+    for c in exact_sets {
+        let w = shingles(c[0]);
+        link(c.len(), |x, y| exact_pairs.push((c[x], c[y], w)));
+    }
+    for (x, y, w) in exact_pairs {
+        push(&mut pairs, x, y, w, w, true);
+    }
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+
+    // Blocks: along each diagonal of each pair of documents.
+    let key = |p: &PairW| {
+        let (pa, pb) = (&paras[p.a as usize], &paras[p.b as usize]);
+        (pa.doc, pb.doc, pb.index as i64 - pa.index as i64, pa.index)
+    };
+    pairs.sort_unstable_by_key(|p| (key(p), p.b, p.exact, p.inter, p.union));
+    pairs.dedup_by_key(|p| key(p));
+    struct Block {
+        a: (u32, u32, u32),
+        b: (u32, u32, u32),
+        inter: u64,
+        union: u64,
+        exact: bool,
+    }
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut prev: Option<(u32, u32, i64, u32)> = None;
+    for p in &pairs {
+        let k = key(p);
+        let (pa, pb) = (&paras[p.a as usize], &paras[p.b as usize]);
+        let extends = prev
+            .is_some_and(|q| q.0 == k.0 && q.1 == k.1 && q.2 == k.2 && q.3 + 1 == k.3)
+            && blocks.last().is_some_and(|bl| {
+                // Within one document the two places must not overlap.
+                pa.doc != pb.doc || bl.a.2 + 1 < bl.b.1
+            });
+        if extends {
+            if let Some(bl) = blocks.last_mut() {
+                bl.a.2 = pa.index;
+                bl.b.2 = pb.index;
+                bl.inter += p.inter;
+                bl.union += p.union;
+                bl.exact &= p.exact;
+            }
+        } else {
+            blocks.push(Block {
+                a: (pa.doc, pa.index, pa.index),
+                b: (pb.doc, pb.index, pb.index),
+                inter: p.inter,
+                union: p.union,
+                exact: p.exact,
+            });
+        }
+        prev = Some(k);
+    }
+
+    // Groups: union-find over distinct places.
+    let mut places: Vec<(u32, u32, u32)> = blocks.iter().flat_map(|b| [b.a, b.b]).collect();
+    places.sort_unstable();
+    places.dedup();
+    let id = |p: &(u32, u32, u32)| places.binary_search(p).unwrap_or(0) as u32;
+    let mut uf = UnionFind::new(places.len());
+    for b in &blocks {
+        uf.union(id(&b.a), id(&b.b));
+    }
+    let mut sim = vec![f64::INFINITY; places.len()];
+    let mut edited = vec![false; places.len()];
+    for b in &blocks {
+        let s = if b.union > 0 {
+            b.inter as f64 / b.union as f64
+        } else {
+            1.0
+        };
+        for p in [id(&b.a), id(&b.b)] {
+            sim[p as usize] = sim[p as usize].min(s);
+            edited[p as usize] |= !b.exact;
+        }
+    }
+    let mut out = Vec::new();
+    for g in uf.groups() {
+        if !g.iter().any(|&p| edited[p as usize]) {
+            continue;
+        }
+        let similarity = g
+            .iter()
+            .map(|&p| sim[p as usize])
+            .fold(f64::INFINITY, f64::min);
+        // Overlapping places of one document become their union.
+        let mut merged: Vec<(u32, u32, u32)> = Vec::new();
+        for &p in &g {
+            let (d, s, e) = places[p as usize];
+            match merged.last_mut() {
+                Some(last) if last.0 == d && s <= last.2 => last.2 = last.2.max(e),
+                _ => merged.push((d, s, e)),
+            }
+        }
+        out.push(EditedGroup {
+            places: merged,
+            similarity,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn para(doc: u32, index: u32, content: u64) -> Para {
+        Para {
+            doc,
+            index,
+            tokens: index * 10..index * 10 + 10,
+            content,
+        }
+    }
+
+    #[test]
+    fn consecutive_pairs_make_one_block() {
+        // doc 0: paragraphs 0..3; doc 1: paragraphs 0..3, edited copies of
+        // 1 and 3, an identical copy of 2.
+        let paras = vec![
+            para(0, 0, 1),
+            para(0, 1, 2),
+            para(0, 2, 3),
+            para(0, 3, 4),
+            para(1, 0, 9),
+            para(1, 1, 12),
+            para(1, 2, 3),
+            para(1, 3, 14),
+        ];
+        let rep = representatives(&paras);
+        assert_eq!(rep[6], 2);
+        let verified = [
+            Verified {
+                a: 1,
+                b: 5,
+                inter: 6,
+                union: 10,
+            },
+            Verified {
+                a: 3,
+                b: 7,
+                inter: 8,
+                union: 10,
+            },
+        ];
+        let g = groups(&paras, &rep, &verified, |_| 8);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].places, vec![(0, 1, 3), (1, 1, 3)]);
+        assert!((g[0].similarity - 22.0 / 28.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn identical_copies_alone_are_left_to_exact_repeats() {
+        let paras = vec![para(0, 0, 1), para(1, 0, 1), para(2, 0, 5)];
+        let rep = representatives(&paras);
+        assert_eq!(groups(&paras, &rep, &[], |_| 8), vec![]);
+    }
+
+    #[test]
+    fn large_buckets_are_linked_linearly() {
+        let mut n = 0;
+        link(100, |_, _| n += 1);
+        assert_eq!(n, 99 + 98);
+        let mut n = 0;
+        link(5, |_, _| n += 1);
+        assert_eq!(n, 10);
+    }
+}

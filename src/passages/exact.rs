@@ -1,0 +1,408 @@
+//! Exact repeats: every maximal repeated run of at least `m` tokens, with all
+//! its places, computed from the runs of repeated `m`-grams only.
+//!
+//! The input is, for each document, the runs of consecutive token positions
+//! whose `m`-gram (the fingerprint of the `m` tokens starting there) occurs
+//! somewhere else too. Any repeat of `m` or more tokens is made of such
+//! positions, so nothing else of the corpus is needed. Positions whose
+//! fingerprint turns out to occur only once (the first read's table may say
+//! "repeated" wrongly) are dropped first, by sorting the fingerprints.
+//!
+//! The runs are then read as a text over the alphabet of repeated `m`-gram
+//! classes, each run closed by a unique separator, and suffix-sorted by
+//! prefix doubling (Manber and Myers; only groups of suffixes still tied are
+//! re-sorted, in parallel). Two suffixes sharing `l` symbols share
+//! `l + m - 1` tokens. With the LCP array (Kasai et al.), the lcp-intervals
+//! of the suffix array are exactly the right-maximal repeats; those whose
+//! suffixes do not all follow the same symbol are also left-maximal
+//! (Abouelhoda, Kurtz and Ohlebusch 2004). Each such *maximal repeat* is one
+//! group: a distinct token sequence and every place it occurs.
+//!
+//! Why this is exact at run boundaries: if every occurrence of a repeat were
+//! followed by the same token, the `m`-gram ending with that token would
+//! itself repeat and the runs would not end there. The same holds on the
+//! left. Two tokens count as equal when their normalised forms have the same
+//! 64-bit fingerprint, and two `m`-grams when their fingerprints are equal;
+//! a collision (probability about 2^-64 per pair) is the only way a reported
+//! repeat can be wrong.
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Marks a position whose `m`-gram occurs once, and the separator after each
+/// run.
+const NONE: u32 = u32::MAX;
+
+/// Runs of repeated `m`-gram positions, document by document.
+#[derive(Debug, Default)]
+pub(crate) struct Runs {
+    /// Fingerprints of all runs, each run followed by one separator slot.
+    hashes: Vec<u64>,
+    /// The runs, in the order pushed.
+    runs: Vec<Run>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    doc: u32,
+    /// Token position of the run's first `m`-gram in its document.
+    start: u32,
+    /// Index of the run's first fingerprint in `hashes`.
+    offset: usize,
+}
+
+/// A maximal repeat: `len` tokens found at each of `places`
+/// (`(document, first token)`, ascending).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExactGroup {
+    pub len: u32,
+    pub places: Vec<(u32, u32)>,
+}
+
+impl Runs {
+    /// Adds a run: the `m`-gram fingerprints of positions `start`,
+    /// `start + 1`, … of document `doc`.
+    pub fn push(&mut self, doc: u32, start: u32, hashes: &[u64]) {
+        if hashes.is_empty() {
+            return;
+        }
+        self.runs.push(Run {
+            doc,
+            start,
+            offset: self.hashes.len(),
+        });
+        self.hashes.extend_from_slice(hashes);
+        self.hashes.push(0);
+    }
+
+    /// Number of positions held (separators excluded).
+    pub fn positions(&self) -> usize {
+        self.hashes.len() - self.runs.len()
+    }
+
+    /// The document and token position of slot `i`.
+    fn place(&self, i: u32) -> (u32, u32) {
+        let r = self.runs.partition_point(|r| r.offset <= i as usize) - 1;
+        let run = self.runs[r];
+        (run.doc, run.start + (i - run.offset as u32))
+    }
+}
+
+/// Every maximal repeat of at least `m` tokens in `runs`. `m` is the length
+/// of the `m`-grams the fingerprints were taken over. Also returns the number
+/// of positions whose fingerprint really repeats.
+pub(crate) fn maximal_repeats(runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, u64)> {
+    let n = runs.hashes.len();
+    if n >= (u32::MAX / 2) as usize {
+        return Err(Error::Config(format!(
+            "{} repeated positions are more than one run can hold; \
+             raise --min-words or split the input",
+            runs.positions()
+        )));
+    }
+    // 1. Classes: repeated fingerprints get dense ids in fingerprint order,
+    //    the others (and separators) NONE. The sorted order is also the
+    //    first suffix order (by the first symbol).
+    let mut sep = vec![false; n];
+    for (k, r) in runs.runs.iter().enumerate() {
+        let end = runs.runs.get(k + 1).map_or(n, |r| r.offset);
+        sep[end - 1] = true;
+        debug_assert!(r.offset < end);
+    }
+    let mut order: Vec<(u64, u32)> = (0..n)
+        .filter(|&i| !sep[i])
+        .map(|i| (runs.hashes[i], i as u32))
+        .collect();
+    drop(sep);
+    order.par_sort_unstable();
+    let mut cls = vec![NONE; n];
+    let mut sa: Vec<u32> = Vec::with_capacity(order.len());
+    let mut groups: Vec<(u32, u32)> = Vec::new();
+    let mut next_class = 0u32;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && order[j].0 == order[i].0 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            let start = sa.len() as u32;
+            for &(_, pos) in &order[i..j] {
+                cls[pos as usize] = next_class;
+                sa.push(pos);
+            }
+            groups.push((start, sa.len() as u32));
+            next_class += 1;
+        }
+        i = j;
+    }
+    drop(order);
+    let repeated = sa.len() as u64;
+    if sa.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+
+    // 2. Suffix array by prefix doubling. rank[i] is the start of i's group
+    //    in `sa`; positions not in `sa` get unique ranks above all others.
+    let n_sa = sa.len() as u32;
+    let mut rank: Vec<u32> = (0..n as u32).map(|i| n_sa + i).collect();
+    for &(s, e) in &groups {
+        for k in s..e {
+            rank[sa[k as usize] as usize] = s;
+        }
+    }
+    let mut h = 1usize;
+    while !groups.is_empty() {
+        let (updates, next) = refine(&mut sa, &groups, &rank, h);
+        for (pos, r) in updates {
+            rank[pos as usize] = r;
+        }
+        groups = next;
+        h *= 2;
+    }
+
+    // 3. LCP (Kasai), in symbols.
+    let mut lcp = vec![0u32; sa.len()];
+    let mut l = 0usize;
+    for i in 0..n {
+        if cls[i] == NONE {
+            l = 0;
+            continue;
+        }
+        let r = rank[i] as usize;
+        if r == 0 {
+            l = 0;
+            continue;
+        }
+        let j = sa[r - 1] as usize;
+        while cls[i + l] != NONE && cls[i + l] == cls[j + l] {
+            l += 1;
+        }
+        lcp[r] = l as u32;
+        l = l.saturating_sub(1);
+    }
+    drop(rank);
+
+    // 4. Maximal repeats: lcp-intervals that are left-diverse.
+    let left = |pos: u32| -> Left {
+        let p = pos as usize;
+        if p == 0 || cls[p - 1] == NONE {
+            Left::Diverse
+        } else {
+            Left::Uniform(cls[p - 1])
+        }
+    };
+    let mut out = Vec::new();
+    let mut stack: Vec<Interval> = vec![Interval {
+        lcp: 0,
+        lb: 0,
+        left: Left::Empty,
+    }];
+    let len = sa.len();
+    for k in 1..=len {
+        let cur = if k < len { lcp[k] } else { 0 };
+        let mut lb = k - 1;
+        let mut carry = left(sa[k - 1]);
+        while cur < stack.last().map_or(0, |t| t.lcp) {
+            let Some(mut top) = stack.pop() else { break };
+            top.left = top.left.merge(carry);
+            if top.left == Left::Diverse {
+                let mut places: Vec<(u32, u32)> =
+                    sa[top.lb..k].iter().map(|&p| runs.place(p)).collect();
+                places.sort_unstable();
+                out.push(ExactGroup {
+                    len: top.lcp + m as u32 - 1,
+                    places,
+                });
+            }
+            lb = top.lb;
+            carry = top.left;
+        }
+        let top_lcp = stack.last().map_or(0, |t| t.lcp);
+        if cur > top_lcp {
+            stack.push(Interval {
+                lcp: cur,
+                lb,
+                left: carry,
+            });
+        } else if let Some(top) = stack.last_mut() {
+            top.left = top.left.merge(carry);
+        }
+    }
+    Ok((out, repeated))
+}
+
+/// What precedes the suffixes of an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Left {
+    Empty,
+    Uniform(u32),
+    Diverse,
+}
+
+impl Left {
+    fn merge(self, other: Left) -> Left {
+        match (self, other) {
+            (Left::Empty, x) | (x, Left::Empty) => x,
+            (Left::Uniform(a), Left::Uniform(b)) if a == b => Left::Uniform(a),
+            _ => Left::Diverse,
+        }
+    }
+}
+
+struct Interval {
+    lcp: u32,
+    lb: usize,
+    left: Left,
+}
+
+/// New ranks `(position, rank)` and the groups still tied `(start, end)`.
+type Refined = (Vec<(u32, u32)>, Vec<(u32, u32)>);
+
+/// One doubling round: sorts every tied group of `sa` by the rank `h`
+/// positions further, returning the new ranks and the groups still tied.
+fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[u32], h: usize) -> Refined {
+    // Disjoint mutable slices, one per group, in order.
+    let mut slices: Vec<(u32, &mut [u32])> = Vec::with_capacity(groups.len());
+    let mut rest: &mut [u32] = sa;
+    let mut at = 0u32;
+    for &(s, e) in groups {
+        let tail = std::mem::take(&mut rest);
+        let (_, tail) = tail.split_at_mut((s - at) as usize);
+        let (g, tail) = tail.split_at_mut((e - s) as usize);
+        slices.push((s, g));
+        rest = tail;
+        at = e;
+    }
+    let key = |p: u32| rank.get(p as usize + h).copied().unwrap_or(u32::MAX);
+    let (updates, mut next) = slices
+        .into_par_iter()
+        .fold(
+            || (Vec::new(), Vec::new()),
+            |(mut updates, mut next): Refined, (s, g)| {
+                g.sort_unstable_by_key(|&p| key(p));
+                let mut i = 0;
+                while i < g.len() {
+                    let k = key(g[i]);
+                    let mut j = i + 1;
+                    while j < g.len() && key(g[j]) == k {
+                        j += 1;
+                    }
+                    let r = s + i as u32;
+                    for &p in &g[i..j] {
+                        updates.push((p, r));
+                    }
+                    if j - i >= 2 {
+                        next.push((r, s + j as u32));
+                    }
+                    i = j;
+                }
+                (updates, next)
+            },
+        )
+        .reduce(
+            || (Vec::new(), Vec::new()),
+            |(mut u1, mut n1), (u2, n2)| {
+                u1.extend(u2);
+                n1.extend(n2);
+                (u1, n1)
+            },
+        );
+    next.par_sort_unstable();
+    (updates, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// m-gram fingerprints of a token sequence (tokens are small integers).
+    fn grams(tokens: &[u64], m: usize) -> Vec<u64> {
+        tokens
+            .windows(m)
+            .map(|w| {
+                let mut b = Vec::new();
+                crate::hash::tokens(w, &mut b)
+            })
+            .collect()
+    }
+
+    /// Runs over whole documents: the engine must drop unique positions
+    /// itself.
+    fn engine(docs: &[Vec<u64>], m: usize) -> BTreeSet<(u32, Vec<(u32, u32)>)> {
+        let mut runs = Runs::default();
+        for (d, t) in docs.iter().enumerate() {
+            if t.len() >= m {
+                runs.push(d as u32, 0, &grams(t, m));
+            }
+        }
+        let (groups, _) = maximal_repeats(runs, m).unwrap();
+        groups.into_iter().map(|g| (g.len, g.places)).collect()
+    }
+
+    /// Maximal repeats by brute force: every substring of length >= m that
+    /// occurs at least twice and cannot be extended on either side in all
+    /// its occurrences at once.
+    fn brute(docs: &[Vec<u64>], m: usize) -> BTreeSet<(u32, Vec<(u32, u32)>)> {
+        let mut occ: BTreeMap<Vec<u64>, Vec<(u32, u32)>> = BTreeMap::new();
+        for (d, t) in docs.iter().enumerate() {
+            for s in 0..t.len() {
+                for e in s + m..=t.len() {
+                    occ.entry(t[s..e].to_vec())
+                        .or_default()
+                        .push((d as u32, s as u32));
+                }
+            }
+        }
+        let mut out = BTreeSet::new();
+        for (sub, places) in &occ {
+            if places.len() < 2 {
+                continue;
+            }
+            let at = |&(d, s): &(u32, u32), off: isize| -> Option<u64> {
+                let t = &docs[d as usize];
+                let i = s as isize + off;
+                (i >= 0 && (i as usize) < t.len()).then(|| t[i as usize])
+            };
+            let lefts: BTreeSet<Option<u64>> = places.iter().map(|p| at(p, -1)).collect();
+            let rights: BTreeSet<Option<u64>> =
+                places.iter().map(|p| at(p, sub.len() as isize)).collect();
+            let left_max = lefts.len() > 1 || lefts.contains(&None);
+            let right_max = rights.len() > 1 || rights.contains(&None);
+            if left_max && right_max {
+                out.insert((sub.len() as u32, places.clone()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn doubled_block_is_one_repeat() {
+        let a: Vec<u64> = vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 10];
+        let got = engine(&[a], 3);
+        assert_eq!(got, [(8, vec![(0, 0), (0, 9)])].into_iter().collect());
+    }
+
+    #[test]
+    fn nested_repeat_with_more_places_is_its_own_group() {
+        let a: Vec<u64> = (0..20).collect();
+        let b: Vec<u64> = (100..103).chain(0..20).chain(200..203).collect();
+        let c: Vec<u64> = (300..305).chain(5..12).chain(400..405).collect();
+        let got = engine(&[a.clone(), b.clone(), c.clone()], 4);
+        assert_eq!(got, brute(&[a, b, c], 4));
+        assert!(got.contains(&(20, vec![(0, 0), (1, 3)])));
+        assert!(got.contains(&(7, vec![(0, 5), (1, 8), (2, 5)])));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn equals_brute_force(
+            docs in proptest::collection::vec(proptest::collection::vec(0u64..4, 0..30), 1..4),
+            m in 1usize..4,
+        ) {
+            proptest::prop_assert_eq!(engine(&docs, m), brute(&docs, m));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Lines and paragraphs of a document, as ranges of its tokens.
+//!
+//! News text often has one paragraph per line (the seed articles do), while
+//! wire copy, e-mail and OCR output are hard-wrapped at a fixed width with
+//! paragraphs separated by blank lines or indentation. So a paragraph is:
+//!
+//! * in a block of non-blank lines where every line but the last is at most
+//!   [`WRAP_WIDTH`] characters (hard-wrapped text), the lines up to the next
+//!   indented line (a line starting with white space begins a paragraph, as
+//!   in Reuters copy);
+//! * otherwise, each line.
+//!
+//! Lines are kept separately too: a short line (a menu entry, "Leave a
+//! Reply") repeated across many documents is boilerplate even when it is
+//! shorter than the shortest passage.
+
+use std::ops::Range;
+
+use crate::text::Token;
+
+/// Lines longer than this (in characters) are not hard-wrapped text.
+pub const WRAP_WIDTH: usize = 100;
+
+/// The lines and paragraphs of one document, each as the range of its tokens
+/// (only those holding at least one token).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Units {
+    pub lines: Vec<Range<u32>>,
+    pub paragraphs: Vec<Range<u32>>,
+}
+
+struct Line {
+    tokens: Range<u32>,
+    blank: bool,
+    indented: bool,
+    width: usize,
+}
+
+impl Units {
+    /// Finds the lines and paragraphs of `text`, whose tokens are `tokens`.
+    pub fn find(&mut self, text: &str, tokens: &[Token]) {
+        self.lines.clear();
+        self.paragraphs.clear();
+        let mut lines = Vec::new();
+        let mut t = 0usize;
+        let mut at = 0usize;
+        for raw in text.split_inclusive('\n') {
+            let end = at + raw.len();
+            let body = raw.trim_end_matches(['\n', '\r']);
+            let first = t;
+            while t < tokens.len() && tokens[t].start < end {
+                t += 1;
+            }
+            let trimmed = body.trim_end();
+            lines.push(Line {
+                tokens: first as u32..t as u32,
+                blank: trimmed.trim_start().is_empty(),
+                indented: body.starts_with(char::is_whitespace),
+                width: trimmed.chars().count(),
+            });
+            at = end;
+        }
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].blank {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < lines.len() && !lines[j].blank {
+                j += 1;
+            }
+            let block = &lines[i..j];
+            let wrapped = block.len() >= 2
+                && block[..block.len() - 1]
+                    .iter()
+                    .all(|l| l.width <= WRAP_WIDTH);
+            let mut para_start = block[0].tokens.start;
+            for (k, line) in block.iter().enumerate() {
+                if !line.tokens.is_empty() {
+                    self.lines.push(line.tokens.clone());
+                }
+                if wrapped {
+                    if k > 0 && line.indented {
+                        self.push_paragraph(para_start..line.tokens.start);
+                        para_start = line.tokens.start;
+                    }
+                } else {
+                    self.push_paragraph(line.tokens.clone());
+                }
+            }
+            if wrapped {
+                self.push_paragraph(para_start..block[block.len() - 1].tokens.end);
+            }
+            i = j;
+        }
+    }
+
+    fn push_paragraph(&mut self, r: Range<u32>) {
+        if !r.is_empty() {
+            self.paragraphs.push(r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text;
+
+    fn find(text: &str) -> (Vec<String>, Vec<String>) {
+        let mut toks = Vec::new();
+        text::words(text, &mut toks);
+        let mut u = Units::default();
+        u.find(text, &toks);
+        let show = |r: &Range<u32>| {
+            text[toks[r.start as usize].start..toks[r.end as usize - 1].end].to_string()
+        };
+        (
+            u.lines.iter().map(show).collect(),
+            u.paragraphs.iter().map(show).collect(),
+        )
+    }
+
+    #[test]
+    fn long_lines_are_paragraphs() {
+        let long = "word ".repeat(30);
+        let text = format!("Title here\n{long}\n{long}end\n\n— \nLast line");
+        let (lines, paras) = find(&text);
+        assert_eq!(lines.len(), 4);
+        assert_eq!(paras.len(), 4);
+        assert_eq!(paras[0], "Title here");
+        assert_eq!(paras[3], "Last line");
+    }
+
+    #[test]
+    fn wrapped_text_joins_lines_and_splits_at_indent() {
+        let text = "HEADLINE HERE\nLONDON, Feb 26 - The first\nparagraph goes on.\n    The second\nparagraph.\r\n\r\nThird one\nafter a blank.";
+        let (lines, paras) = find(text);
+        assert_eq!(lines.len(), 7);
+        assert_eq!(
+            paras,
+            vec![
+                "HEADLINE HERE\nLONDON, Feb 26 - The first\nparagraph goes on",
+                "The second\nparagraph",
+                "Third one\nafter a blank",
+            ]
+        );
+    }
+}
