@@ -1288,7 +1288,7 @@ mod tests {
     fn longest_keeper_breaks_ties_by_position() {
         let doc = |bytes| DocInfo {
             id: String::new(),
-            source: String::new(),
+            source: "".into(),
             bytes,
             words: 0,
             origin: crate::document::Origin { file: 0, line: 0 },

@@ -117,32 +117,37 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     (0..STEPS).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
 }
 
-/// Candidate pairs `(i, j)`, `i < j`, sorted and unique, from band keys laid
-/// out document-major (`keys[doc * bands + band]`) for the documents
-/// `docs` (document numbers, ascending).
-pub fn candidates(keys: &[u64], docs: &[u32], bands: usize) -> Vec<(u32, u32)> {
+/// Buckets with more documents than this yield pairs with their first
+/// document only, instead of all pairs.
+pub const MAX_BUCKET: usize = 2000;
+
+/// Candidate pairs `(i, j)`, `i < j`, sorted and unique. `docs` lists the
+/// document numbers taking part (ascending); `key(slot, band)` gives the band
+/// key of `docs[slot]`.
+pub fn candidates<K>(key: K, docs: &[u32], bands: usize) -> Vec<(u32, u32)>
+where
+    K: Fn(usize, usize) -> u64 + Sync,
+{
     let mut pairs: Vec<u64> = (0..bands)
         .into_par_iter()
         .flat_map_iter(|band| {
             let mut entries: Vec<(u64, u32)> = docs
                 .iter()
                 .enumerate()
-                .map(|(slot, &d)| (keys[slot * bands + band], d))
+                .map(|(slot, &d)| (key(slot, band), d))
                 .collect();
             entries.sort_unstable();
             let mut out = Vec::new();
-            let mut i = 0;
-            while i < entries.len() {
-                let mut j = i + 1;
-                while j < entries.len() && entries[j].0 == entries[i].0 {
-                    j += 1;
-                }
-                for x in i..j {
-                    for y in x + 1..j {
-                        out.push(((entries[x].1 as u64) << 32) | entries[y].1 as u64);
+            for run in entries.chunk_by(|x, y| x.0 == y.0) {
+                // A huge bucket (thousands of near-identical pages) would
+                // yield millions of pairs; its members are paired with its
+                // first document only, which still joins them in one group.
+                let firsts = if run.len() > MAX_BUCKET { 1 } else { run.len() };
+                for (i, x) in run.iter().enumerate().take(firsts) {
+                    for y in &run[i + 1..] {
+                        out.push(((x.1 as u64) << 32) | y.1 as u64);
                     }
                 }
-                i = j;
             }
             out
         })
@@ -170,10 +175,22 @@ mod tests {
     }
 
     #[test]
+    fn huge_buckets_pair_with_their_first_member() {
+        let n = MAX_BUCKET as u32 + 1;
+        let docs: Vec<u32> = (0..n).collect();
+        let pairs = candidates(|_, _| 7, &docs, 1);
+        assert_eq!(pairs.len(), n as usize - 1);
+        assert!(pairs.iter().all(|&(a, _)| a == 0));
+    }
+
+    #[test]
     fn candidates_from_equal_keys() {
         // docs 0 and 2 share band 1; 1 and 3 share band 0 and 1.
-        let keys = vec![10, 20, 11, 21, 12, 20, 11, 21];
+        let keys = [10, 20, 11, 21, 12, 20, 11, 21];
         let docs = vec![0, 1, 2, 3];
-        assert_eq!(candidates(&keys, &docs, 2), vec![(0, 2), (1, 3)]);
+        assert_eq!(
+            candidates(|slot, band| keys[slot * 2 + band], &docs, 2),
+            vec![(0, 2), (1, 3)]
+        );
     }
 }

@@ -17,9 +17,10 @@
 //! output is the same whatever the thread count.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
-use ahash::AHashMap;
+use ahash::{AHashMap, AHashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -100,8 +101,8 @@ pub fn round6(x: f64) -> f64 {
 pub struct DocInfo {
     /// Document id.
     pub id: String,
-    /// Source name.
-    pub source: String,
+    /// Source name (shared between the documents of a source).
+    pub source: Arc<str>,
     /// Bytes of text.
     pub bytes: u64,
     /// Tokens (words, or characters with `--char-ngrams`).
@@ -220,6 +221,45 @@ impl Scan {
     }
 }
 
+/// Fixed-width rows (signatures, band keys) stored in chunks of exact
+/// capacity, so memory grows by one chunk at a time instead of doubling as
+/// one large `Vec` would: at a million documents the difference is hundreds of
+/// megabytes.
+struct Rows<T> {
+    width: usize,
+    chunks: Vec<Vec<T>>,
+}
+
+impl<T: Copy> Rows<T> {
+    const PER_CHUNK: usize = 4096;
+
+    fn new(width: usize) -> Rows<T> {
+        Rows {
+            width,
+            chunks: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: &[T]) {
+        debug_assert_eq!(row.len(), self.width);
+        let cap = Self::PER_CHUNK * self.width;
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < cap => c.extend_from_slice(row),
+            _ => {
+                let mut c = Vec::with_capacity(cap);
+                c.extend_from_slice(row);
+                self.chunks.push(c);
+            }
+        }
+    }
+
+    fn row(&self, slot: usize) -> &[T] {
+        let chunk = &self.chunks[slot / Self::PER_CHUNK];
+        let at = (slot % Self::PER_CHUNK) * self.width;
+        &chunk[at..at + self.width]
+    }
+}
+
 /// Per-thread scratch buffers for the hot path.
 #[derive(Default)]
 struct Scratch {
@@ -280,11 +320,12 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     // 1. Sign.
     progress.stage("signing", Some(total_bytes));
     let mut documents: Vec<DocInfo> = Vec::new();
-    let mut sigs: Vec<u32> = Vec::new();
-    let mut keys: Vec<u64> = Vec::new();
+    let mut sigs: Rows<u32> = Rows::new(cfg.perms);
+    let mut keys: Rows<u64> = Rows::new(banding.bands);
     let mut lsh_docs: Vec<u32> = Vec::new();
     let mut exact_of: AHashMap<u64, u32> = AHashMap::new();
     let mut exact_groups: AHashMap<u32, Vec<u32>> = AHashMap::new();
+    let mut sources: AHashSet<Arc<str>> = AHashSet::new();
     let mut summary = Summary::default();
     let skipped = inputs.read(&cfg.input, |batch, raw_bytes| {
         if progress.cancelled() {
@@ -298,7 +339,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
                     let (words, content) = shingle_text(&doc.text, cfg, scratch, set);
                     let info = DocInfo {
                         id: doc.id,
-                        source: doc.source,
+                        source: Arc::from(doc.source),
                         bytes: doc.text.len() as u64,
                         words,
                         origin: doc.origin,
@@ -327,6 +368,13 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
         let docs = signed.len() as u64;
         for mut s in signed.into_iter().flatten() {
             let index = documents.len() as u32;
+            // One allocation per distinct source, not per document.
+            match sources.get(&s.info.source) {
+                Some(shared) => s.info.source = shared.clone(),
+                None => {
+                    sources.insert(s.info.source.clone());
+                }
+            }
             summary.bytes += s.info.bytes;
             if s.sig.is_empty() {
                 summary.too_short += 1;
@@ -337,8 +385,8 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
             } else {
                 exact_of.insert(s.content, index);
                 lsh_docs.push(index);
-                sigs.extend_from_slice(&s.sig);
-                keys.extend_from_slice(&s.keys);
+                sigs.push(&s.sig);
+                keys.push(&s.keys);
             }
             documents.push(s.info);
         }
@@ -364,18 +412,15 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
 
     // 2. Candidates.
     let t = Instant::now();
-    let candidates = lsh::candidates(&keys, &lsh_docs, banding.bands);
+    let candidates = lsh::candidates(|slot, band| keys.row(slot)[band], &lsh_docs, banding.bands);
     drop(keys);
     summary.candidate_pairs = candidates.len() as u64;
     let t_candidates = t.elapsed().as_secs_f64();
 
     // 3. Verify.
     let t = Instant::now();
-    let slot_of: AHashMap<u32, usize> = lsh_docs.iter().enumerate().map(|(s, &d)| (d, s)).collect();
-    let sig_of = |d: u32| -> &[u32] {
-        let s = slot_of[&d];
-        &sigs[s * cfg.perms..(s + 1) * cfg.perms]
-    };
+    // `lsh_docs` is ascending: a document's slot is found by binary search.
+    let sig_of = |d: u32| -> &[u32] { sigs.row(lsh_docs.binary_search(&d).unwrap_or_default()) };
     let estimates: Vec<f64> = candidates
         .par_iter()
         .map(|&(a, b)| minhash::estimate(sig_of(a), sig_of(b)))

@@ -188,23 +188,57 @@ fn ascii_word(bytes: &[u8], start: usize, out: &mut Vec<Token>) -> usize {
     if word.iter().all(|&b| b == b'_') {
         return i;
     }
-    let hash = if !word.iter().any(u8::is_ascii_uppercase) {
-        hash::token(word)
-    } else if word.len() <= 64 {
-        let mut buf = [0u8; 64];
-        let lower = &mut buf[..word.len()];
-        lower.copy_from_slice(word);
-        lower.make_ascii_lowercase();
-        hash::token(lower)
-    } else {
-        hash::token(&word.to_ascii_lowercase())
-    };
     out.push(Token {
         start,
         end: i,
-        hash,
+        hash: ascii_word_hash(bytes, start, i),
     });
     i
+}
+
+/// [`hash::token`] of the lowercased ASCII word `bytes[start..end]`.
+#[inline]
+fn ascii_word_hash(bytes: &[u8], start: usize, end: usize) -> u64 {
+    let len = end - start;
+    #[cfg(target_arch = "x86_64")]
+    if len <= 16 && start + 16 <= bytes.len() {
+        use std::arch::x86_64::*;
+        // Keep the first `len` bytes of a 16-byte load, lowercase them:
+        // the same two words `hash::token` builds, without a branch on the
+        // length or the case.
+        static MASKS: [u8; 32] = {
+            let mut m = [0u8; 32];
+            let mut i = 0;
+            while i < 16 {
+                m[i] = 0xff;
+                i += 1;
+            }
+            m
+        };
+        // SAFETY: SSE2 is part of x86_64; both loads read 16 bytes in
+        // bounds (checked above; MASKS[16 - len..32 - len] with len ≤ 16).
+        let (lo, hi) = unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(start) as *const __m128i);
+            let mask = _mm_loadu_si128(MASKS.as_ptr().add(16 - len) as *const __m128i);
+            let v = _mm_and_si128(v, mask);
+            let upper = _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8(b'A' as i8 - 1)),
+                _mm_cmplt_epi8(v, _mm_set1_epi8(b'Z' as i8 + 1)),
+            );
+            let v = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+            (
+                _mm_cvtsi128_si64(v) as u64,
+                _mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v)) as u64,
+            )
+        };
+        return hash::short_token(lo, hi, len as u64);
+    }
+    let word = &bytes[start..end];
+    if !word.iter().any(u8::is_ascii_uppercase) {
+        hash::token(word)
+    } else {
+        hash::token(&word.to_ascii_lowercase())
+    }
 }
 
 /// The end of the run of `[A-Za-z0-9_]` bytes starting at `i`.
@@ -417,6 +451,16 @@ mod tests {
             words(&text, &mut out);
             let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start, &text[t.start..t.end])).collect();
             proptest::prop_assert_eq!(got, reference(&text));
+        }
+
+        #[test]
+        fn fast_word_fingerprint_equals_the_definition(text in "[a-zA-Z0-9_.' ]{0,60}") {
+            let mut out = Vec::new();
+            words(&text, &mut out);
+            for t in &out {
+                let lower = text[t.start..t.end].to_ascii_lowercase();
+                proptest::prop_assert_eq!(t.hash, hash::token(lower.as_bytes()));
+            }
         }
 
         #[test]

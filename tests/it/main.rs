@@ -5,4 +5,7 @@
 
 mod common;
 mod dedup;
+mod golden;
+mod properties;
+mod quality;
 mod scan;
