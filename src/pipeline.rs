@@ -12,6 +12,8 @@
 //!    was spooled to a temporary file so it can be read twice. With
 //!    [`Verify::Estimate`], the signatures decide.
 //! 4. **Cluster**: union-find over the verified pairs and the exact groups.
+//! 5. **Passages** (unless disabled): [`crate::passages::find_in`] on the
+//!    same inputs, three more reads.
 //!
 //! Every step orders its results by document number (input order), so the
 //! output is the same whatever the thread count.
@@ -67,6 +69,8 @@ pub struct Params {
     pub false_negative_area: f64,
     /// MinHash seed.
     pub seed: u64,
+    /// Passage search parameters (absent with passages disabled).
+    pub passages: Option<crate::passages::Params>,
 }
 
 impl Params {
@@ -87,6 +91,7 @@ impl Params {
             false_positive_area: round6(b.false_positive_area(cfg.threshold)),
             false_negative_area: round6(b.false_negative_area(cfg.threshold)),
             seed: minhash::SEED,
+            passages: None,
         }
     }
 }
@@ -173,6 +178,8 @@ pub struct Summary {
     pub clusters: u64,
     /// Documents in some group.
     pub documents_in_clusters: u64,
+    /// Passage search counts (absent with passages disabled).
+    pub passages: Option<crate::passages::Summary>,
 }
 
 /// Wall-clock seconds per stage; the only part of a report that may differ
@@ -189,6 +196,8 @@ pub struct Timings {
     pub total: f64,
     /// Text megabytes (10^6 bytes) per second over the whole run.
     pub mb_per_s: f64,
+    /// The passage search (absent with passages disabled).
+    pub passages: Option<crate::passages::Timings>,
 }
 
 /// The result of a scan.
@@ -200,6 +209,9 @@ pub struct Scan {
     pub documents: Vec<DocInfo>,
     /// Near-duplicate groups, by their first member.
     pub clusters: Vec<Cluster>,
+    /// Repeated passages (empty with passages disabled): within, across,
+    /// boilerplate; most words first.
+    pub passages: Vec<crate::passages::PassageGroup>,
     /// Counts.
     pub summary: Summary,
     /// What was skipped while reading.
@@ -452,17 +464,31 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     summary.clusters = clusters.len() as u64;
     summary.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
     progress.finish();
+
+    // 5. Passages: three more reads.
+    let mut params = Params::new(cfg);
+    let mut passages = Vec::new();
+    let mut t_passages = None;
+    if cfg.passages.enabled {
+        let found = crate::passages::find_in(inputs, cfg, progress)?;
+        params.passages = Some(found.params);
+        summary.passages = Some(found.summary);
+        t_passages = Some(found.timings);
+        passages = found.passages;
+    }
     let total = start.elapsed().as_secs_f64();
     Ok(Scan {
-        params: Params::new(cfg),
+        params,
         documents,
         clusters,
+        passages,
         timings: Timings {
             sign: round6(t_sign),
             candidates: round6(t_candidates),
             verify: round6(t_verify),
             total: round6(total),
             mb_per_s: round6(summary.bytes as f64 / 1e6 / total.max(1e-9)),
+            passages: t_passages,
         },
         summary,
         skipped,

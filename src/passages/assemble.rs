@@ -106,6 +106,45 @@ pub(crate) fn exact(groups: Vec<ExactGroup>, min: u32) -> Vec<Found> {
         .collect()
 }
 
+/// Drops exact groups none of whose places adds anything: every place lies
+/// inside a place of a longer exact group. What remains are the
+/// near-supermaximal repeats (Gusfield 1997): each has a place that no
+/// longer repeat covers, and every repeated place is still inside some
+/// reported group. Without this, a text found with small variants in many
+/// documents (a licence, a reprinted article) is reported as dozens of
+/// nested groups.
+pub(crate) fn drop_covered(found: Vec<Found>) -> Vec<Found> {
+    // Every exact place, by document, start ascending and end descending:
+    // a place is covered when an earlier entry reaches at least as far.
+    let mut index: Vec<(Place, u32, u32)> = Vec::new();
+    for (g, f) in found.iter().enumerate() {
+        if f.matched == Match::Exact {
+            for (k, &p) in f.places.iter().enumerate() {
+                index.push((p, g as u32, k as u32));
+            }
+        }
+    }
+    index.sort_unstable_by_key(|&(p, g, k)| (p.doc, p.start, Reverse(p.end), g, k));
+    let mut uncovered = vec![false; found.len()];
+    let mut reach: Option<(u32, u32)> = None; // (doc, farthest end so far)
+    for &(p, g, _) in &index {
+        let covered = reach.is_some_and(|(d, end)| d == p.doc && end >= p.end);
+        if !covered {
+            uncovered[g as usize] = true;
+        }
+        reach = match reach {
+            Some((d, end)) if d == p.doc => Some((d, end.max(p.end))),
+            _ => Some((p.doc, p.end)),
+        };
+    }
+    found
+        .into_iter()
+        .enumerate()
+        .filter(|(g, f)| f.matched != Match::Exact || uncovered[*g])
+        .map(|(_, f)| f)
+        .collect()
+}
+
 /// Whole short lines found in at least `min_docs` documents: `lines` holds
 /// `(content fingerprint, place)` for every short line that may repeat.
 pub(crate) fn lines(mut lines: Vec<(u64, Place)>, min_docs: usize) -> Vec<Found> {

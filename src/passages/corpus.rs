@@ -246,7 +246,7 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
     let t = Instant::now();
     let (groups, repeated) = exact::maximal_repeats(runs, m)?;
     summary.repeated_positions = repeated;
-    let mut found = assemble::exact(groups, m as u32);
+    let mut found = assemble::drop_covered(assemble::exact(groups, m as u32));
     found.extend(assemble::lines(lines, pc.boilerplate_docs));
     let rep = edited::representatives(&paras);
     let pairs = edited::candidates(&rep, &keys, bands);
@@ -268,11 +268,13 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
         let p = f.places[0];
         previews.push((p.doc, p.start, p.end));
     }
-    for p in &paras {
+    let may_appear = edited::may_appear(&paras, &rep, &pairs);
+    for (p, _) in paras.iter().zip(&may_appear).filter(|(_, &a)| a) {
         ends.push((p.doc, p.tokens.start, false));
         ends.push((p.doc, p.tokens.end, true));
         previews.push((p.doc, p.tokens.start, p.tokens.end));
     }
+    drop(may_appear);
     ends.par_sort_unstable();
     ends.dedup();
     previews.par_sort_unstable();

@@ -186,6 +186,32 @@ fn link(n: usize, mut pair: impl FnMut(usize, usize)) {
     }
 }
 
+/// For each paragraph, whether it can be a place of an edited group when
+/// `pairs` are the pairs of representatives that may match: copies of a
+/// representative in a pair, and copies of a representative one of whose
+/// copies is next to such a paragraph (an identical paragraph may continue
+/// an edited block).
+pub(crate) fn may_appear(paras: &[Para], rep: &[u32], pairs: &[(u32, u32)]) -> Vec<bool> {
+    let mut in_pair = vec![false; paras.len()];
+    for &(a, b) in pairs {
+        in_pair[a as usize] = true;
+        in_pair[b as usize] = true;
+    }
+    let involved: Vec<bool> = rep.iter().map(|&r| in_pair[r as usize]).collect();
+    let mut chainable = in_pair;
+    for (i, p) in paras.iter().enumerate() {
+        let next_to = |j: usize| {
+            paras
+                .get(j)
+                .is_some_and(|q| q.doc == p.doc && q.index.abs_diff(p.index) == 1 && involved[j])
+        };
+        if (i > 0 && next_to(i - 1)) || next_to(i + 1) {
+            chainable[rep[i] as usize] = true;
+        }
+    }
+    rep.iter().map(|&r| chainable[r as usize]).collect()
+}
+
 /// A verified pair of representatives: `inter` and `union` of their shingle
 /// sets.
 #[derive(Debug, Clone, Copy)]
@@ -224,25 +250,50 @@ pub(crate) fn groups(
     verified: &[Verified],
     shingles: impl Fn(u32) -> u64,
 ) -> Vec<EditedGroup> {
-    // Copies of each representative, in (doc, index) order.
-    let mut copies: ahash::AHashMap<u32, Vec<u32>> = ahash::AHashMap::new();
-    for (i, &r) in rep.iter().enumerate() {
-        copies.entry(r).or_default().push(i as u32);
+    if verified.is_empty() {
+        return Vec::new();
     }
-    let mut pairs: Vec<PairW> = Vec::new();
-    let push = |pairs: &mut Vec<PairW>, x: u32, y: u32, inter: u64, union: u64, exact: bool| {
-        let (a, b) = if x < y { (x, y) } else { (y, x) };
-        pairs.push(PairW {
-            a,
-            b,
-            inter,
-            union,
-            exact,
-        });
+    // Copies of each representative, in (doc, index) order: `by_rep` sorted
+    // by (representative, paragraph), `copies_at[r]` its range there.
+    let mut by_rep: Vec<u32> = (0..paras.len() as u32).collect();
+    by_rep.sort_unstable_by_key(|&i| (rep[i as usize], i));
+    let mut copies_at = vec![(0usize, 0usize); paras.len()];
+    let mut i = 0;
+    while i < by_rep.len() {
+        let r = rep[by_rep[i] as usize];
+        let mut j = i + 1;
+        while j < by_rep.len() && rep[by_rep[j] as usize] == r {
+            j += 1;
+        }
+        copies_at[r as usize] = (i, j);
+        i = j;
+    }
+    let copies = |r: u32| {
+        let (s, e) = copies_at[r as usize];
+        &by_rep[s..e]
     };
+    // (doc a, doc b, diagonal, index a) locate a pair on its diagonal.
+    type Key = (u32, u32, i64, u32);
+    let mut pairs: Vec<(Key, PairW)> = Vec::new();
+    let push =
+        |pairs: &mut Vec<(Key, PairW)>, x: u32, y: u32, inter: u64, union: u64, exact: bool| {
+            let (a, b) = if x < y { (x, y) } else { (y, x) };
+            let (pa, pb) = (&paras[a as usize], &paras[b as usize]);
+            let key = (pa.doc, pb.doc, pb.index as i64 - pa.index as i64, pa.index);
+            pairs.push((
+                key,
+                PairW {
+                    a,
+                    b,
+                    inter,
+                    union,
+                    exact,
+                },
+            ));
+        };
     for v in verified {
-        let (ca, cb) = (&copies[&v.a], &copies[&v.b]);
-        if ca.len() * cb.len() <= BUCKET_CAP * BUCKET_CAP {
+        let (ca, cb) = (copies(v.a), copies(v.b));
+        if ca.len() * cb.len() <= BUCKET_CAP {
             for &x in ca {
                 for &y in cb {
                     push(&mut pairs, x, y, v.inter, v.union, false);
@@ -257,51 +308,21 @@ pub(crate) fn groups(
             }
         }
     }
-    // Identical copies pair up only where some edited pair could chain
-    // with them: copies of representatives that take part in a verified
-    // pair, or that neighbour a paragraph that does.
-    let mut involved: ahash::AHashSet<u32> = ahash::AHashSet::new();
-    for p in &pairs {
-        involved.insert(p.a);
-        involved.insert(p.b);
-    }
-    // A paragraph next to an involved one (same document, adjacent index)
-    // may continue its block.
-    let near = |i: u32| -> bool {
-        let p = &paras[i as usize];
-        [i.checked_sub(1), i.checked_add(1)]
-            .into_iter()
-            .flatten()
-            .any(|j| {
-                paras.get(j as usize).is_some_and(|q| {
-                    q.doc == p.doc && q.index.abs_diff(p.index) == 1 && involved.contains(&j)
-                })
-            })
-    };
-    let mut exact_sets: Vec<&Vec<u32>> = copies
-        .values()
-        .filter(|c| c.len() >= 2 && c.iter().any(|&i| involved.contains(&i) || near(i)))
-        .collect();
-    exact_sets.sort_unstable_by_key(|c| c[0]);
-    let mut exact_pairs = Vec::new();
-    for c in exact_sets {
-        let w = shingles(c[0]);
-        link(c.len(), |x, y| exact_pairs.push((c[x], c[y], w)));
-    }
-    for (x, y, w) in exact_pairs {
-        push(&mut pairs, x, y, w, w, true);
-    }
-    if pairs.is_empty() {
-        return Vec::new();
+    // Identical copies pair up only where an edited pair could chain with
+    // them (the rule of `may_appear`).
+    let rep_pairs: Vec<(u32, u32)> = verified.iter().map(|v| (v.a, v.b)).collect();
+    let chainable = may_appear(paras, rep, &rep_pairs);
+    for (r, &(s, e)) in copies_at.iter().enumerate() {
+        if e - s >= 2 && chainable[r] {
+            let c = &by_rep[s..e];
+            let w = shingles(r as u32);
+            link(c.len(), |x, y| push(&mut pairs, c[x], c[y], w, w, true));
+        }
     }
 
     // Blocks: along each diagonal of each pair of documents.
-    let key = |p: &PairW| {
-        let (pa, pb) = (&paras[p.a as usize], &paras[p.b as usize]);
-        (pa.doc, pb.doc, pb.index as i64 - pa.index as i64, pa.index)
-    };
-    pairs.sort_unstable_by_key(|p| (key(p), p.b, p.exact, p.inter, p.union));
-    pairs.dedup_by_key(|p| key(p));
+    pairs.sort_unstable_by_key(|&(k, p)| (k, p.b, p.exact, p.inter, p.union));
+    pairs.dedup_by_key(|(k, _)| *k);
     struct Block {
         a: (u32, u32, u32),
         b: (u32, u32, u32),
@@ -310,9 +331,8 @@ pub(crate) fn groups(
         exact: bool,
     }
     let mut blocks: Vec<Block> = Vec::new();
-    let mut prev: Option<(u32, u32, i64, u32)> = None;
-    for p in &pairs {
-        let k = key(p);
+    let mut prev: Option<Key> = None;
+    for &(k, ref p) in &pairs {
         let (pa, pb) = (&paras[p.a as usize], &paras[p.b as usize]);
         let extends = prev
             .is_some_and(|q| q.0 == k.0 && q.1 == k.1 && q.2 == k.2 && q.3 + 1 == k.3)
@@ -345,19 +365,20 @@ pub(crate) fn groups(
     places.sort_unstable();
     places.dedup();
     let id = |p: &(u32, u32, u32)| places.binary_search(p).unwrap_or(0) as u32;
+    let ids: Vec<(u32, u32)> = blocks.iter().map(|b| (id(&b.a), id(&b.b))).collect();
     let mut uf = UnionFind::new(places.len());
-    for b in &blocks {
-        uf.union(id(&b.a), id(&b.b));
+    for &(a, b) in &ids {
+        uf.union(a, b);
     }
     let mut sim = vec![f64::INFINITY; places.len()];
     let mut edited = vec![false; places.len()];
-    for b in &blocks {
+    for (b, &(ia, ib)) in blocks.iter().zip(&ids) {
         let s = if b.union > 0 {
             b.inter as f64 / b.union as f64
         } else {
             1.0
         };
-        for p in [id(&b.a), id(&b.b)] {
+        for p in [ia, ib] {
             sim[p as usize] = sim[p as usize].min(s);
             edited[p as usize] |= !b.exact;
         }

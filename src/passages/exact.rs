@@ -260,6 +260,15 @@ struct Interval {
 /// New ranks `(position, rank)` and the groups still tied `(start, end)`.
 type Refined = (Vec<(u32, u32)>, Vec<(u32, u32)>);
 
+/// What one thread produces in a doubling round.
+#[derive(Default)]
+struct Round {
+    updates: Vec<(u32, u32)>,
+    next: Vec<(u32, u32)>,
+    /// Scratch: `(key << 32) | position` of the group being sorted.
+    keyed: Vec<u64>,
+}
+
 /// One doubling round: sorts every tied group of `sa` by the rank `h`
 /// positions further, returning the new ranks and the groups still tied.
 fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[u32], h: usize) -> Refined {
@@ -276,39 +285,41 @@ fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[u32], h: usize) -> Refi
         at = e;
     }
     let key = |p: u32| rank.get(p as usize + h).copied().unwrap_or(u32::MAX);
-    let (updates, mut next) = slices
+    let round = slices
         .into_par_iter()
-        .fold(
-            || (Vec::new(), Vec::new()),
-            |(mut updates, mut next): Refined, (s, g)| {
-                g.sort_unstable_by_key(|&p| key(p));
-                let mut i = 0;
-                while i < g.len() {
-                    let k = key(g[i]);
-                    let mut j = i + 1;
-                    while j < g.len() && key(g[j]) == k {
-                        j += 1;
-                    }
-                    let r = s + i as u32;
-                    for &p in &g[i..j] {
-                        updates.push((p, r));
-                    }
-                    if j - i >= 2 {
-                        next.push((r, s + j as u32));
-                    }
-                    i = j;
+        .fold(Round::default, |mut out, (s, g)| {
+            // Sort by (key, position) packed in one u64: no random access
+            // while sorting.
+            let keyed = &mut out.keyed;
+            keyed.clear();
+            keyed.extend(g.iter().map(|&p| ((key(p) as u64) << 32) | p as u64));
+            keyed.sort_unstable();
+            for (slot, &kp) in g.iter_mut().zip(keyed.iter()) {
+                *slot = kp as u32;
+            }
+            let mut i = 0;
+            while i < keyed.len() {
+                let k = keyed[i] >> 32;
+                let mut j = i + 1;
+                while j < keyed.len() && keyed[j] >> 32 == k {
+                    j += 1;
                 }
-                (updates, next)
-            },
-        )
-        .reduce(
-            || (Vec::new(), Vec::new()),
-            |(mut u1, mut n1), (u2, n2)| {
-                u1.extend(u2);
-                n1.extend(n2);
-                (u1, n1)
-            },
-        );
+                let r = s + i as u32;
+                out.updates
+                    .extend(keyed[i..j].iter().map(|&kp| (kp as u32, r)));
+                if j - i >= 2 {
+                    out.next.push((r, s + j as u32));
+                }
+                i = j;
+            }
+            out
+        })
+        .reduce(Round::default, |mut a, b| {
+            a.updates.extend(b.updates);
+            a.next.extend(b.next);
+            a
+        });
+    let (updates, mut next) = (round.updates, round.next);
     next.par_sort_unstable();
     (updates, next)
 }

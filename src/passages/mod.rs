@@ -265,7 +265,7 @@ pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
     for g in edited::groups(&paras, &rep, &verified, shingles) {
         found.push(edited_found(&g, &paras));
     }
-    let mut found = assemble::drop_fragments(found);
+    let mut found = assemble::drop_fragments(assemble::drop_covered(found));
     assemble::classify_and_sort(&mut found, usize::MAX);
     found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
     let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;

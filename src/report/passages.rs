@@ -11,6 +11,7 @@ use std::io::{self, Write};
 
 use super::{csv_row, excerpt, human_bytes, Format};
 use crate::passages::{Kind, Match, Occurrence, Params, PassageGroup, Passages};
+use crate::text::TokenKind;
 
 /// Places listed per group in the text report.
 pub const PLACES_SHOWN: usize = 10;
@@ -87,12 +88,17 @@ pub fn match_label(m: Match) -> &'static str {
     }
 }
 
+/// `word` or `character`.
+fn unit(tokens: TokenKind) -> &'static str {
+    match tokens {
+        TokenKind::Words => "word",
+        TokenKind::Chars => "character",
+    }
+}
+
 /// One line describing how passages were searched.
 pub fn params_text(p: &Params, w: &mut dyn Write) -> io::Result<()> {
-    let unit = match p.tokens {
-        crate::text::TokenKind::Words => "word",
-        crate::text::TokenKind::Chars => "character",
-    };
+    let unit = unit(p.tokens);
     writeln!(
         w,
         "passages: exact repeats of ≥ {} {unit}s; edited paragraphs at Jaccard ≥ {:.2} on \
@@ -120,7 +126,7 @@ fn text(p: &Passages, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(w)?;
-    groups_text(&p.passages, s.hidden_boilerplate, w)?;
+    groups_text(&p.passages, p.params.tokens, s.hidden_boilerplate, w)?;
     let t = &p.timings;
     writeln!(w)?;
     writeln!(
@@ -131,8 +137,14 @@ fn text(p: &Passages, w: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The passage groups for people: within, across, boilerplate, each with
-/// an excerpt and its places. `hidden` boilerplate groups are mentioned.
-pub fn groups_text(groups: &[PassageGroup], hidden: u64, w: &mut dyn Write) -> io::Result<()> {
+/// an excerpt and its places; lengths in `tokens`. `hidden` boilerplate
+/// groups are mentioned.
+pub fn groups_text(
+    groups: &[PassageGroup],
+    tokens: TokenKind,
+    hidden: u64,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let count = |k: Kind| groups.iter().filter(|g| g.kind == k).count();
     let (within, across, boiler) = (
         count(Kind::Within),
@@ -161,13 +173,13 @@ pub fn groups_text(groups: &[PassageGroup], hidden: u64, w: &mut dyn Write) -> i
         writeln!(w, "{title} ({}):", of_kind.len())?;
         for g in of_kind {
             writeln!(w)?;
-            group_text(g, w)?;
+            group_text(g, unit(tokens), w)?;
         }
     }
     Ok(())
 }
 
-fn group_text(g: &PassageGroup, w: &mut dyn Write) -> io::Result<()> {
+fn group_text(g: &PassageGroup, unit: &str, w: &mut dyn Write) -> io::Result<()> {
     let copies = g.occurrences.len();
     let wher = if g.documents == 1 {
         format!("in {}", g.occurrences[0].doc)
@@ -179,7 +191,7 @@ fn group_text(g: &PassageGroup, w: &mut dyn Write) -> io::Result<()> {
         Match::Edited => format!(", edited (similarity {:.2})", g.similarity),
         Match::Line => ", whole line".to_string(),
     };
-    writeln!(w, "  {} words, {copies} copies {wher}{how}", g.words)?;
+    writeln!(w, "  {} {unit}s, {copies} copies {wher}{how}", g.words)?;
     writeln!(w, "    \"{}\"", excerpt(&g.text, 100))?;
     for o in g.occurrences.iter().take(PLACES_SHOWN) {
         writeln!(w, "    {}", place(o))?;

@@ -1,8 +1,19 @@
 //! Reports of `nearcopy scan`.
+//!
+//! * text: near-duplicate groups, then repeated passages (see
+//!   [`super::passages::groups_text`]).
+//! * json: the whole scan, the stable contract of `DESIGN.md`.
+//! * jsonl: one object per document: `id`, `cluster` (1-based group number
+//!   or null), `duplicate_of` (the group's first member, or null) and
+//!   `passages`, the places of repeated passages in that document
+//!   (`passage` is the 1-based number of the group in report order).
+//! * csv: one flat table whose `record` column says what a row is: `pair`
+//!   rows (a verified near-duplicate pair, with its cluster) and `passage`
+//!   rows (one place of a passage group); cells that do not apply are empty.
 
 use std::io::{self, Write};
 
-use super::{csv_row, human_bytes, Format};
+use super::{csv_row, human_bytes, passages, Format};
 use crate::pipeline::{Params, Scan};
 
 /// Writes `scan` in `format`.
@@ -123,17 +134,43 @@ fn text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
+    if let (Some(p), Some(ps)) = (&scan.params.passages, &s.passages) {
+        writeln!(w)?;
+        passages::params_text(p, w)?;
+        passages::groups_text(&scan.passages, p.tokens, ps.hidden_boilerplate, w)?;
+    }
     let t = &scan.timings;
     writeln!(w)?;
-    writeln!(
+    write!(
         w,
         "time: {:.3} s ({:.1} MB/s): sign {:.3} s, candidates {:.3} s, verify {:.3} s",
         t.total, t.mb_per_s, t.sign, t.candidates, t.verify
-    )
+    )?;
+    match &t.passages {
+        Some(p) => writeln!(w, ", passages {:.3} s", p.total),
+        None => writeln!(w),
+    }
 }
 
 fn jsonl(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
     let of = scan.cluster_of();
+    let mut places: Vec<Vec<serde_json::Value>> = vec![Vec::new(); scan.documents.len()];
+    for (n, g) in scan.passages.iter().enumerate() {
+        for o in &g.occurrences {
+            if let Some(p) = places.get_mut(o.doc_index as usize) {
+                p.push(serde_json::json!({
+                    "passage": n + 1,
+                    "kind": g.kind,
+                    "match": g.matched,
+                    "words": o.words,
+                    "start": o.start,
+                    "end": o.end,
+                    "line_start": o.line_start,
+                    "line_end": o.line_end,
+                }));
+            }
+        }
+    }
     for (i, d) in scan.documents.iter().enumerate() {
         let (cluster, dup) = match of[i] {
             Some(c) => {
@@ -144,26 +181,89 @@ fn jsonl(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
         };
         serde_json::to_writer(
             &mut *w,
-            &serde_json::json!({ "id": d.id, "cluster": cluster, "duplicate_of": dup }),
+            &serde_json::json!({
+                "id": d.id,
+                "cluster": cluster,
+                "duplicate_of": dup,
+                "passages": places[i],
+            }),
         )?;
         w.write_all(b"\n")?;
     }
     Ok(())
 }
 
+/// The header of the scan CSV.
+pub const CSV_HEADER: [&str; 17] = [
+    "record",
+    "cluster",
+    "a",
+    "b",
+    "jaccard",
+    "estimate",
+    "kind",
+    "passage",
+    "match",
+    "words",
+    "similarity",
+    "documents",
+    "doc",
+    "start",
+    "end",
+    "line_start",
+    "line_end",
+];
+
 fn csv(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
-    csv_row(w, &["a", "b", "jaccard", "estimate", "kind", "cluster"])?;
+    csv_row(w, &CSV_HEADER)?;
     for (c, cluster) in scan.clusters.iter().enumerate() {
         for p in &cluster.pairs {
             csv_row(
                 w,
                 &[
+                    "pair",
+                    &(c + 1).to_string(),
                     &p.a,
                     &p.b,
                     &format!("{:.6}", p.jaccard),
                     &format!("{:.6}", p.estimate),
                     p.kind,
-                    &(c + 1).to_string(),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+            )?;
+        }
+    }
+    for (n, g) in scan.passages.iter().enumerate() {
+        for o in &g.occurrences {
+            csv_row(
+                w,
+                &[
+                    "passage",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    g.kind.label(),
+                    &(n + 1).to_string(),
+                    passages::match_label(g.matched),
+                    &o.words.to_string(),
+                    &format!("{:.6}", g.similarity),
+                    &g.documents.to_string(),
+                    &o.doc,
+                    &o.start.to_string(),
+                    &o.end.to_string(),
+                    &o.line_start.to_string(),
+                    &o.line_end.to_string(),
                 ],
             )?;
         }

@@ -6,6 +6,7 @@
 mod common;
 mod dedup;
 mod golden;
+mod passages;
 mod properties;
 mod quality;
 mod scan;
