@@ -49,7 +49,7 @@ use crate::config::{PassageConfig, ScanConfig};
 use crate::error::{Error, Result};
 use crate::input::{Inputs, RawRecord, Skipped};
 use crate::output::AtomicFile;
-use crate::passages::{self, Match};
+use crate::passages::{Match, WithinDocument};
 use crate::pipeline::{self, round6, DocInfo, Params, Scan};
 use crate::progress::Progress;
 use crate::text::{self, LineIndex, Token, TokenKind};
@@ -154,8 +154,8 @@ pub struct DedupParams {
     pub scan: Params,
     /// Which member of a group is kept.
     pub keep: Keep,
-    /// Whether repeated passages are cut.
-    pub passages: bool,
+    /// Whether repeated passages are cut (`--passages`).
+    pub cut_passages: bool,
     /// Shortest exact repeat cut, in tokens (when `passages`).
     pub min_words: Option<usize>,
     /// Similarity from which an edited paragraph is cut (when `passages`).
@@ -294,7 +294,11 @@ fn run(
     progress: &dyn Progress,
 ) -> Result<Dedup> {
     let start = Instant::now();
-    let scan = pipeline::scan_inputs(inputs, &cfg.scan, progress)?;
+    // Passages are looked for inside each kept document, in the write pass;
+    // the corpus-wide search of `scan` would only cost three more reads.
+    let mut scan_cfg = cfg.scan.clone();
+    scan_cfg.passages.enabled = false;
+    let scan = pipeline::scan_inputs(inputs, &scan_cfg, progress)?;
     let t_scan = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -321,8 +325,11 @@ fn run(
     }
     summary.kept = summary.records - summary.removed_exact - summary.removed_near;
     let passages = cfg.passage_config();
+    let finder = cfg.passages.then(|| WithinDocument::new(&passages));
     let cutter = Cutter {
-        passages: cfg.passages.then_some(&passages),
+        passages: finder.as_ref(),
+        min_words: passages.min_words,
+        passage_threshold: passages.passage_threshold,
         kind: cfg.scan.shingle.kind,
         boilerplate: boilerplate.as_ref(),
     };
@@ -342,7 +349,7 @@ fn run(
         params: DedupParams {
             scan: scan.params.clone(),
             keep: cfg.keep,
-            passages: cfg.passages,
+            cut_passages: cfg.passages,
             min_words: cfg.passages.then_some(passages.min_words),
             passage_threshold: cfg.passages.then_some(passages.passage_threshold),
             boilerplate: cfg.boilerplate,
@@ -554,6 +561,7 @@ pub enum CutKind {
 struct Source {
     copy_of: Span,
     similarity: f64,
+    edited: bool,
 }
 
 /// A byte range of a document's original text.
@@ -597,34 +605,61 @@ fn ends_at(text: &str, i: usize, c: char) -> bool {
         .is_some_and(char::is_lowercase)
 }
 
-/// Whether a sentence or a line starts at the word starting at `at`: before
-/// it, back to the previous letter or digit, there is a line break, the
-/// start of the text, or a sentence end.
-fn starts_sentence(text: &str, at: usize) -> bool {
-    for (i, c) in text[..at].char_indices().rev() {
-        if c == '\n' || (SENTENCE_END.contains(&c) && ends_at(text, i, c)) {
-            return true;
-        }
-        if c.is_alphanumeric() {
-            return false;
-        }
-    }
-    true
+/// How a word boundary separates the text around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Boundary {
+    /// A sentence end, a blank line, or the start or end of the text.
+    Strong,
+    /// A single line break, with no lowercase letter right after it: a
+    /// headline, or a line of its own. (After a line break, a lowercase word
+    /// is most likely the rest of a sentence wrapped at a fixed width.)
+    Line,
+    /// Inside a sentence.
+    Weak,
 }
 
-/// Whether a sentence or a line ends at the word ending at `at`: after it,
-/// up to the next letter or digit, there is a sentence end, a line break
-/// or the end of the text.
-fn ends_sentence(text: &str, at: usize) -> bool {
-    for (i, c) in text[at..].char_indices() {
-        if c == '\n' || (SENTENCE_END.contains(&c) && ends_at(text, at + i, c)) {
-            return true;
-        }
-        if c.is_alphanumeric() {
-            return false;
+/// The boundary before the word starting at `at`: what lies between it and
+/// the previous letter or digit.
+fn boundary_before(text: &str, at: usize) -> Boundary {
+    let mut breaks = 0;
+    for (i, c) in text[..at].char_indices().rev() {
+        if c == '\n' {
+            breaks += 1;
+        } else if SENTENCE_END.contains(&c) && ends_at(text, i, c) {
+            return Boundary::Strong;
+        } else if c.is_alphanumeric() {
+            break;
         }
     }
-    true
+    let lower = text[at..].chars().next().is_some_and(char::is_lowercase);
+    match breaks {
+        0 if at > 0 && text[..at].chars().any(char::is_alphanumeric) => Boundary::Weak,
+        0 | 2.. => Boundary::Strong,
+        _ if lower => Boundary::Weak,
+        _ => Boundary::Line,
+    }
+}
+
+/// The boundary after the word ending at `at`: what lies between it and the
+/// next letter or digit.
+fn boundary_after(text: &str, at: usize) -> Boundary {
+    let mut breaks = 0;
+    for (i, c) in text[at..].char_indices() {
+        if c == '\n' {
+            breaks += 1;
+        } else if SENTENCE_END.contains(&c) && ends_at(text, at + i, c) {
+            return Boundary::Strong;
+        } else if c.is_alphanumeric() {
+            let lower = c.is_lowercase();
+            return match breaks {
+                0 => Boundary::Weak,
+                1 if lower => Boundary::Weak,
+                1 => Boundary::Line,
+                _ => Boundary::Strong,
+            };
+        }
+    }
+    Boundary::Strong
 }
 
 /// Narrows the span of a copy (word to word) to the whole sentences or
@@ -633,7 +668,9 @@ fn ends_sentence(text: &str, at: usize) -> bool {
 /// A phrase that happens to recur inside different sentences ("the success
 /// of any negotiation process will depend on") is a repeat, but cutting it
 /// would break the sentence it sits in; a doubled headline, paragraph or
-/// sentence comes out whole.
+/// sentence comes out whole. The span may shrink only to sentence ends or
+/// blank lines; a single line break counts only at the span's own ends, so
+/// that a line of text wrapped at a fixed width is not taken for a unit.
 fn whole_sentences(
     text: &str,
     span: Range<usize>,
@@ -643,13 +680,20 @@ fn whole_sentences(
 ) -> Option<Range<usize>> {
     let base = span.start;
     text::tokenize(&text[span], kind, tokens);
-    let first = tokens
-        .iter()
-        .position(|t| starts_sentence(text, base + t.start))?;
-    let last = tokens
-        .iter()
-        .rposition(|t| ends_sentence(text, base + t.end))?;
-    if last < first || last + 1 - first < min {
+    let n = tokens.len();
+    let first = (0..n).find(|&i| match boundary_before(text, base + tokens[i].start) {
+        Boundary::Strong => true,
+        Boundary::Line => i == 0,
+        Boundary::Weak => false,
+    })?;
+    let last = (first..n)
+        .rev()
+        .find(|&j| match boundary_after(text, base + tokens[j].end) {
+            Boundary::Strong => true,
+            Boundary::Line => j == n - 1,
+            Boundary::Weak => false,
+        })?;
+    if last + 1 - first < min {
         return None;
     }
     Some(base + tokens[first].start..base + tokens[last].end)
@@ -747,7 +791,9 @@ fn blank_line_after(text: &str, at: usize) -> Option<usize> {
 
 /// Decides what to cut from a kept document.
 struct Cutter<'a> {
-    passages: Option<&'a PassageConfig>,
+    passages: Option<&'a WithinDocument>,
+    min_words: usize,
+    passage_threshold: f64,
     kind: TokenKind,
     boilerplate: Option<&'a AHashMap<u64, u32>>,
 }
@@ -760,11 +806,11 @@ impl Cutter<'_> {
     /// The cuts of `text`, sorted and not overlapping.
     fn cuts(&self, text: &str) -> Vec<Cut> {
         let mut ranges: Vec<(Range<usize>, CutKind)> = Vec::new();
-        if let Some(cfg) = self.passages {
-            let min = cfg.min_words;
+        if let Some(finder) = self.passages {
+            let min = self.min_words;
             let mut copies: Vec<(Range<usize>, Source)> = Vec::new();
-            for r in passages::within_document(text, cfg) {
-                if r.matched == Match::Edited && r.similarity < cfg.passage_threshold {
+            for r in finder.find(text) {
+                if r.matched == Match::Edited && r.similarity < self.passage_threshold {
                     continue;
                 }
                 let source = Source {
@@ -773,39 +819,59 @@ impl Cutter<'_> {
                         end: r.first.end,
                     },
                     similarity: r.similarity,
+                    edited: r.matched == Match::Edited,
                 };
                 copies.extend(r.later.into_iter().map(|c| (c, source)));
             }
             copies.sort_by_key(|(c, _)| (c.start, c.end));
-            // Copies next to each other (nothing but spaces and punctuation
-            // between them) are one cut, tidied as a whole.
+            // Exact copies next to each other (nothing but spaces and
+            // punctuation between them) are one cut, tidied as a whole.
             let mut joined: Vec<(Range<usize>, Source)> = Vec::with_capacity(copies.len());
             for (c, of) in copies {
                 match joined.last_mut() {
-                    Some((last, _))
-                        if c.start <= last.end
-                            || !text[last.end..c.start].chars().any(char::is_alphanumeric) =>
+                    Some((last, last_of))
+                        if !of.edited
+                            && !last_of.edited
+                            && (c.start <= last.end
+                                || !text[last.end..c.start].chars().any(char::is_alphanumeric)) =>
                     {
-                        last.end = last.end.max(c.end)
+                        last.end = last.end.max(c.end);
                     }
                     _ => joined.push((c, of)),
                 }
             }
             let mut tokens = Vec::new();
+            let mut tidied: Vec<(Range<usize>, CutKind)> = Vec::with_capacity(joined.len());
             for (c, source) in joined {
-                let Some(c) = whole_sentences(text, c, self.kind, min, &mut tokens) else {
-                    continue;
+                // Edited copies are paragraphs: cut whole lines or nothing.
+                let c = if source.edited {
+                    let alone = |between: &str| !between.chars().any(char::is_alphanumeric);
+                    let line_start = text[..c.start].rfind('\n').map_or(0, |i| i + 1);
+                    let line_end = text[c.end..].find('\n').map_or(text.len(), |i| c.end + i);
+                    if !alone(&text[line_start..c.start]) || !alone(&text[c.end..line_end]) {
+                        continue;
+                    }
+                    c
+                } else {
+                    match whole_sentences(text, c, self.kind, min, &mut tokens) {
+                        Some(c) => c,
+                        None => continue,
+                    }
                 };
-                let r = tidy_span(text, c);
+                tidied.push((
+                    tidy_span(text, c),
+                    CutKind::Passage {
+                        copy_of: source.copy_of,
+                        similarity: source.similarity,
+                    },
+                ));
+            }
+            // Overlapping cuts are cut as one.
+            tidied.sort_by_key(|(r, _)| (r.start, r.end));
+            for (r, why) in tidied {
                 match ranges.last_mut() {
                     Some((last, _)) if r.start <= last.end => last.end = last.end.max(r.end),
-                    _ => ranges.push((
-                        r,
-                        CutKind::Passage {
-                            copy_of: source.copy_of,
-                            similarity: source.similarity,
-                        },
-                    )),
+                    _ => ranges.push((r, why)),
                 }
             }
         }
@@ -814,13 +880,6 @@ impl Cutter<'_> {
             for (start, end, content) in lines(text) {
                 let Some(&documents) = lines_of.get(&line_key(content)) else {
                     continue;
-                };
-                // The last line of a text without a final line break takes
-                // the break before it, so the text still ends without one.
-                let start = if end == text.len() && !text.ends_with('\n') {
-                    start.saturating_sub(1)
-                } else {
-                    start
                 };
                 // What a passage cut already removed is not cut twice.
                 let mut pieces: Vec<Range<usize>> = std::iter::once(start..end).collect();
@@ -835,6 +894,19 @@ impl Cutter<'_> {
                 }
             }
             ranges.sort_by_key(|(r, _)| (r.start, r.end));
+            // Cuts that run to the end of a text without a final line break
+            // take the break before them instead, so the text still ends
+            // without one.
+            if !text.ends_with('\n') && ranges.last().is_some_and(|(r, _)| r.end == text.len()) {
+                let mut i = ranges.len() - 1;
+                while i > 0 && ranges[i - 1].0.end == ranges[i].0.start {
+                    i -= 1;
+                }
+                let first = &mut ranges[i].0;
+                if first.start > 0 && text.as_bytes()[first.start - 1] == b'\n' {
+                    first.start -= 1;
+                }
+            }
         }
         if ranges.is_empty() {
             return Vec::new();
@@ -873,8 +945,10 @@ fn apply(text: &str, cuts: &[Cut]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for c in cuts {
-        out.push_str(&text[at..c.start]);
-        at = c.end;
+        if c.start > at {
+            out.push_str(&text[at..c.start]);
+        }
+        at = at.max(c.end);
     }
     out.push_str(&text[at..]);
     out
@@ -1148,8 +1222,11 @@ mod tests {
             ..DedupConfig::default()
         }
         .passage_config();
+        let finder = WithinDocument::new(&cfg);
         let cutter = Cutter {
-            passages: Some(&cfg),
+            passages: Some(&finder),
+            min_words: cfg.min_words,
+            passage_threshold: cfg.passage_threshold,
             kind: TokenKind::Words,
             boilerplate: None,
         };
@@ -1205,12 +1282,12 @@ mod tests {
         );
         // At the end of a line: the space before it, the break stays.
         assert_eq!(
-            cut_text("One two three. Four. (One two three.)\nnext", 3),
-            "One two three. Four.\nnext"
+            cut_text("One two three. Four. (One two three.)\nNext", 3),
+            "One two three. Four.\nNext"
         );
         assert_eq!(
-            cut_text("one two three\r\none two three\r\n", 3),
-            "one two three\r\n"
+            cut_text("One two three\r\nOne two three\r\n", 3),
+            "One two three\r\n"
         );
     }
 
@@ -1220,15 +1297,43 @@ mod tests {
         let ends: Vec<&str> = t
             .match_indices(|c: char| c.is_alphanumeric())
             .filter(|&(i, _)| {
-                ends_sentence(t, i + 1) && !t[i + 1..].starts_with(char::is_alphanumeric)
+                !t[i + 1..].starts_with(char::is_alphanumeric)
+                    && boundary_after(t, i + 1) == Boundary::Strong
             })
             .map(|(i, _)| &t[..=i])
             .map(|s| s.rsplit(' ').next().unwrap_or(s))
             .collect();
         assert_eq!(ends, ["Agree", "went", "three", "Done"]);
-        assert!(starts_sentence(t, t.find("It").unwrap()));
-        assert!(!starts_sentence(t, t.find("Agree").unwrap()));
-        assert!(!starts_sentence(t, t.find("Smith").unwrap()));
+        let before = |w: &str| boundary_before(t, t.find(w).unwrap());
+        assert_eq!(before("The"), Boundary::Strong);
+        assert_eq!(before("It"), Boundary::Strong);
+        assert_eq!(before("Agree"), Boundary::Weak);
+        assert_eq!(before("Smith"), Boundary::Weak);
+    }
+
+    #[test]
+    fn line_breaks_inside_wrapped_sentences_are_not_boundaries() {
+        let t = "Headline Here\nThe bank bought\nin band two.\n\nNext";
+        let before = |w: &str| boundary_before(t, t.find(w).unwrap());
+        assert_eq!(before("The"), Boundary::Line);
+        assert_eq!(before("in"), Boundary::Weak);
+        assert_eq!(before("Next"), Boundary::Strong);
+        let after = |w: &str| boundary_after(t, t.find(w).unwrap() + w.len());
+        assert_eq!(after("Here"), Boundary::Line);
+        assert_eq!(after("bought"), Boundary::Weak);
+        // A repeated phrase that is a whole line of a wrapped paragraph stays.
+        let t = "The bank bought five mln stg of bills\nin band two at ten pct today. It also \
+                 bought six mln stg of other\nin band two at ten pct today. Done.";
+        assert_eq!(cut_text(t, 5), t);
+    }
+
+    #[test]
+    fn an_edited_line_goes_whole() {
+        // The exact repeat runs past the line into the markup after it; the
+        // edited copy is the line. ("prov." is not known as an abbreviation.)
+        let line = "German February central bank money grows annual 7.5 pct (January, same) - prov. Bundesbank data";
+        let t = format!("{line}\n******<TITLE> {line}\n</TITLE>Blah blah blah.");
+        assert_eq!(cut_text(&t, 8), format!("{line}\n</TITLE>Blah blah blah."));
     }
 
     #[test]
@@ -1268,6 +1373,36 @@ mod tests {
         let s = t.find("Copy").unwrap();
         let e = s + "Copy here".len();
         assert_eq!(&t[tidy_span(t, s..e)], "Copy here, ");
+    }
+
+    #[test]
+    fn boilerplate_lines_go_whole() {
+        let map: AHashMap<u64, u32> = [line_key("Footer one"), line_key("Footer two")]
+            .into_iter()
+            .map(|k| (k, 5))
+            .collect();
+        let cutter = Cutter {
+            passages: None,
+            min_words: 8,
+            passage_threshold: 0.8,
+            kind: TokenKind::Words,
+            boilerplate: Some(&map),
+        };
+        let cut = |t: &str| apply(t, &cutter.cuts(t));
+        assert_eq!(cut("Body here\nFooter one\nFooter two"), "Body here");
+        assert_eq!(
+            cut("Body here\n  Footer one \r\nFooter two\n"),
+            "Body here\n"
+        );
+        assert_eq!(cut("Footer two\nBody\nFooter one"), "Body");
+        assert_eq!(cut("Footer one"), "");
+        let cuts = cutter.cuts("Body here\nFooter one\nFooter two");
+        assert_eq!(
+            cuts.iter()
+                .map(|c| (c.start, c.end, c.line_start))
+                .collect::<Vec<_>>(),
+            [(9, 21, 1), (21, 31, 3)]
+        );
     }
 
     #[test]

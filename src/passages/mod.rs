@@ -183,6 +183,34 @@ pub struct Repeat {
 /// copy. Cutting every [`Repeat::later`] range (see [`later_copies`]) leaves
 /// one copy of each.
 pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
+    WithinDocument::new(cfg).find(text)
+}
+
+/// [`within_document`] for many texts, one at a time: the MinHash
+/// permutations and the LSH shape of paragraph signatures are set up once,
+/// which costs more than the search in a typical document (choosing the
+/// shape integrates the S-curve of every candidate shape).
+pub struct WithinDocument {
+    cfg: PassageConfig,
+    signer: Signer,
+}
+
+impl WithinDocument {
+    /// A finder with the options of `cfg`.
+    pub fn new(cfg: &PassageConfig) -> WithinDocument {
+        WithinDocument {
+            cfg: cfg.clone(),
+            signer: Signer::new(cfg.perms, cfg.banding(), cfg.shingle),
+        }
+    }
+
+    /// The repeats inside `text`, as [`within_document`] finds them.
+    pub fn find(&self, text: &str) -> Vec<Repeat> {
+        find_within(text, &self.cfg, &self.signer)
+    }
+}
+
+fn find_within(text: &str, cfg: &PassageConfig, signer: &Signer) -> Vec<Repeat> {
     let mut a = Analysis::default();
     if a.tokens_and_grams(text, cfg).is_err() {
         return Vec::new();
@@ -231,8 +259,7 @@ pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
     };
 
     // Edited: all long-enough paragraphs of this text.
-    let signer = Signer::new(cfg.perms, cfg.banding(), cfg.shingle);
-    a.paragraphs(text, cfg, &signer);
+    a.paragraphs(text, cfg, signer);
     let mut paras = Vec::with_capacity(a.eligible.len());
     for k in 0..a.eligible.len() {
         let r = a.eligible_range(k);

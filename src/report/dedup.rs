@@ -50,9 +50,9 @@ pub fn write(d: &Dedup, json: bool, w: &mut dyn Write) -> io::Result<()> {
         s.removed_near,
         s.groups,
     )?;
-    if p.passages || p.boilerplate.is_some() {
+    if p.cut_passages || p.boilerplate.is_some() {
         let mut what = Vec::new();
-        if p.passages {
+        if p.cut_passages {
             what.push(format!(
                 "{} repeated passages ({})",
                 s.passages_cut,
