@@ -76,11 +76,16 @@ impl AtomicFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".nearcopy-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(err)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".nearcopy-").suffix(".tmp");
+        // Temporary files are private (0600); the output is an ordinary file,
+        // readable as the umask allows, like any file a program creates.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir).map_err(err)?;
         let file = tmp.as_file().try_clone().map_err(err)?;
         let buffered = BufWriter::with_capacity(1 << 20, file);
         let encoder = match Compression::of(path) {
@@ -200,6 +205,21 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         write_atomic(&out, |w| w.write_all(b"done")).unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), b"done");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_ordinary_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        write_atomic(&out, |w| w.write_all(b"x")).unwrap();
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        // The mode of a file created the ordinary way under the same umask,
+        // not the 0600 of a temporary file.
+        let other = std::fs::File::create(dir.path().join("plain")).unwrap();
+        let plain = other.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, plain);
     }
 
     #[test]
