@@ -610,12 +610,18 @@ fn ends_at(text: &str, i: usize, c: char) -> bool {
 enum Boundary {
     /// A sentence end, a blank line, or the start or end of the text.
     Strong,
-    /// A single line break, with no lowercase letter right after it: a
-    /// headline, or a line of its own. (After a line break, a lowercase word
-    /// is most likely the rest of a sentence wrapped at a fixed width.)
+    /// A single line break not followed by a lowercase letter or a digit: a
+    /// headline, or a line of its own. (After a line break, a word in
+    /// lowercase or a number is most likely the rest of a sentence wrapped
+    /// at a fixed width: "…in\n1986.")
     Line,
     /// Inside a sentence.
     Weak,
+}
+
+/// Whether a line starting with `c` likely continues the line before.
+fn continues(c: char) -> bool {
+    c.is_lowercase() || c.is_numeric()
 }
 
 /// The boundary before the word starting at `at`: what lies between it and
@@ -631,7 +637,7 @@ fn boundary_before(text: &str, at: usize) -> Boundary {
             break;
         }
     }
-    let lower = text[at..].chars().next().is_some_and(char::is_lowercase);
+    let lower = text[at..].chars().next().is_some_and(continues);
     match breaks {
         0 if at > 0 && text[..at].chars().any(char::is_alphanumeric) => Boundary::Weak,
         0 | 2.. => Boundary::Strong,
@@ -650,7 +656,7 @@ fn boundary_after(text: &str, at: usize) -> Boundary {
         } else if SENTENCE_END.contains(&c) && ends_at(text, at + i, c) {
             return Boundary::Strong;
         } else if c.is_alphanumeric() {
-            let lower = c.is_lowercase();
+            let lower = continues(c);
             return match breaks {
                 0 => Boundary::Weak,
                 1 if lower => Boundary::Weak,
@@ -881,6 +887,22 @@ impl Cutter<'_> {
                 let Some(&documents) = lines_of.get(&line_key(content)) else {
                     continue;
                 };
+                // A common line that is the end or start of a sentence
+                // wrapped over several lines ("said.") is not boilerplate.
+                let words = start..end;
+                let first = text[words.clone()].find(char::is_alphanumeric);
+                let last = text[words.clone()]
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| c.is_alphanumeric())
+                    .map(|(i, c)| i + c.len_utf8());
+                if let (Some(f), Some(l)) = (first, last) {
+                    if boundary_before(text, start + f) == Boundary::Weak
+                        || boundary_after(text, start + l) == Boundary::Weak
+                    {
+                        continue;
+                    }
+                }
                 // What a passage cut already removed is not cut twice.
                 let mut pieces: Vec<Range<usize>> = std::iter::once(start..end).collect();
                 for (r, _) in &ranges[..passages] {
@@ -1396,6 +1418,17 @@ mod tests {
         );
         assert_eq!(cut("Footer two\nBody\nFooter one"), "Body");
         assert_eq!(cut("Footer one"), "");
+        // Part of a wrapped sentence: stays.
+        let map: AHashMap<u64, u32> = [line_key("said."), line_key("Footer one")]
+            .into_iter()
+            .map(|k| (k, 5))
+            .collect();
+        let wrapped = Cutter {
+            boilerplate: Some(&map),
+            ..cutter
+        };
+        let t = "Mr Smith\nsaid.\nFooter one\nEnd.";
+        assert_eq!(apply(t, &wrapped.cuts(t)), "Mr Smith\nsaid.\nEnd.");
         let cuts = cutter.cuts("Body here\nFooter one\nFooter two");
         assert_eq!(
             cuts.iter()

@@ -29,6 +29,15 @@ fn prose(seed: u64, n: usize) -> String {
         let w: String = (0..len)
             .map(|k| SYLLABLES[((r >> (8 + 4 * k)) & 15) as usize])
             .collect();
+        // Sentences of twelve words, capitalised, as prose is.
+        let w = if i % 12 == 0 {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        } else {
+            w
+        };
         out.push(if i % 12 == 11 { format!("{w}.") } else { w });
     }
     out.join(" ")
