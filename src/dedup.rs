@@ -36,7 +36,7 @@
 //! records are written in input order and cuts are computed per document, so
 //! the output is the same at any thread count.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -250,6 +250,32 @@ pub fn dedup(
                 "the output and the log are the same file ({})",
                 a.display()
             )));
+        }
+    }
+    // An output that cannot be created is reported now, not after the scan.
+    for path in [targets.kept.path(), targets.log.path()]
+        .into_iter()
+        .flatten()
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let problem = if path.is_dir() {
+            Some(io::Error::other("it is a directory"))
+        } else if !dir.is_dir() {
+            Some(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no directory {}", dir.display()),
+            ))
+        } else {
+            None
+        };
+        if let Some(source) = problem {
+            return Err(Error::Write {
+                path: path.to_path_buf(),
+                source,
+            });
         }
     }
     let pool = cfg.scan.pool()?;

@@ -646,6 +646,13 @@ fn compressed_inputs_and_outputs_round_trip() {
         run_ok(&["dedup", p(from), "-o", p(&out), "-q"]);
         assert_eq!(decode(&out), reference, "{} -> {to}", from.display());
     }
+    // Standard input (read twice: it is spooled), compressed.
+    let out = nearcopy()
+        .args(["dedup", "-", "-o", "-", "-q"])
+        .write_stdin(std::fs::read(&zst).unwrap())
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, reference);
     // Standard output, with the summary on standard error.
     let out = nearcopy()
         .args(["dedup", p(&zst), "-o", "-"])
@@ -758,6 +765,27 @@ fn outputs_must_differ_and_usage_is_checked() {
         .assert()
         .failure()
         .code(2);
+    // Outputs that cannot be written are reported before any work.
+    nearcopy()
+        .args([
+            "dedup",
+            p(&dir.path().join("in.jsonl")),
+            "-o",
+            p(&dir.path().join("no/such/dir.jsonl")),
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("cannot write: no directory"));
+    nearcopy()
+        .args([
+            "dedup",
+            p(&dir.path().join("in.jsonl")),
+            "-o",
+            p(dir.path()),
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("it is a directory"));
     nearcopy()
         .args([
             "dedup",
