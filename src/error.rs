@@ -119,6 +119,14 @@ pub enum Error {
     /// The input exceeds a size the implementation can handle.
     #[error("input too large: {0}")]
     TooLarge(String),
+    /// An output path names one of the inputs; writing it would destroy
+    /// data that may not have been read yet.
+    #[error("{path}: refusing to write over an input (choose another output path)")]
+    WouldOverwrite { path: PathBuf },
+    /// The job was asked to stop ([`crate::progress::Progress::cancelled`]);
+    /// no output was left behind.
+    #[error("interrupted; no output was written")]
+    Interrupted,
 }
 
 fn location(path: &std::path::Path, line: Option<u64>) -> String {

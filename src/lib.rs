@@ -29,7 +29,8 @@
 //! tokens into stable 64-bit fingerprints; [`minhash`] signs the shingle sets;
 //! [`lsh`] bands the signatures into candidate pairs; [`verify`] computes
 //! exact Jaccard; [`cluster`] groups the confirmed pairs. [`pipeline`] ties
-//! them together.
+//! them together. [`dedup`] builds on a scan to write a corpus with one
+//! document per group, kept records byte for byte.
 //!
 //! [`similarity`] reuses the same stages to score how much sources (documents,
 //! directories or the values of a JSON Lines field) share, in both
@@ -48,6 +49,7 @@
 
 pub mod cluster;
 pub mod config;
+pub mod dedup;
 pub mod document;
 pub mod error;
 pub mod eval;

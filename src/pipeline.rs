@@ -115,6 +115,10 @@ pub struct DocInfo {
     /// Where it was read.
     #[serde(skip)]
     pub origin: Origin,
+    /// The first earlier document with the same normalised token sequence
+    /// (an exact duplicate: Jaccard 1 with it), by document number.
+    #[serde(skip)]
+    pub same_as: Option<u32>,
 }
 
 /// A verified near-duplicate pair.
@@ -303,12 +307,19 @@ fn shingle_text(
 pub fn scan(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     cfg.validate()?;
     let pool = cfg.pool()?;
-    pool.install(|| scan_in_pool(paths, cfg, progress))
+    pool.install(|| {
+        let inputs = Inputs::open(paths, &cfg.input)?;
+        scan_inputs(&inputs, cfg, progress)
+    })
 }
 
-fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+/// [`scan`] of inputs already opened, for jobs that read them again
+/// afterwards (standard input is spooled once, in [`Inputs::open`]). Runs on
+/// the current rayon pool: call it inside the caller's `pool.install`.
+/// Stops with [`Error::Interrupted`] between batches once
+/// [`Progress::cancelled`] says so.
+pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     let start = Instant::now();
-    let inputs = Inputs::open(paths, &cfg.input)?;
     let banding = cfg.banding();
     let hasher = MinHasher::new(cfg.perms);
     let total_bytes: u64 = inputs
@@ -329,6 +340,9 @@ fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) ->
     let mut sources: AHashSet<Arc<str>> = AHashSet::new();
     let mut summary = Summary::default();
     let skipped = inputs.read(&cfg.input, |batch, raw_bytes| {
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
         let signed: Vec<Option<Signed>> = batch
             .into_par_iter()
             .map_init(
@@ -341,6 +355,7 @@ fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) ->
                         bytes: doc.text.len() as u64,
                         words,
                         origin: doc.origin,
+                        same_as: None,
                     };
                     if set.is_empty() {
                         return Some(Signed {
@@ -377,6 +392,7 @@ fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) ->
                 summary.too_short += 1;
             } else if let Some(&first) = exact_of.get(&s.content) {
                 exact_groups.entry(first).or_default().push(index);
+                s.info.same_as = Some(first);
                 summary.exact_duplicates += 1;
             } else {
                 exact_of.insert(s.content, index);
@@ -430,7 +446,7 @@ fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) ->
             .collect(),
         Verify::Exact => {
             progress.stage("verifying", Some(total_bytes));
-            let exact = exact_jaccards(&inputs, cfg, &candidates, documents.len(), progress)?;
+            let exact = pair_jaccards(inputs, cfg, &candidates, documents.len(), progress)?;
             candidates
                 .iter()
                 .zip(&estimates)
@@ -454,7 +470,7 @@ fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) ->
     let mut passages = Vec::new();
     let mut t_passages = None;
     if cfg.passages.enabled {
-        let found = crate::passages::find_in(&inputs, cfg, progress)?;
+        let found = crate::passages::find_in(inputs, cfg, progress)?;
         params.passages = Some(found.params);
         summary.passages = Some(found.summary);
         t_passages = Some(found.timings);
@@ -479,10 +495,12 @@ fn scan_in_pool(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) ->
     })
 }
 
-/// Exact Jaccard of every candidate pair, by a second read that rebuilds the
-/// shingle sets of candidate documents only. Sets are dropped as soon as the
-/// last pair that needs them is verified.
-fn exact_jaccards(
+/// Exact Jaccard of every pair `(a, b)` of document numbers (`a < b`, as
+/// numbered by [`scan_inputs`] on the same inputs), by one read that rebuilds
+/// the shingle sets of the documents in some pair, and only those. Sets are
+/// dropped as soon as the last pair that needs them is verified. Runs on the
+/// current rayon pool.
+pub fn pair_jaccards(
     inputs: &Inputs,
     cfg: &ScanConfig,
     candidates: &[(u32, u32)],
@@ -506,6 +524,9 @@ fn exact_jaccards(
     let mut next_doc = 0u32;
     let mut cursor = 0usize;
     inputs.read(&cfg.input, |batch, raw_bytes| {
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
         let first = next_doc;
         next_doc += batch.len() as u32;
         let built: Vec<(u32, Vec<u64>)> = batch

@@ -12,6 +12,12 @@ pub trait Progress: Sync {
     fn advance(&self, _docs: u64, _bytes: u64) {}
     /// The job is over (success or not).
     fn finish(&self) {}
+    /// Whether the job should stop (the user pressed Ctrl-C). Checked
+    /// between batches; a job that stops returns
+    /// [`crate::Error::Interrupted`] and leaves no partial output.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Progress that goes nowhere.

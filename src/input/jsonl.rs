@@ -7,8 +7,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::InputConfig;
@@ -69,6 +71,58 @@ pub(crate) fn extract(line: &[u8], cfg: &InputConfig) -> Result<Fields, Invalid>
         source,
         group,
     })
+}
+
+/// The byte range of the text field's value in `line` (the JSON string,
+/// quotes included) and the text it holds. When a key appears twice the last
+/// one counts, as in [`extract`].
+pub(crate) fn text_span(line: &[u8], cfg: &InputConfig) -> Result<(Range<usize>, String), Invalid> {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let found = SpanSeed(&cfg.text_field)
+        .deserialize(&mut de)
+        .and_then(|f| de.end().map(|()| f))
+        .map_err(|e| match std::str::from_utf8(line) {
+            Err(u) => Invalid::Utf8 {
+                offset: u.valid_up_to(),
+            },
+            Ok(_) => Invalid::Json(e.to_string()),
+        })?;
+    let raw = found.ok_or_else(|| Invalid::MissingField(cfg.text_field.clone()))?;
+    let text: String =
+        serde_json::from_str(raw.get()).map_err(|_| Invalid::NotString(cfg.text_field.clone()))?;
+    // The raw value borrows from `line`, so its place is a pointer difference.
+    let start = raw.get().as_ptr() as usize - line.as_ptr() as usize;
+    Ok((start..start + raw.get().len(), text))
+}
+
+struct SpanSeed<'c>(&'c str);
+
+impl<'de> DeserializeSeed<'de> for SpanSeed<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SpanSeed<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == self.0 {
+                found = Some(map.next_value::<&'de RawValue>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
 }
 
 #[derive(Default)]
@@ -171,6 +225,25 @@ mod tests {
         assert_eq!(f.group.as_deref(), Some("wire"));
         // Without a group field nothing more is required.
         assert!(extract(br#"{"text":"t"}"#, &cfg()).unwrap().group.is_none());
+    }
+
+    #[test]
+    fn text_span_is_the_value_in_the_line() {
+        let line = br#"{"id":1, "text" : "a\u00e9\n\"b\"", "x":[{"text":"no"}]}"#;
+        let (span, text) = text_span(line, &cfg()).unwrap();
+        assert_eq!(&line[span.clone()], br#""a\u00e9\n\"b\"""#);
+        assert_eq!(text, "a\u{e9}\n\"b\"");
+        let dup = br#"{"text":"one","text":"two"}"#;
+        let (span, text) = text_span(dup, &cfg()).unwrap();
+        assert_eq!((span.start, text.as_str()), (21, "two"));
+        assert_eq!(
+            text_span(br#"{"text":3}"#, &cfg()).err(),
+            Some(Invalid::NotString("text".into()))
+        );
+        assert_eq!(
+            text_span(br#"{"body":"x"}"#, &cfg()).err(),
+            Some(Invalid::MissingField("text".into()))
+        );
     }
 
     #[test]

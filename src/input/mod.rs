@@ -193,7 +193,7 @@ impl Inputs {
         std::thread::scope(|scope| -> Result<()> {
             let (tx, rx) = mpsc::sync_channel::<Result<RawBatch>>(2);
             let files = &self.files;
-            let reader = scope.spawn(move || read_raw(files, cfg.batch_bytes, &tx));
+            let reader = scope.spawn(move || read_batches(files, cfg.batch_bytes, &tx));
             for batch in rx.iter() {
                 let batch = batch?;
                 skipped.binary += batch.binary;
@@ -225,6 +225,64 @@ impl Inputs {
             Ok(())
         })?;
         Ok(skipped)
+    }
+    /// Reads every record as raw bytes, in exactly the order of
+    /// [`Inputs::read`]: whole text files (binary ones left out, as there)
+    /// and the non-blank lines of JSON Lines files with their line endings.
+    /// Nothing is parsed, so records that `read` would reject or skip are
+    /// handed over too; match them to documents by [`RawRecord::origin`].
+    /// `each` gets one batch at a time with the raw bytes it covers.
+    ///
+    /// This is the second pass of jobs that copy records through unchanged
+    /// (`nearcopy dedup`): the bytes are the bytes of the file.
+    pub fn read_raw<F>(&self, cfg: &InputConfig, mut each: F) -> Result<()>
+    where
+        F: FnMut(Vec<RawRecord>, u64) -> Result<()>,
+    {
+        std::thread::scope(|scope| -> Result<()> {
+            let (tx, rx) = mpsc::sync_channel::<Result<RawBatch>>(2);
+            let files = &self.files;
+            let reader = scope.spawn(move || read_batches(files, cfg.batch_bytes, &tx));
+            for batch in rx.iter() {
+                let batch = batch?;
+                each(batch.records, batch.bytes)?;
+            }
+            reader
+                .join()
+                .map_err(|_| Error::Config("input reader failed".into()))?;
+            Ok(())
+        })
+    }
+
+    /// The text of a raw record read by [`Inputs::read_raw`], with, for JSON
+    /// Lines, where the text field's value lies in the line. Fails as
+    /// [`Inputs::read`] would on the same record.
+    pub fn text_of(&self, raw: &RawRecord, cfg: &InputConfig) -> Result<RecordText> {
+        let file = self
+            .files
+            .get(raw.origin.file as usize)
+            .ok_or_else(|| Error::Config(format!("no input file {}", raw.origin.file)))?;
+        let invalid = |reason: Invalid| Error::Invalid {
+            path: PathBuf::from(&file.name),
+            line: (raw.origin.line > 0).then_some(raw.origin.line),
+            reason,
+        };
+        if !file.jsonl {
+            let text = std::str::from_utf8(&raw.bytes).map_err(|e| {
+                invalid(Invalid::Utf8 {
+                    offset: e.valid_up_to(),
+                })
+            })?;
+            return Ok(RecordText {
+                text: text.to_owned(),
+                span: None,
+            });
+        }
+        let (span, text) = jsonl::text_span(&raw.bytes, cfg).map_err(invalid)?;
+        Ok(RecordText {
+            text,
+            span: Some(span),
+        })
     }
 }
 
@@ -272,14 +330,30 @@ fn spool_stdin(format: Format) -> Result<(tempfile::NamedTempFile, bool)> {
     Ok((tmp, jsonl))
 }
 
-/// A raw record: a whole text file or one JSONL line, not yet parsed.
-struct Raw {
-    origin: Origin,
-    bytes: Vec<u8>,
+/// A record as read, not yet parsed: a whole text file, or one JSON Lines
+/// line with its line ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// Where it was read; the same as the [`Document::origin`] of the
+    /// document parsed from it.
+    pub origin: Origin,
+    /// The bytes exactly as read (decompressed).
+    pub bytes: Vec<u8>,
+}
+
+/// The text of one raw record (see [`Inputs::text_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordText {
+    /// The document's text.
+    pub text: String,
+    /// For a JSON Lines record, the byte range of the text field's value in
+    /// the line: the JSON string with its quotes, so that replacing exactly
+    /// these bytes rewrites the text and leaves every other byte as it was.
+    pub span: Option<std::ops::Range<usize>>,
 }
 
 struct RawBatch {
-    records: Vec<Raw>,
+    records: Vec<RawRecord>,
     bytes: u64,
     binary: u64,
     blank: u64,
@@ -297,7 +371,7 @@ impl RawBatch {
 }
 
 /// Reads raw records of all files into batches of about `batch_bytes`.
-fn read_raw(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<Result<RawBatch>>) {
+fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<Result<RawBatch>>) {
     let mut batch = RawBatch::new();
     let mut pending = 0usize;
     let send = |batch: &mut RawBatch, pending: &mut usize| -> bool {
@@ -318,7 +392,7 @@ fn read_raw(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<Resul
                     batch.binary += 1;
                 } else {
                     pending += bytes.len();
-                    batch.records.push(Raw {
+                    batch.records.push(RawRecord {
                         origin: Origin {
                             file: index as u32,
                             line: 0,
@@ -347,7 +421,7 @@ fn read_raw(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<Resul
                     continue;
                 }
                 pending += n;
-                batch.records.push(Raw {
+                batch.records.push(RawRecord {
                     origin: Origin {
                         file: index as u32,
                         line: line_no,
@@ -376,7 +450,7 @@ fn read_raw(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<Resul
     }
 }
 
-fn parse(raw: Raw, files: &[InputFile], cfg: &InputConfig) -> Result<Document> {
+fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Document> {
     let file = &files[raw.origin.file as usize];
     let invalid = |reason: Invalid| Error::Invalid {
         path: PathBuf::from(&file.name),

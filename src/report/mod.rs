@@ -5,6 +5,7 @@
 //! contract described in `DESIGN.md`; the only part of it that may differ
 //! between two runs of the same input is the top-level `timings`.
 
+pub mod dedup;
 pub mod eval;
 pub mod exact;
 pub mod html;

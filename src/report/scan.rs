@@ -14,7 +14,7 @@
 use std::io::{self, Write};
 
 use super::{csv_row, human_bytes, passages, Format};
-use crate::pipeline::Scan;
+use crate::pipeline::{Params, Scan};
 
 /// Writes `scan` in `format`.
 pub fn write(scan: &Scan, format: Format, w: &mut dyn Write) -> io::Result<()> {
@@ -31,7 +31,11 @@ pub fn write(scan: &Scan, format: Format, w: &mut dyn Write) -> io::Result<()> {
 
 /// The parameters paragraph shared by every text report of a scan.
 pub fn params_text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
-    let p = &scan.params;
+    params_paragraph(&scan.params, w)
+}
+
+/// The parameters paragraph of any report built on a scan.
+pub fn params_paragraph(p: &Params, w: &mut dyn Write) -> io::Result<()> {
     let unit = match p.tokens {
         crate::text::TokenKind::Words => "word",
         crate::text::TokenKind::Chars => "character",

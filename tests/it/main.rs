@@ -4,6 +4,7 @@
 //! message when it is absent (a fresh clone), so the suite passes anywhere.
 
 mod common;
+mod dedup;
 mod eval;
 mod exact;
 mod golden;

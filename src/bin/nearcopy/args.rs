@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use nearcopy::config::{PassageConfig, ScanConfig, ShingleConfig, Verify};
+use nearcopy::dedup::Keep;
 use nearcopy::input::{Format as InputFormat, InputConfig};
 use nearcopy::report::Format;
 use nearcopy::similarity::{Grouping, Rank, SimilarityConfig};
@@ -38,6 +39,9 @@ pub enum Command {
     /// Find passages repeated within and across documents, with the byte
     /// range and lines of every copy.
     Passages(PassagesArgs),
+    /// Keep one document of each near-duplicate group and write the kept
+    /// records, byte for byte, as JSON Lines.
+    Dedup(DedupArgs),
 }
 
 /// Flags that choose how documents are compared.
@@ -245,6 +249,59 @@ pub struct SimilarityArgs {
     pub run: RunArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// JSON Lines files (.jsonl, optionally .gz or .zst), directories of text
+    /// files, or - for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub paths: Vec<PathBuf>,
+    /// Where the kept records go, as JSON Lines (.gz or .zst compress), or -
+    /// for standard output. Written to a temporary file beside OUT and renamed
+    /// into place only when complete; never one of the inputs.
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "OUT",
+        required_unless_present = "dry_run"
+    )]
+    pub output: Option<PathBuf>,
+    /// Which document of each group is kept: the first in input order, or
+    /// the one with the longest text (among equals, the first).
+    #[arg(long, value_enum, default_value_t = Keep::First)]
+    pub keep: Keep,
+    /// Log one JSON line per removed record (id, duplicate_of, jaccard,
+    /// reason exact|near) and per record cut by --passages/--boilerplate
+    /// (byte ranges), in input order; - for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub removed: Option<PathBuf>,
+    /// Also cut, inside each kept document, the second and later copies of
+    /// passages repeated within it: exact repeats of whole sentences or
+    /// lines, and edited copies of a paragraph at --threshold similarity.
+    #[arg(long)]
+    pub passages: bool,
+    /// Shortest passage cut by --passages, in words (in characters with
+    /// --char-ngrams) [default: 8 words, 16 characters].
+    #[arg(long, value_name = "N", requires = "passages")]
+    pub min_words: Option<usize>,
+    /// Cut lines that occur in N or more kept documents (site boilerplate).
+    #[arg(long, value_name = "N")]
+    pub boilerplate: Option<usize>,
+    /// Decide everything and report it, but write no OUT (the --removed log
+    /// is still written: it lists what would be removed and cut).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Summary format; the summary goes to standard output, or to standard
+    /// error when OUT or the log is standard output.
+    #[arg(long, short = 'f', value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 impl SimilarityArgs {
     pub fn config(&self) -> SimilarityConfig {
         let (kind, sizes) = match &self.char_ngrams {
@@ -268,6 +325,15 @@ impl SimilarityArgs {
             ..SimilarityConfig::default()
         }
     }
+}
+
+/// Formats of a summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 impl InputArgs {

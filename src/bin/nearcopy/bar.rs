@@ -1,13 +1,34 @@
-//! Progress bars on standard error, only when it is a terminal.
+//! Progress bars on standard error, only when it is a terminal, and Ctrl-C.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nearcopy::progress::Progress;
 
-/// A progress bar with documents/s and MB/s, or nothing.
+/// Set by the first Ctrl-C: the running job stops at the next batch.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes Ctrl-C ask the running job to stop ([`Progress::cancelled`]), so
+/// that it removes its temporary files and exits with status 130. A second
+/// Ctrl-C exits at once.
+pub fn handle_ctrl_c() {
+    // Without a handler (an unusual platform), Ctrl-C keeps its default
+    // effect; temporary files are then left for the OS to clean.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+}
+
+/// A progress bar with records/s and MB/s, or nothing.
 pub struct Bar {
     bar: Option<ProgressBar>,
+    stage: Mutex<(String, Instant)>,
+    records: AtomicU64,
 }
 
 impl Bar {
@@ -20,15 +41,17 @@ impl Bar {
                 b.set_style(style(false));
                 b
             }),
+            stage: Mutex::new((String::new(), Instant::now())),
+            records: AtomicU64::new(0),
         }
     }
 }
 
 fn style(known: bool) -> ProgressStyle {
     let t = if known {
-        "{msg:10} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}"
+        "{msg:10} [{elapsed_precise}] {wide_bar} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}"
     } else {
-        "{msg:10} [{elapsed_precise}] {bytes} {binary_bytes_per_sec}"
+        "{msg:10} [{elapsed_precise}] {decimal_bytes} {decimal_bytes_per_sec}"
     };
     ProgressStyle::with_template(t).unwrap_or_else(|_| ProgressStyle::default_bar())
 }
@@ -42,12 +65,23 @@ impl Progress for Bar {
                 b.set_length(t);
             }
             b.set_message(name.to_string());
+            self.records.store(0, Ordering::Relaxed);
+            if let Ok(mut s) = self.stage.lock() {
+                *s = (name.to_string(), Instant::now());
+            }
         }
     }
 
-    fn advance(&self, _docs: u64, bytes: u64) {
+    fn advance(&self, docs: u64, bytes: u64) {
         if let Some(b) = &self.bar {
             b.inc(bytes);
+            if docs > 0 {
+                let n = self.records.fetch_add(docs, Ordering::Relaxed) + docs;
+                if let Ok(s) = self.stage.lock() {
+                    let rate = n as f64 / s.1.elapsed().as_secs_f64().max(1e-3);
+                    b.set_message(format!("{} {n} records {rate:.0}/s", s.0));
+                }
+            }
         }
     }
 
@@ -55,5 +89,9 @@ impl Progress for Bar {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }
+    }
+
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::Relaxed)
     }
 }

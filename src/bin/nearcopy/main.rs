@@ -1,5 +1,6 @@
 //! The `nearcopy` command: parses arguments, calls the library, writes the
-//! report. Exit codes: 0 success, 1 error, 2 bad usage.
+//! report. Exit codes: 0 success, 1 error, 2 bad usage, 130 interrupted
+//! (Ctrl-C; no partial output is left).
 
 mod args;
 mod bar;
@@ -13,6 +14,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    bar::handle_ctrl_c();
     let result = match cli.command {
         args::Command::Scan(a) => cmd::scan::run(a),
         args::Command::Similarity(a) => cmd::similarity::run(a),
@@ -20,10 +22,15 @@ fn main() -> ExitCode {
         args::Command::Eval(a) => cmd::eval::run(a),
         args::Command::Exact(a) => cmd::exact::run(a),
         args::Command::Passages(a) => cmd::passages::run(a),
+        args::Command::Dedup(a) => cmd::dedup::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_interrupted(&e) => {
+            let _ = writeln!(io::stderr(), "nearcopy: {e}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             let mut msg = format!("nearcopy: {e}");
             for cause in e.chain().skip(1) {
@@ -44,6 +51,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Ctrl-C, honoured by the library.
+fn is_interrupted(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<nearcopy::Error>(),
+        Some(nearcopy::Error::Interrupted)
+    )
 }
 
 /// Writes a report to `output` atomically, or to standard output.
