@@ -406,8 +406,13 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                 return Ok(true);
             }
             let mut line_no = 0u64;
+            // One growing buffer, then one allocation of the exact size per
+            // record: growing a fresh `Vec` per line reallocated a dozen
+            // times per record, and the allocator kept taking fresh pages
+            // for buffers freed on other threads (measured in BENCHMARKS.md).
+            let mut line = Vec::new();
             loop {
-                let mut line = Vec::new();
+                line.clear();
                 let n = reader
                     .read_until(b'\n', &mut line)
                     .map_err(|e| Error::io(&file.path, e))?;
@@ -426,7 +431,7 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                         file: index as u32,
                         line: line_no,
                     },
-                    bytes: line,
+                    bytes: line.as_slice().to_vec(),
                 });
                 if (pending >= batch_bytes || batch.records.len() >= 65536)
                     && !send(&mut batch, &mut pending)
