@@ -141,8 +141,22 @@ impl PassageConfig {
     }
 
     /// The LSH shape for paragraphs: the optimum for the passage threshold.
+    /// Choosing it integrates hundreds of S-curves, so results are
+    /// remembered per (threshold, permutations) for the process.
     pub fn banding(&self) -> Banding {
-        Banding::optimal(self.passage_threshold, self.perms, Weights::default())
+        use std::collections::HashMap;
+        use std::sync::{Mutex, OnceLock};
+        static SHAPES: OnceLock<Mutex<HashMap<(u64, usize), Banding>>> = OnceLock::new();
+        let key = (self.passage_threshold.to_bits(), self.perms);
+        let shapes = SHAPES.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Some(b) = shapes.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return b;
+        }
+        let b = Banding::optimal(self.passage_threshold, self.perms, Weights::default());
+        if let Ok(mut m) = shapes.lock() {
+            m.insert(key, b);
+        }
+        b
     }
 }
 

@@ -49,7 +49,7 @@ use crate::config::{PassageConfig, ScanConfig};
 use crate::error::{Error, Result};
 use crate::input::{Inputs, RawRecord, Skipped};
 use crate::output::AtomicFile;
-use crate::passages::{Match, WithinDocument};
+use crate::passages::{Match, RepeatFinder};
 use crate::pipeline::{self, round6, DocInfo, Params, Scan};
 use crate::progress::Progress;
 use crate::text::{self, LineIndex, Token, TokenKind};
@@ -351,7 +351,7 @@ fn run(
     }
     summary.kept = summary.records - summary.removed_exact - summary.removed_near;
     let passages = cfg.passage_config();
-    let finder = cfg.passages.then(|| WithinDocument::new(&passages));
+    let finder = cfg.passages.then(|| RepeatFinder::new(&passages));
     let cutter = Cutter {
         passages: finder.as_ref(),
         min_words: passages.min_words,
@@ -823,7 +823,7 @@ fn blank_line_after(text: &str, at: usize) -> Option<usize> {
 
 /// Decides what to cut from a kept document.
 struct Cutter<'a> {
-    passages: Option<&'a WithinDocument>,
+    passages: Option<&'a RepeatFinder>,
     min_words: usize,
     passage_threshold: f64,
     kind: TokenKind,
@@ -1270,7 +1270,7 @@ mod tests {
             ..DedupConfig::default()
         }
         .passage_config();
-        let finder = WithinDocument::new(&cfg);
+        let finder = RepeatFinder::new(&cfg);
         let cutter = Cutter {
             passages: Some(&finder),
             min_words: cfg.min_words,

@@ -11,6 +11,9 @@ pub struct Document {
     pub source: String,
     /// The original text; reported byte offsets index into it.
     pub text: String,
+    /// The value of [`crate::input::InputConfig::group_field`] in the record,
+    /// when one was asked for (`similarity --by field:NAME`); `None` otherwise.
+    pub group: Option<String>,
     /// Where the document was read.
     pub origin: Origin,
 }

@@ -25,6 +25,15 @@ pub enum Invalid {
     MissingField(String),
     /// The field exists but is not a string.
     NotString(String),
+    /// The record lacks the field that sources are grouped by
+    /// (`similarity --by field:NAME`), or the input is a text file, which
+    /// has no fields.
+    MissingGroupField(String),
+    /// The field that sources are grouped by holds a list, an object or a
+    /// boolean instead of a string or a number.
+    GroupNotScalar(String),
+    /// A row of a tab-separated file is malformed (what is wrong).
+    Tsv(String),
 }
 
 impl Invalid {
@@ -33,8 +42,9 @@ impl Invalid {
         match self {
             Invalid::Utf8 { .. } => "invalid UTF-8",
             Invalid::Json(_) => "invalid JSON",
-            Invalid::MissingField(_) => "missing field",
-            Invalid::NotString(_) => "field is not a string",
+            Invalid::MissingField(_) | Invalid::MissingGroupField(_) => "missing field",
+            Invalid::NotString(_) | Invalid::GroupNotScalar(_) => "field is not a string",
+            Invalid::Tsv(_) => "invalid TSV row",
         }
     }
 }
@@ -52,6 +62,17 @@ impl fmt::Display for Invalid {
                 "missing field \"{name}\" (choose another with --text-field/--id-field/--source-field)"
             ),
             Invalid::NotString(name) => write!(f, "field \"{name}\" is not a string"),
+            Invalid::MissingGroupField(name) => write!(
+                f,
+                "no field \"{name}\" to group by (--by field:{name} needs it in every \
+                 JSON Lines record; pass --skip-invalid to leave such records out)"
+            ),
+            Invalid::GroupNotScalar(name) => write!(
+                f,
+                "field \"{name}\" is not a string or a number, so it cannot name a source \
+                 (--by field:{name})"
+            ),
+            Invalid::Tsv(msg) => write!(f, "invalid TSV row: {msg}"),
         }
     }
 }
@@ -89,6 +110,15 @@ pub enum Error {
     /// A configuration value is out of range or inconsistent.
     #[error("invalid option: {0}")]
     Config(String),
+    /// The input changed between two reads of a stage that reads it more
+    /// than once.
+    #[error(
+        "the input changed between two reads ({0}); rerun on files that are not being written"
+    )]
+    Changed(String),
+    /// The input exceeds a size the implementation can handle.
+    #[error("input too large: {0}")]
+    TooLarge(String),
     /// An output path names one of the inputs; writing it would destroy
     /// data that may not have been read yet.
     #[error("{path}: refusing to write over an input (choose another output path)")]

@@ -32,6 +32,14 @@
 //! them together. [`dedup`] builds on a scan to write a corpus with one
 //! document per group, kept records byte for byte.
 //!
+//! [`similarity`] reuses the same stages to score how much sources (documents,
+//! directories or the values of a JSON Lines field) share, in both
+//! directions: Jaccard and the two containments, at several shingle sizes.
+//! [`passages`] finds text repeated inside or across documents (exact runs,
+//! edited paragraphs, boilerplate) with the byte range of every copy, for
+//! `nearcopy scan` and `nearcopy passages`; [`passages::within_document`]
+//! does it for one text in memory.
+//!
 //! ## Determinism
 //!
 //! Fingerprints and signatures are functions of the input bytes alone (XXH3
@@ -44,6 +52,8 @@ pub mod config;
 pub mod dedup;
 pub mod document;
 pub mod error;
+pub mod eval;
+pub mod exact;
 pub mod hash;
 pub mod input;
 pub mod lsh;
@@ -54,6 +64,8 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod shingle;
+pub mod similarity;
+pub mod synth;
 pub mod text;
 pub mod verify;
 

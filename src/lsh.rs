@@ -118,13 +118,40 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 }
 
 /// Buckets with more documents than this yield pairs with their first
-/// document only, instead of all pairs.
+/// document only, instead of all pairs (see [`candidates`]).
 pub const MAX_BUCKET: usize = 2000;
+
+/// What becomes of a bucket with more documents than a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oversize {
+    /// Pair every member with the bucket's first document: the group stays
+    /// connected without a quadratic number of pairs (near-duplicate pages).
+    PairWithFirst,
+    /// Propose no pair: at low thresholds (one row per band) a band value is
+    /// often the fingerprint of a very common shingle, and its bucket says
+    /// little about similarity.
+    Skip,
+}
 
 /// Candidate pairs `(i, j)`, `i < j`, sorted and unique. `docs` lists the
 /// document numbers taking part (ascending); `key(slot, band)` gives the band
-/// key of `docs[slot]`.
+/// key of `docs[slot]`. Buckets larger than [`MAX_BUCKET`] pair their
+/// members with their first document only.
 pub fn candidates<K>(key: K, docs: &[u32], bands: usize) -> Vec<(u32, u32)>
+where
+    K: Fn(usize, usize) -> u64 + Sync,
+{
+    candidates_limited(key, docs, bands, MAX_BUCKET, Oversize::PairWithFirst)
+}
+
+/// [`candidates`] with a chosen bucket limit and policy.
+pub fn candidates_limited<K>(
+    key: K,
+    docs: &[u32],
+    bands: usize,
+    max_bucket: usize,
+    oversize: Oversize,
+) -> Vec<(u32, u32)>
 where
     K: Fn(usize, usize) -> u64 + Sync,
 {
@@ -139,10 +166,11 @@ where
             entries.sort_unstable();
             let mut out = Vec::new();
             for run in entries.chunk_by(|x, y| x.0 == y.0) {
-                // A huge bucket (thousands of near-identical pages) would
-                // yield millions of pairs; its members are paired with its
-                // first document only, which still joins them in one group.
-                let firsts = if run.len() > MAX_BUCKET { 1 } else { run.len() };
+                let firsts = match (run.len() > max_bucket, oversize) {
+                    (false, _) => run.len(),
+                    (true, Oversize::PairWithFirst) => 1,
+                    (true, Oversize::Skip) => 0,
+                };
                 for (i, x) in run.iter().enumerate().take(firsts) {
                     for y in &run[i + 1..] {
                         out.push(((x.1 as u64) << 32) | y.1 as u64);
@@ -191,6 +219,21 @@ mod tests {
         assert_eq!(
             candidates(|slot, band| keys[slot * 2 + band], &docs, 2),
             vec![(0, 2), (1, 3)]
+        );
+        // Three documents share band 0: a limit of 2 skips that bucket.
+        let keys = [5, 1, 5, 2, 5, 3, 9, 3];
+        let key = |slot: usize, band: usize| keys[slot * 2 + band];
+        assert_eq!(
+            candidates(key, &docs, 2),
+            vec![(0, 1), (0, 2), (1, 2), (2, 3)]
+        );
+        assert_eq!(
+            candidates_limited(key, &docs, 2, 2, Oversize::Skip),
+            vec![(2, 3)]
+        );
+        assert_eq!(
+            candidates_limited(key, &docs, 2, 2, Oversize::PairWithFirst),
+            vec![(0, 1), (0, 2), (2, 3)]
         );
     }
 }

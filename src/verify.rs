@@ -1,11 +1,12 @@
 //! Verification of candidate pairs: exact Jaccard and containment on sorted
 //! shingle sets.
 
-/// Size of the intersection of two sorted, deduplicated sets.
+/// Size of the intersection of two sorted, deduplicated sets (of shingle
+/// fingerprints, or of any ordered ids).
 ///
 /// A galloping search is used when one set is much smaller than the other, a
 /// linear merge otherwise.
-pub fn intersection(a: &[u64], b: &[u64]) -> usize {
+pub fn intersection<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() {
         return 0;
@@ -53,13 +54,20 @@ pub struct Overlap {
 /// Exact Jaccard and both containments of two sorted, deduplicated sets.
 /// Two empty sets have similarity 0 (nothing to compare).
 pub fn overlap(a: &[u64], b: &[u64]) -> Overlap {
-    let inter = intersection(a, b) as f64;
-    let union = a.len() as f64 + b.len() as f64 - inter;
+    overlap_counts(a.len(), b.len(), intersection(a, b))
+}
+
+/// The [`Overlap`] of two sets of `a_len` and `b_len` elements sharing
+/// `shared`: the one formula every exact figure goes through, so that the
+/// scan, the exact join and synthetic truth agree to the last bit.
+pub fn overlap_counts(a_len: usize, b_len: usize, shared: usize) -> Overlap {
+    let inter = shared as f64;
+    let union = a_len as f64 + b_len as f64 - inter;
     let ratio = |n: f64, d: f64| if d > 0.0 { n / d } else { 0.0 };
     Overlap {
         jaccard: ratio(inter, union),
-        a_in_b: ratio(inter, a.len() as f64),
-        b_in_a: ratio(inter, b.len() as f64),
+        a_in_b: ratio(inter, a_len as f64),
+        b_in_a: ratio(inter, b_len as f64),
     }
 }
 

@@ -1,6 +1,7 @@
-//! Extracting the text, id and source fields from one JSON Lines record.
+//! Extracting the text, id and source fields (and, when asked, the field
+//! sources are grouped by) from one JSON Lines record.
 //!
-//! Only the three named fields are materialised; every other field is skipped
+//! Only the named fields are materialised; every other field is skipped
 //! by the parser without allocating, which matters for crawler records that
 //! carry large metadata.
 
@@ -20,6 +21,7 @@ pub(crate) struct Fields {
     pub text: String,
     pub id: Option<String>,
     pub source: Option<String>,
+    pub group: Option<String>,
 }
 
 pub(crate) fn extract(line: &[u8], cfg: &InputConfig) -> Result<Fields, Invalid> {
@@ -54,7 +56,21 @@ pub(crate) fn extract(line: &[u8], cfg: &InputConfig) -> Result<Fields, Invalid>
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(_) => return Err(Invalid::NotString(cfg.source_field.clone())),
     };
-    Ok(Fields { text, id, source })
+    let group = match &cfg.group_field {
+        None => None,
+        Some(name) => match found.group {
+            None | Some(Value::Null) => return Err(Invalid::MissingGroupField(name.clone())),
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(_) => return Err(Invalid::GroupNotScalar(name.clone())),
+        },
+    };
+    Ok(Fields {
+        text,
+        id,
+        source,
+        group,
+    })
 }
 
 /// The byte range of the text field's value in `line` (the JSON string,
@@ -114,6 +130,7 @@ struct Found {
     text: Option<Value>,
     id: Option<Value>,
     source: Option<Value>,
+    group: Option<Value>,
 }
 
 struct Seed<'c>(&'c InputConfig);
@@ -136,17 +153,30 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Found, A::Error> {
         let mut found = Found::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            // The group field may also be one of the other three
+            // (`--by field:source`), so it is checked on its own.
+            let group = self.0.group_field.as_deref() == Some(&*key);
             let slot = if key == self.0.text_field {
-                &mut found.text
+                Some(&mut found.text)
             } else if key == self.0.id_field {
-                &mut found.id
+                Some(&mut found.id)
             } else if key == self.0.source_field {
-                &mut found.source
+                Some(&mut found.source)
             } else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
+                None
             };
-            *slot = Some(map.next_value::<Value>()?);
+            match (slot, group) {
+                (None, false) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                (None, true) => found.group = Some(map.next_value::<Value>()?),
+                (Some(slot), false) => *slot = Some(map.next_value::<Value>()?),
+                (Some(slot), true) => {
+                    let v = map.next_value::<Value>()?;
+                    found.group = Some(v.clone());
+                    *slot = Some(v);
+                }
+            }
         }
         Ok(found)
     }
@@ -170,6 +200,31 @@ mod tests {
         assert_eq!(f.text, "café \"q\"");
         assert_eq!(f.id.as_deref(), Some("7"));
         assert_eq!(f.source.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn captures_the_group_field() {
+        let mut c = cfg();
+        c.group_field = Some("site".into());
+        let f = extract(br#"{"text":"t","site":"a.example"}"#, &c).unwrap();
+        assert_eq!(f.group.as_deref(), Some("a.example"));
+        let f = extract(br#"{"text":"t","site":12}"#, &c).unwrap();
+        assert_eq!(f.group.as_deref(), Some("12"));
+        assert_eq!(
+            extract(br#"{"text":"t"}"#, &c).err(),
+            Some(Invalid::MissingGroupField("site".into()))
+        );
+        assert_eq!(
+            extract(br#"{"text":"t","site":["a"]}"#, &c).err(),
+            Some(Invalid::GroupNotScalar("site".into()))
+        );
+        // Grouping by a field that is also read for another purpose.
+        c.group_field = Some("source".into());
+        let f = extract(br#"{"text":"t","source":"wire"}"#, &c).unwrap();
+        assert_eq!(f.source.as_deref(), Some("wire"));
+        assert_eq!(f.group.as_deref(), Some("wire"));
+        // Without a group field nothing more is required.
+        assert!(extract(br#"{"text":"t"}"#, &cfg()).unwrap().group.is_none());
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub struct InputConfig {
     pub id_field: String,
     /// JSONL field naming the source; the input file's name when absent.
     pub source_field: String,
+    /// A further JSONL field to capture into [`Document::group`] (a string or
+    /// a number), required in every record when set. `None` reads no extra
+    /// field.
+    pub group_field: Option<String>,
     /// How files are read.
     pub format: Format,
     /// Skip and count unusable records instead of stopping.
@@ -64,6 +68,7 @@ impl Default for InputConfig {
             text_field: "text".into(),
             id_field: "id".into(),
             source_field: "source".into(),
+            group_field: None,
             format: Format::Auto,
             skip_invalid: false,
             batch_bytes: 8 << 20,
@@ -453,6 +458,10 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
         reason,
     };
     if !file.jsonl {
+        // A text file has no fields to group by.
+        if let Some(name) = &cfg.group_field {
+            return Err(invalid(Invalid::MissingGroupField(name.clone())));
+        }
         let text = String::from_utf8(raw.bytes).map_err(|e| {
             invalid(Invalid::Utf8 {
                 offset: e.utf8_error().valid_up_to(),
@@ -462,6 +471,7 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
             id: file.name.clone(),
             source: file.source.clone(),
             text,
+            group: None,
             origin: raw.origin,
         });
     }
@@ -472,6 +482,7 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
             .unwrap_or_else(|| format!("{}:{}", file.name, raw.origin.line)),
         source: fields.source.unwrap_or_else(|| file.source.clone()),
         text: fields.text,
+        group: fields.group,
         origin: raw.origin,
     })
 }

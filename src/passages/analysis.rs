@@ -36,8 +36,8 @@ impl Analysis {
     pub fn tokens_and_grams(&mut self, text: &str, cfg: &PassageConfig) -> Result<()> {
         text::tokenize(text, cfg.tokens, &mut self.tokens);
         if self.tokens.len() >= u32::MAX as usize {
-            return Err(Error::Config(
-                "a document of more than 4 billion tokens is too long for passages".into(),
+            return Err(Error::TooLarge(
+                "a document of more than 4 billion tokens".into(),
             ));
         }
         let m = cfg.min_words;

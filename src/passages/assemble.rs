@@ -220,21 +220,15 @@ pub(crate) fn drop_fragments(found: Vec<Found>) -> Vec<Found> {
                 if y as usize == x || dropped[y as usize] || !covers(outer.matched, f.matched) {
                     continue;
                 }
-                // Every place inside a distinct place of `outer`.
-                let mut used = vec![false; outer.places.len()];
+                // Every place inside a distinct place of `outer`. The places
+                // of a group never overlap, so only the last one starting at
+                // or before a place can contain it.
+                let mut used = ahash::AHashSet::new();
                 let inside = f.places.iter().all(|p| {
-                    match outer
+                    let k = outer
                         .places
-                        .iter()
-                        .enumerate()
-                        .find(|(k, q)| !used[*k] && q.contains(p))
-                    {
-                        Some((k, _)) => {
-                            used[k] = true;
-                            true
-                        }
-                        None => false,
-                    }
+                        .partition_point(|q| (q.doc, q.start) <= (p.doc, p.start));
+                    k > 0 && outer.places[k - 1].contains(p) && used.insert(k - 1)
                 });
                 if inside {
                     dropped[x] = true;

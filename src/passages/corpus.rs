@@ -39,6 +39,9 @@ pub struct Params {
     pub bands: usize,
     /// Rows per band.
     pub rows: usize,
+    /// Probability that two paragraphs exactly at the passage threshold
+    /// become a candidate pair.
+    pub candidate_probability_at_threshold: f64,
     /// Documents from which a passage is boilerplate.
     pub boilerplate_docs: usize,
     /// Whether boilerplate is left out.
@@ -129,7 +132,9 @@ struct Kept {
     runs: Vec<(u32, Range<usize>)>,
     grams: Vec<u64>,
     paras: Vec<(u32, Range<u32>, u64)>,
-    keys: Vec<u64>,
+    /// The band keys the filter calls repeated, with the number of their
+    /// paragraph in `paras`: a key seen once cannot pair two paragraphs.
+    keys: Vec<(u64, u32)>,
     lines: Vec<(u64, Range<u32>)>,
     tokens: u64,
     eligible: u64,
@@ -145,13 +150,13 @@ struct Located {
 }
 
 /// Finds repeated passages in `inputs`, on the current rayon pool (the
-/// caller's). `cfg` must have been validated.
+/// caller's).
 pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Passages> {
+    cfg.passages.validate()?;
     let start = Instant::now();
     let pc = &cfg.passages;
     let m = pc.min_words;
     let signer = Signer::new(pc.perms, pc.banding(), pc.shingle);
-    let bands = signer.bands();
     let total_bytes = input_bytes(inputs);
     let filter = RepeatFilter::with_bytes(filter_bytes(pc, total_bytes));
 
@@ -193,7 +198,7 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
     progress.stage("extracting", Some(total_bytes));
     let mut runs = Runs::default();
     let mut paras: Vec<Para> = Vec::new();
-    let mut keys: Vec<u64> = Vec::new();
+    let mut keys: Vec<(u64, u32)> = Vec::new();
     let mut lines: Vec<(u64, Place)> = Vec::new();
     let mut next_doc = 0u32;
     inputs.read(&cfg.input, |batch, raw| {
@@ -212,14 +217,15 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
             for (start, r) in &k.runs {
                 runs.push(doc, *start, &k.grams[r.clone()]);
             }
-            for (n, (index, tokens, content)) in k.paras.into_iter().enumerate() {
+            let base = paras.len() as u32;
+            keys.extend(k.keys.iter().map(|&(key, n)| (key, base + n)));
+            for (index, tokens, content) in k.paras {
                 paras.push(Para {
                     doc,
                     index,
                     tokens,
                     content,
                 });
-                keys.extend_from_slice(&k.keys[n * bands..(n + 1) * bands]);
             }
             lines.extend(k.lines.into_iter().map(|(c, r)| {
                 (
@@ -249,8 +255,7 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
     let mut found = assemble::drop_covered(assemble::exact(groups, m as u32));
     found.extend(assemble::lines(lines, pc.boilerplate_docs));
     let rep = edited::representatives(&paras);
-    let pairs = edited::candidates(&rep, &keys, bands);
-    drop(keys);
+    let pairs = edited::candidates(&rep, keys);
     summary.candidate_paragraphs = paras.len() as u64;
     summary.candidate_pairs = pairs.len() as u64;
     let t_repeats = t.elapsed().as_secs_f64();
@@ -426,6 +431,7 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
             perms: pc.perms,
             bands: b.bands,
             rows: b.rows,
+            candidate_probability_at_threshold: round6(b.probability(pc.passage_threshold)),
             boilerplate_docs: pc.boilerplate_docs,
             hide_boilerplate: pc.hide_boilerplate,
             filter_bytes,
@@ -453,11 +459,7 @@ fn slice_of<T>(v: &[T], d: u32, doc: impl Fn(&T) -> u32) -> &[T] {
 
 fn changed_if(changed: bool) -> Result<()> {
     if changed {
-        return Err(Error::Config(
-            "the input changed between two reads of the passage search; \
-             rerun on files that are not being written"
-                .into(),
-        ));
+        return Err(Error::Changed("passage search".into()));
     }
     Ok(())
 }
@@ -491,13 +493,18 @@ fn keep(
     k.eligible = a.eligible.len() as u64;
     let bands = signer.bands();
     for e in 0..a.eligible.len() {
-        let ks = &a.keys[e * bands..(e + 1) * bands];
-        if ks.iter().any(|&x| filter.repeated(x)) {
+        let n = k.paras.len() as u32;
+        let before = k.keys.len();
+        k.keys.extend(
+            a.keys[e * bands..(e + 1) * bands]
+                .iter()
+                .filter(|&&x| filter.repeated(x))
+                .map(|&x| (x, n)),
+        );
+        if k.keys.len() > before {
             let r = a.eligible_range(e);
             let content = a.content(r.clone());
             k.paras.push((e as u32, r, content));
-            k.keys
-                .extend_from_slice(&a.keys[e * bands..(e + 1) * bands]);
         }
     }
     a.short_lines(pc.min_words);
@@ -592,9 +599,8 @@ fn input_bytes(inputs: &Inputs) -> u64 {
         .sum()
 }
 
-/// The filter size: as configured, else half the input (a power of two
-/// between 1 MiB and [`PassageConfig::MAX_AUTO_FILTER_BYTES`], rounded
-/// down to a power of two).
+/// The filter size: as configured, else half the input, between 1 MiB and
+/// [`PassageConfig::MAX_AUTO_FILTER_BYTES`].
 fn filter_bytes(pc: &PassageConfig, input: u64) -> usize {
     if pc.filter_bytes > 0 {
         return pc.filter_bytes;

@@ -19,6 +19,7 @@
 
 use std::ops::Range;
 
+use super::exact::sort;
 use crate::cluster::UnionFind;
 use crate::hash;
 use crate::lsh::Banding;
@@ -134,18 +135,12 @@ pub(crate) fn representatives(paras: &[Para]) -> Vec<u32> {
 }
 
 /// Candidate pairs `(a, b)`, `a < b`, sorted, among the representative
-/// paragraphs (`rep[i] == i`), from the band keys laid out paragraph-major
-/// (`keys[i * bands + band]`).
-pub(crate) fn candidates(rep: &[u32], keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
-    let mut entries: Vec<(u64, u32)> = Vec::new();
-    for (i, &r) in rep.iter().enumerate() {
-        if r as usize == i {
-            for b in 0..bands {
-                entries.push((keys[i * bands + b], i as u32));
-            }
-        }
-    }
+/// paragraphs (`rep[i] == i`), from `(band key, paragraph)` entries: two
+/// paragraphs are candidates when they share a key.
+pub(crate) fn candidates(rep: &[u32], mut entries: Vec<(u64, u32)>) -> Vec<(u32, u32)> {
+    entries.retain(|&(_, i)| rep[i as usize] == i);
     sort(&mut entries);
+    entries.dedup();
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut i = 0;
     while i < entries.len() {
@@ -160,11 +155,6 @@ pub(crate) fn candidates(rep: &[u32], keys: &[u64], bands: usize) -> Vec<(u32, u
     sort(&mut pairs);
     pairs.dedup();
     pairs
-}
-
-fn sort<T: Ord + Send>(v: &mut [T]) {
-    use rayon::slice::ParallelSliceMut;
-    v.par_sort_unstable();
 }
 
 /// Calls `pair(x, y)`, `x < y`, for the pairs that link `n` items: all of

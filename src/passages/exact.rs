@@ -92,12 +92,11 @@ impl Runs {
 /// Every maximal repeat of at least `m` tokens in `runs`. `m` is the length
 /// of the `m`-grams the fingerprints were taken over. Also returns the number
 /// of positions whose fingerprint really repeats.
-pub(crate) fn maximal_repeats(runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, u64)> {
+pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, u64)> {
     let n = runs.hashes.len();
     if n >= (u32::MAX / 2) as usize {
-        return Err(Error::Config(format!(
-            "{} repeated positions are more than one run can hold; \
-             raise --min-words or split the input",
+        return Err(Error::TooLarge(format!(
+            "{} repeated word positions (at most 2^31 fit); raise --min-words or split the input",
             runs.positions()
         )));
     }
@@ -115,7 +114,7 @@ pub(crate) fn maximal_repeats(runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, 
         .map(|i| (runs.hashes[i], i as u32))
         .collect();
     drop(sep);
-    order.par_sort_unstable();
+    sort(&mut order);
     let mut cls = vec![NONE; n];
     let mut sa: Vec<u32> = Vec::with_capacity(order.len());
     let mut groups: Vec<(u32, u32)> = Vec::new();
@@ -138,6 +137,8 @@ pub(crate) fn maximal_repeats(runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, 
         i = j;
     }
     drop(order);
+    // From here on the classes stand for the fingerprints.
+    runs.hashes = Vec::new();
     let repeated = sa.len() as u64;
     if sa.is_empty() {
         return Ok((Vec::new(), 0));
@@ -260,6 +261,18 @@ struct Interval {
 /// New ranks `(position, rank)` and the groups still tied `(start, end)`.
 type Refined = (Vec<(u32, u32)>, Vec<(u32, u32)>);
 
+/// Below this many elements, sorting and refining run on the calling thread.
+const PARALLEL_MIN: usize = 1 << 16;
+
+/// Sorts on the pool when `v` is large.
+pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
+    if v.len() < PARALLEL_MIN {
+        v.sort_unstable();
+    } else {
+        v.par_sort_unstable();
+    }
+}
+
 /// What one thread produces in a doubling round.
 #[derive(Default)]
 struct Round {
@@ -285,42 +298,49 @@ fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[u32], h: usize) -> Refi
         at = e;
     }
     let key = |p: u32| rank.get(p as usize + h).copied().unwrap_or(u32::MAX);
-    let round = slices
-        .into_par_iter()
-        .fold(Round::default, |mut out, (s, g)| {
-            // Sort by (key, position) packed in one u64: no random access
-            // while sorting.
-            let keyed = &mut out.keyed;
-            keyed.clear();
-            keyed.extend(g.iter().map(|&p| ((key(p) as u64) << 32) | p as u64));
-            keyed.sort_unstable();
-            for (slot, &kp) in g.iter_mut().zip(keyed.iter()) {
-                *slot = kp as u32;
+    let work = |mut out: Round, (s, g): (u32, &mut [u32])| {
+        // Sort by (key, position) packed in one u64: no random access
+        // while sorting.
+        let keyed = &mut out.keyed;
+        keyed.clear();
+        keyed.extend(g.iter().map(|&p| ((key(p) as u64) << 32) | p as u64));
+        keyed.sort_unstable();
+        for (slot, &kp) in g.iter_mut().zip(keyed.iter()) {
+            *slot = kp as u32;
+        }
+        let mut i = 0;
+        while i < keyed.len() {
+            let k = keyed[i] >> 32;
+            let mut j = i + 1;
+            while j < keyed.len() && keyed[j] >> 32 == k {
+                j += 1;
             }
-            let mut i = 0;
-            while i < keyed.len() {
-                let k = keyed[i] >> 32;
-                let mut j = i + 1;
-                while j < keyed.len() && keyed[j] >> 32 == k {
-                    j += 1;
-                }
-                let r = s + i as u32;
-                out.updates
-                    .extend(keyed[i..j].iter().map(|&kp| (kp as u32, r)));
-                if j - i >= 2 {
-                    out.next.push((r, s + j as u32));
-                }
-                i = j;
+            let r = s + i as u32;
+            out.updates
+                .extend(keyed[i..j].iter().map(|&kp| (kp as u32, r)));
+            if j - i >= 2 {
+                out.next.push((r, s + j as u32));
             }
-            out
-        })
-        .reduce(Round::default, |mut a, b| {
-            a.updates.extend(b.updates);
-            a.next.extend(b.next);
-            a
-        });
+            i = j;
+        }
+        out
+    };
+    // Small inputs (one document) are not worth waking the pool for.
+    let total: usize = slices.iter().map(|(_, g)| g.len()).sum();
+    let round = if total < PARALLEL_MIN {
+        slices.into_iter().fold(Round::default(), work)
+    } else {
+        slices
+            .into_par_iter()
+            .fold(Round::default, work)
+            .reduce(Round::default, |mut a, b| {
+                a.updates.extend(b.updates);
+                a.next.extend(b.next);
+                a
+            })
+    };
     let (updates, mut next) = (round.updates, round.next);
-    next.par_sort_unstable();
+    sort(&mut next);
     (updates, next)
 }
 

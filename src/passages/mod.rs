@@ -8,13 +8,13 @@
 //!   words, 16 characters with `--char-ngrams`) that occurs more than once,
 //!   extended to its maximal length: a group is a *maximal repeat*, a token
 //!   sequence that cannot be extended to the left or right in all its places
-//!   at once ([`exact`]). Copies of the same article block are one group with
+//!   at once. Copies of the same article block are one group with
 //!   one place per copy; a shorter phrase that also occurs elsewhere is its
 //!   own group with its own places.
 //! * **Edited repeats.** Paragraphs of at least `min_words` tokens that are
 //!   near-identical (Jaccard of 3-word shingles ≥ `passage_threshold`, default
 //!   0.5) but not identical, found by MinHash and LSH and verified exactly;
-//!   consecutive matching paragraphs form one block ([`edited`]).
+//!   consecutive matching paragraphs form one block.
 //! * **Boilerplate.** Any group found in at least `boilerplate_docs`
 //!   documents (default 10), and whole short lines ("Leave a Reply", "Exit
 //!   mobile version") found in that many documents even when shorter than
@@ -181,131 +181,139 @@ pub struct Repeat {
 /// The repeats inside `text`: exact runs of at least `cfg.min_words`
 /// tokens and edited paragraphs, each maximal, in the order of their first
 /// copy. Cutting every [`Repeat::later`] range (see [`later_copies`]) leaves
-/// one copy of each.
+/// one copy of each. For many documents, build a [`RepeatFinder`] once.
 pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
-    WithinDocument::new(cfg).find(text)
+    RepeatFinder::new(cfg).find(text)
 }
 
-/// [`within_document`] for many texts, one at a time: the MinHash
-/// permutations and the LSH shape of paragraph signatures are set up once,
-/// which costs more than the search in a typical document (choosing the
-/// shape integrates the S-curve of every candidate shape).
-pub struct WithinDocument {
+/// Finds repeats inside single documents ([`within_document`]), with the
+/// paragraph signer built once.
+#[derive(Debug, Clone)]
+pub struct RepeatFinder {
     cfg: PassageConfig,
     signer: Signer,
 }
 
-impl WithinDocument {
-    /// A finder with the options of `cfg`.
-    pub fn new(cfg: &PassageConfig) -> WithinDocument {
-        WithinDocument {
-            cfg: cfg.clone(),
+impl RepeatFinder {
+    /// A finder for `cfg`. Values out of range (see
+    /// [`PassageConfig::validate`]) are brought to the nearest valid one.
+    pub fn new(cfg: &PassageConfig) -> RepeatFinder {
+        let mut cfg = cfg.clone();
+        cfg.min_words = cfg.min_words.clamp(2, 100_000);
+        cfg.shingle = cfg.shingle.clamp(1, 64);
+        cfg.perms = cfg.perms.clamp(1, 1024);
+        if !(cfg.passage_threshold > 0.0 && cfg.passage_threshold <= 1.0) {
+            cfg.passage_threshold = PassageConfig::default().passage_threshold;
+        }
+        RepeatFinder {
             signer: Signer::new(cfg.perms, cfg.banding(), cfg.shingle),
+            cfg,
         }
     }
 
-    /// The repeats inside `text`, as [`within_document`] finds them.
+    /// The repeats inside `text`, as [`within_document`].
     pub fn find(&self, text: &str) -> Vec<Repeat> {
-        find_within(text, &self.cfg, &self.signer)
-    }
-}
+        let (cfg, signer) = (&self.cfg, &self.signer);
+        let mut a = Analysis::default();
+        if a.tokens_and_grams(text, cfg).is_err() {
+            return Vec::new();
+        }
+        let m = cfg.min_words;
 
-fn find_within(text: &str, cfg: &PassageConfig, signer: &Signer) -> Vec<Repeat> {
-    let mut a = Analysis::default();
-    if a.tokens_and_grams(text, cfg).is_err() {
-        return Vec::new();
-    }
-    let m = cfg.min_words;
-
-    // Exact: count the m-grams of this one text exactly.
-    let mut order: Vec<(u64, u32)> = a
-        .grams
-        .iter()
-        .enumerate()
-        .map(|(p, &g)| (g, p as u32))
-        .collect();
-    order.sort_unstable();
-    let mut repeated = vec![false; a.grams.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i + 1;
-        while j < order.len() && order[j].0 == order[i].0 {
-            j += 1;
-        }
-        if j - i >= 2 {
-            for &(_, p) in &order[i..j] {
-                repeated[p as usize] = true;
-            }
-        }
-        i = j;
-    }
-    let mut runs = exact::Runs::default();
-    let mut p = 0;
-    while p < repeated.len() {
-        if !repeated[p] {
-            p += 1;
-            continue;
-        }
-        let q = repeated[p..]
+        // Exact: count the m-grams of this one text exactly.
+        let mut order: Vec<(u64, u32)> = a
+            .grams
             .iter()
-            .position(|&r| !r)
-            .map_or(repeated.len(), |k| p + k);
-        runs.push(0, p as u32, &a.grams[p..q]);
-        p = q;
-    }
-    let mut found = match exact::maximal_repeats(runs, m) {
-        Ok((groups, _)) => assemble::exact(groups, m as u32),
-        Err(_) => Vec::new(),
-    };
+            .enumerate()
+            .map(|(p, &g)| (g, p as u32))
+            .collect();
+        order.sort_unstable();
+        let mut repeated = vec![false; a.grams.len()];
+        let mut i = 0;
+        while i < order.len() {
+            let mut j = i + 1;
+            while j < order.len() && order[j].0 == order[i].0 {
+                j += 1;
+            }
+            if j - i >= 2 {
+                for &(_, p) in &order[i..j] {
+                    repeated[p as usize] = true;
+                }
+            }
+            i = j;
+        }
+        let mut runs = exact::Runs::default();
+        let mut p = 0;
+        while p < repeated.len() {
+            if !repeated[p] {
+                p += 1;
+                continue;
+            }
+            let q = repeated[p..]
+                .iter()
+                .position(|&r| !r)
+                .map_or(repeated.len(), |k| p + k);
+            runs.push(0, p as u32, &a.grams[p..q]);
+            p = q;
+        }
+        let mut found = match exact::maximal_repeats(runs, m) {
+            Ok((groups, _)) => assemble::exact(groups, m as u32),
+            Err(_) => Vec::new(),
+        };
 
-    // Edited: all long-enough paragraphs of this text.
-    a.paragraphs(text, cfg, signer);
-    let mut paras = Vec::with_capacity(a.eligible.len());
-    for k in 0..a.eligible.len() {
-        let r = a.eligible_range(k);
-        let content = a.content(r.clone());
-        paras.push(Para {
-            doc: 0,
-            index: k as u32,
-            tokens: r,
-            content,
-        });
-    }
-    let rep = edited::representatives(&paras);
-    let pairs = edited::candidates(&rep, &a.keys, signer.bands());
-    let mut sets: ahash::AHashMap<u32, Vec<u64>> = ahash::AHashMap::new();
-    let mut verified = Vec::new();
-    for &(x, y) in &pairs {
-        for z in [x, y] {
-            if !sets.contains_key(&z) {
-                let r = paras[z as usize].tokens.clone();
-                signer.shingles(&a.tokens[r.start as usize..r.end as usize], &mut a.sign);
-                sets.insert(z, a.sign.set.clone());
+        // Edited: all long-enough paragraphs of this text.
+        a.paragraphs(text, cfg, signer);
+        let mut paras = Vec::with_capacity(a.eligible.len());
+        for k in 0..a.eligible.len() {
+            let r = a.eligible_range(k);
+            let content = a.content(r.clone());
+            paras.push(Para {
+                doc: 0,
+                index: k as u32,
+                tokens: r,
+                content,
+            });
+        }
+        let rep = edited::representatives(&paras);
+        let bands = signer.bands();
+        let entries = (0..a.keys.len())
+            .map(|k| (a.keys[k], (k / bands) as u32))
+            .collect();
+        let pairs = edited::candidates(&rep, entries);
+        let mut sets: ahash::AHashMap<u32, Vec<u64>> = ahash::AHashMap::new();
+        let mut verified = Vec::new();
+        for &(x, y) in &pairs {
+            for z in [x, y] {
+                if !sets.contains_key(&z) {
+                    let r = paras[z as usize].tokens.clone();
+                    signer.shingles(&a.tokens[r.start as usize..r.end as usize], &mut a.sign);
+                    sets.insert(z, a.sign.set.clone());
+                }
+            }
+            if let Some(v) = verify_pair(x, y, &sets[&x], &sets[&y], cfg.passage_threshold) {
+                verified.push(v);
             }
         }
-        if let Some(v) = verify_pair(x, y, &sets[&x], &sets[&y], cfg.passage_threshold) {
-            verified.push(v);
+        let shingles =
+            |i: u32| edited::shingle_count(paras[i as usize].tokens.len() as u32, cfg.shingle);
+        for g in edited::groups(&paras, &rep, &verified, shingles) {
+            found.push(edited_found(&g, &paras));
         }
+        let mut found = assemble::drop_fragments(assemble::drop_covered(found));
+        assemble::classify_and_sort(&mut found, usize::MAX);
+        found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
+        let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;
+        found
+            .iter()
+            .map(|f| Repeat {
+                first: bytes(&f.places[0]),
+                later: f.places[1..].iter().map(bytes).collect(),
+                words: f.places[0].words() as usize,
+                similarity: round6(f.similarity),
+                matched: f.matched,
+            })
+            .collect()
     }
-    let shingles =
-        |i: u32| edited::shingle_count(paras[i as usize].tokens.len() as u32, cfg.shingle);
-    for g in edited::groups(&paras, &rep, &verified, shingles) {
-        found.push(edited_found(&g, &paras));
-    }
-    let mut found = assemble::drop_fragments(assemble::drop_covered(found));
-    assemble::classify_and_sort(&mut found, usize::MAX);
-    found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
-    let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;
-    found
-        .iter()
-        .map(|f| Repeat {
-            first: bytes(&f.places[0]),
-            later: f.places[1..].iter().map(bytes).collect(),
-            words: f.places[0].words() as usize,
-            similarity: round6(f.similarity),
-            matched: f.matched,
-        })
-        .collect()
 }
 
 /// The later copies of `repeats` as sorted, merged byte ranges: what to cut

@@ -6,8 +6,13 @@
 //! between two runs of the same input is the top-level `timings`.
 
 pub mod dedup;
+pub mod eval;
+pub mod exact;
+pub mod html;
 pub mod passages;
 pub mod scan;
+pub mod similarity;
+pub mod synth;
 
 use std::io::{self, Write};
 

@@ -137,6 +137,7 @@ fn text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
     if let (Some(p), Some(ps)) = (&scan.params.passages, &s.passages) {
         writeln!(w)?;
         passages::params_text(p, w)?;
+        writeln!(w)?;
         passages::groups_text(&scan.passages, p.tokens, ps.hidden_boilerplate, w)?;
     }
     let t = &scan.timings;
@@ -193,26 +194,9 @@ fn jsonl(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The header of the scan CSV.
-pub const CSV_HEADER: [&str; 17] = [
-    "record",
-    "cluster",
-    "a",
-    "b",
-    "jaccard",
-    "estimate",
-    "kind",
-    "passage",
-    "match",
-    "words",
-    "similarity",
-    "documents",
-    "doc",
-    "start",
-    "end",
-    "line_start",
-    "line_end",
-];
+/// The header of the scan CSV: one row per verified pair. Passages as CSV
+/// come from `nearcopy passages --format csv`, whose rows have other columns.
+pub const CSV_HEADER: [&str; 6] = ["a", "b", "jaccard", "estimate", "kind", "cluster"];
 
 fn csv(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
     csv_row(w, &CSV_HEADER)?;
@@ -221,49 +205,12 @@ fn csv(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
             csv_row(
                 w,
                 &[
-                    "pair",
-                    &(c + 1).to_string(),
                     &p.a,
                     &p.b,
                     &format!("{:.6}", p.jaccard),
                     &format!("{:.6}", p.estimate),
                     p.kind,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                ],
-            )?;
-        }
-    }
-    for (n, g) in scan.passages.iter().enumerate() {
-        for o in &g.occurrences {
-            csv_row(
-                w,
-                &[
-                    "passage",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    g.kind.label(),
-                    &(n + 1).to_string(),
-                    passages::match_label(g.matched),
-                    &o.words.to_string(),
-                    &format!("{:.6}", g.similarity),
-                    &g.documents.to_string(),
-                    &o.doc,
-                    &o.start.to_string(),
-                    &o.end.to_string(),
-                    &o.line_start.to_string(),
-                    &o.line_end.to_string(),
+                    &(c + 1).to_string(),
                 ],
             )?;
         }

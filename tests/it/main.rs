@@ -5,8 +5,12 @@
 
 mod common;
 mod dedup;
+mod eval;
+mod exact;
 mod golden;
 mod passages;
 mod properties;
 mod quality;
 mod scan;
+mod similarity;
+mod synth;

@@ -8,6 +8,7 @@ use nearcopy::config::{PassageConfig, ScanConfig, ShingleConfig, Verify};
 use nearcopy::dedup::Keep;
 use nearcopy::input::{Format as InputFormat, InputConfig};
 use nearcopy::report::Format;
+use nearcopy::similarity::{Grouping, Rank, SimilarityConfig};
 use nearcopy::text::TokenKind;
 
 /// Find near-duplicate documents and repeated passages, with exact byte ranges.
@@ -23,6 +24,18 @@ pub enum Command {
     /// Find near-duplicate documents in files, directories or JSON Lines,
     /// and repeated passages.
     Scan(ScanArgs),
+    /// Score how much documents or sources share, in both directions
+    /// (Jaccard and containment), with a heatmap and side-by-side views.
+    Similarity(SimilarityArgs),
+    /// Write a synthetic corpus with planted near-duplicates and passages,
+    /// and its truth.
+    Synth(SynthArgs),
+    /// Score a scan (or exact) result against known truth: pair precision,
+    /// recall and F1, recall by Jaccard, cluster ARI, passages.
+    Eval(EvalArgs),
+    /// The exact all-pairs Jaccard join (no sampling): every pair at or above
+    /// the threshold, for corpora up to about 100,000 documents.
+    Exact(ExactArgs),
     /// Find passages repeated within and across documents, with the byte
     /// range and lines of every copy.
     Passages(PassagesArgs),
@@ -162,6 +175,81 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SimilarityArgs {
+    /// Files, directories (read recursively) or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// What a source is: each document (doc), each directory (dir: the files
+    /// of one sub-directory), or each value of a JSON Lines field
+    /// (field:NAME, e.g. field:site). A source's shingles are the union of
+    /// its documents'.
+    #[arg(long, default_value = "doc", value_name = "doc|dir|field:NAME")]
+    pub by: Grouping,
+    /// Words per shingle; several sizes, separated by commas, are computed
+    /// side by side (1 shows shared vocabulary, 5 and more copied text).
+    #[arg(long, value_delimiter = ',', default_value = "5", value_name = "K,…")]
+    pub shingle: Vec<usize>,
+    /// Use shingles of N characters instead of words (sizes separated by
+    /// commas).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "N,…",
+        conflicts_with = "shingle"
+    )]
+    pub char_ngrams: Option<Vec<usize>>,
+    /// MinHash estimates instead of exact counts: one signature per source
+    /// and shingle size in memory, for very large sources.
+    #[arg(long)]
+    pub estimate: bool,
+    /// MinHash permutations with --estimate.
+    #[arg(long, default_value_t = 128, value_name = "K")]
+    pub perms: usize,
+    /// Keep only the K most similar partners of each source, without
+    /// comparing every pair (the default above 3000 sources, with K = 10).
+    #[arg(long, value_name = "K")]
+    pub top: Option<usize>,
+    /// Up to N sources every pair is compared; beyond, --top 10 applies
+    /// unless --top is given.
+    #[arg(long, default_value_t = 3000, value_name = "N")]
+    pub all_pairs_limit: usize,
+    /// With --top: shingles held by more than N sources do not propose
+    /// candidate pairs (their counts stay exact for the pairs proposed);
+    /// with --estimate, LSH buckets of more than N sources propose none.
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub max_df: usize,
+    /// A shingle found in at least N other documents counts as boilerplate
+    /// in the per-source figures.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub boilerplate: usize,
+    /// What "most similar" means for --top, the ranked list and the views.
+    #[arg(long, value_enum, default_value_t = Rank::Jaccard)]
+    pub rank: Rank,
+    /// Report format (json follows the contract in DESIGN.md; csv and jsonl
+    /// hold one pair per line).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a heatmap of the containment matrix as SVG.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Also write an HTML report: heatmaps, and for a clicked pair the
+    /// shared passages highlighted side by side. One file, no network.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Pairs given a side-by-side view in the HTML report (the most similar
+    /// ones; every pair when there are few sources).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub views: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct DedupArgs {
     /// JSON Lines files (.jsonl, optionally .gz or .zst), directories of text
     /// files, or - for standard input.
@@ -212,6 +300,31 @@ pub struct DedupArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+impl SimilarityArgs {
+    pub fn config(&self) -> SimilarityConfig {
+        let (kind, sizes) = match &self.char_ngrams {
+            Some(n) => (TokenKind::Chars, n.clone()),
+            None => (TokenKind::Words, self.shingle.clone()),
+        };
+        SimilarityConfig {
+            grouping: self.by.clone(),
+            kind,
+            sizes,
+            estimate: self.estimate,
+            perms: self.perms,
+            top: self.top,
+            all_pairs_limit: self.all_pairs_limit,
+            max_df: self.max_df,
+            boilerplate: self.boilerplate,
+            rank: self.rank,
+            views: if self.html.is_some() { self.views } else { 0 },
+            threads: self.run.threads,
+            input: self.input.config(),
+            ..SimilarityConfig::default()
+        }
+    }
 }
 
 /// Formats of a summary.
@@ -302,6 +415,162 @@ impl DetectArgs {
             threads: run.threads,
             input: input.config(),
             ..ScanConfig::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Number of documents.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub docs: usize,
+    /// Seed: the same seed and options give the same bytes.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// The corpus to write, JSON Lines (compressed if it ends in .gz or .zst).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write the truth (planted pairs with their exact Jaccard, passages
+    /// with their byte ranges) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+    /// Number of sites (sources), each with its own boilerplate lines.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub sites: usize,
+    /// Mean words per document body (about 6.5 bytes each).
+    #[arg(long, default_value_t = 700, value_name = "N")]
+    pub words: usize,
+    /// Size of the generated vocabulary.
+    #[arg(long, default_value_t = 30_000, value_name = "N")]
+    pub vocabulary: usize,
+    /// Share of documents that are near-duplicates of an earlier one.
+    #[arg(long, default_value_t = 0.15, value_name = "SHARE")]
+    pub near: f64,
+    /// Share of documents that are exact or reformatted copies.
+    #[arg(long, default_value_t = 0.04, value_name = "SHARE")]
+    pub exact: f64,
+    /// Share of documents printing a block of paragraphs (or the headline) twice.
+    #[arg(long, default_value_t = 0.05, value_name = "SHARE")]
+    pub doubled: f64,
+    /// Share of documents that received paragraphs copied from another.
+    #[arg(long, default_value_t = 0.05, value_name = "SHARE")]
+    pub passages: f64,
+    /// Lowest target Jaccard of a near-duplicate (targets are uniform up to 1).
+    #[arg(long, default_value_t = 0.3, value_name = "J")]
+    pub min_jaccard: f64,
+    /// Words per shingle of the Jaccard figures in the truth.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub shingle: usize,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Format of the summary printed at the end.
+    #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+/// A report for people or for programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    /// Readable text.
+    Text,
+    /// JSON.
+    Json,
+}
+
+impl TextOrJson {
+    pub fn format(self) -> Format {
+        match self {
+            TextOrJson::Text => Format::Text,
+            TextOrJson::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The truth: a `nearcopy synth` truth file, `nearcopy exact` JSON, or a
+    /// TSV file with columns a, b, jaccard.
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// The result to score: `nearcopy scan --format json` (or `exact`) output.
+    #[arg(value_name = "RESULT")]
+    pub result: PathBuf,
+    /// Jaccard threshold (default: the result's params.threshold).
+    #[arg(long, value_name = "J")]
+    pub threshold: Option<f64>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExactArgs {
+    /// Files, directories (read recursively) or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Jaccard similarity at which a pair is reported.
+    #[arg(long, default_value_t = 0.8, value_name = "J")]
+    pub threshold: f64,
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub shingle: usize,
+    /// Use shingles of N characters instead of words.
+    #[arg(long, value_name = "N", conflicts_with = "shingle")]
+    pub char_ngrams: Option<usize>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl SynthArgs {
+    pub fn config(&self) -> nearcopy::synth::SynthConfig {
+        nearcopy::synth::SynthConfig {
+            docs: self.docs,
+            seed: self.seed,
+            sites: self.sites,
+            vocabulary: self.vocabulary,
+            words: self.words,
+            near: self.near,
+            exact: self.exact,
+            doubled: self.doubled,
+            passages: self.passages,
+            min_jaccard: self.min_jaccard,
+            shingle: self.shingle,
+            threads: self.run.threads,
+        }
+    }
+}
+
+impl ExactArgs {
+    pub fn config(&self) -> nearcopy::exact::ExactConfig {
+        let shingle = match self.char_ngrams {
+            Some(n) => ShingleConfig {
+                kind: TokenKind::Chars,
+                size: n,
+            },
+            None => ShingleConfig {
+                kind: TokenKind::Words,
+                size: self.shingle,
+            },
+        };
+        nearcopy::exact::ExactConfig {
+            shingle,
+            threshold: self.threshold,
+            threads: self.run.threads,
+            input: self.input.config(),
         }
     }
 }

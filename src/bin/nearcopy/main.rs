@@ -17,6 +17,10 @@ fn main() -> ExitCode {
     bar::handle_ctrl_c();
     let result = match cli.command {
         args::Command::Scan(a) => cmd::scan::run(a),
+        args::Command::Similarity(a) => cmd::similarity::run(a),
+        args::Command::Synth(a) => cmd::synth::run(a),
+        args::Command::Eval(a) => cmd::eval::run(a),
+        args::Command::Exact(a) => cmd::exact::run(a),
         args::Command::Passages(a) => cmd::passages::run(a),
         args::Command::Dedup(a) => cmd::dedup::run(a),
     };

@@ -1,0 +1,16 @@
+//! `nearcopy eval`.
+
+use crate::args::EvalArgs;
+use crate::bar::Bar;
+
+pub fn run(a: EvalArgs) -> anyhow::Result<()> {
+    let cfg = nearcopy::eval::EvalConfig {
+        threshold: a.threshold,
+        ..nearcopy::eval::EvalConfig::default()
+    };
+    let bar = Bar::new(a.quiet);
+    let eval = nearcopy::eval::run(&a.truth, &a.result, &cfg, &bar)?;
+    crate::emit(a.output.as_deref(), |w| {
+        nearcopy::report::eval::write(&eval, &a.truth, &a.result, a.format.format(), w)
+    })
+}

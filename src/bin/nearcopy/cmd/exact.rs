@@ -1,0 +1,13 @@
+//! `nearcopy exact`.
+
+use crate::args::ExactArgs;
+use crate::bar::Bar;
+
+pub fn run(a: ExactArgs) -> anyhow::Result<()> {
+    let cfg = a.config();
+    let bar = Bar::new(a.run.quiet);
+    let join = nearcopy::exact::join(&a.paths, &cfg, &bar)?;
+    crate::emit(a.output.as_deref(), |w| {
+        nearcopy::report::exact::write(&join, a.format, w)
+    })
+}
