@@ -542,9 +542,7 @@ fn count_lines(
 }
 
 fn changed() -> Error {
-    Error::Config(
-        "the input changed between two reads; rerun on files that are not being written".into(),
-    )
+    Error::Changed("dedup".into())
 }
 
 /// What was cut from a kept document, and why.
