@@ -451,8 +451,7 @@ fn plan(
     if !unmeasured.is_empty() {
         unmeasured.sort_unstable();
         progress.stage("measuring", None);
-        let measured =
-            pipeline::pair_jaccards(inputs, &cfg.scan, &unmeasured, docs.len(), progress)?;
+        let measured = pipeline::pair_jaccards(inputs, &cfg.scan, &unmeasured, docs, progress)?;
         for (&(a, b), j) in unmeasured.iter().zip(measured) {
             for d in [a, b] {
                 if let Some(r) = removals[d as usize].as_mut() {

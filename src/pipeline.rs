@@ -446,7 +446,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
             .collect(),
         Verify::Exact => {
             progress.stage("verifying", Some(total_bytes));
-            let exact = pair_jaccards(inputs, cfg, &candidates, documents.len(), progress)?;
+            let exact = pair_jaccards(inputs, cfg, &candidates, &documents, progress)?;
             candidates
                 .iter()
                 .zip(&estimates)
@@ -495,54 +495,67 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     })
 }
 
-/// Exact Jaccard of every pair `(a, b)` of document numbers (`a < b`, as
-/// numbered by [`scan_inputs`] on the same inputs), by one read that rebuilds
-/// the shingle sets of the documents in some pair, and only those. Sets are
-/// dropped as soon as the last pair that needs them is verified. Runs on the
-/// current rayon pool.
+/// Exact Jaccard of every pair `(a, b)` of document numbers (`a < b`,
+/// indices into `documents` as numbered by [`scan_inputs`] on the same
+/// inputs), by one read that rebuilds the shingle sets of the documents in
+/// some pair, and only those. Records are read raw and only those of such
+/// documents are parsed, so the second read costs little more than the
+/// bytes. Sets are dropped as soon as the last pair that needs them is
+/// verified. Runs on the current rayon pool.
 pub fn pair_jaccards(
     inputs: &Inputs,
     cfg: &ScanConfig,
     candidates: &[(u32, u32)],
-    n_docs: usize,
+    documents: &[DocInfo],
     progress: &dyn Progress,
 ) -> Result<Vec<f64>> {
-    let mut last_use = vec![u32::MAX; n_docs];
+    // For each document in a pair, the last document whose arrival needs
+    // its set (pairs are verified when their later member arrives).
+    let mut last_use: AHashMap<u32, u32> = AHashMap::new();
     for &(a, b) in candidates {
-        // b > a, so b is the last partner either needs... for a; for b
-        // itself the pair is verified when b arrives.
-        let la = &mut last_use[a as usize];
-        *la = if *la == u32::MAX { b } else { (*la).max(b) };
-        let lb = &mut last_use[b as usize];
-        *lb = if *lb == u32::MAX { b } else { (*lb).max(b) };
+        for d in [a, b] {
+            let l = last_use.entry(d).or_insert(b);
+            *l = (*l).max(b);
+        }
     }
+    let wanted: AHashMap<Origin, u32> = last_use
+        .keys()
+        .map(|&d| (documents[d as usize].origin, d))
+        .collect();
     // Pairs ordered by their later member, so each batch verifies a run.
     let mut by_later: Vec<usize> = (0..candidates.len()).collect();
     by_later.sort_unstable_by_key(|&i| (candidates[i].1, candidates[i].0));
     let mut result = vec![0.0; candidates.len()];
     let mut sets: AHashMap<u32, Vec<u64>> = AHashMap::new();
-    let mut next_doc = 0u32;
     let mut cursor = 0usize;
-    inputs.read(&cfg.input, |batch, raw_bytes| {
+    let mut built_total = 0usize;
+    inputs.read_raw(&cfg.input, |batch, raw_bytes| {
         if progress.cancelled() {
             return Err(Error::Interrupted);
         }
-        let first = next_doc;
-        next_doc += batch.len() as u32;
-        let built: Vec<(u32, Vec<u64>)> = batch
+        let built: Vec<Result<(u32, Vec<u64>)>> = batch
             .into_par_iter()
-            .enumerate()
-            .filter(|(i, _)| last_use[first as usize + i] != u32::MAX)
-            .map_init(Scratch::default, |scratch, (i, doc)| {
+            .filter_map(|raw| wanted.get(&raw.origin).map(|&d| (d, raw)))
+            .map_init(Scratch::default, |scratch, (d, raw)| {
+                let text = inputs.text_of(&raw, &cfg.input)?;
                 let mut set = Vec::new();
-                shingle_text(&doc.text, cfg, scratch, &mut set);
+                shingle_text(&text.text, cfg, scratch, &mut set);
                 set.sort_unstable();
                 set.dedup();
-                (first + i as u32, set)
+                Ok((d, set))
             })
             .collect();
-        sets.extend(built);
-        let end = by_later[cursor..].partition_point(|&p| candidates[p].1 < next_doc) + cursor;
+        for b in built {
+            let (d, set) = b?;
+            sets.insert(d, set);
+            built_total += 1;
+        }
+        // Every document up to the highest one read so far is in.
+        let Some(&seen) = sets.keys().max() else {
+            progress.advance(0, raw_bytes);
+            return Ok(());
+        };
+        let end = by_later[cursor..].partition_point(|&p| candidates[p].1 <= seen) + cursor;
         let done: Vec<(usize, f64)> = by_later[cursor..end]
             .par_iter()
             .map(|&p| {
@@ -554,11 +567,11 @@ pub fn pair_jaccards(
             result[p] = j;
         }
         cursor = end;
-        sets.retain(|&d, _| last_use[d as usize] >= next_doc);
+        sets.retain(|d, _| last_use[d] > seen);
         progress.advance(0, raw_bytes);
         Ok(())
     })?;
-    if next_doc as usize != n_docs || cursor != candidates.len() {
+    if built_total != wanted.len() || cursor != candidates.len() {
         return Err(Error::Config(
             "the input changed between the two reads of exact verification; \
              rerun on files that are not being written, or use --verify estimate"
