@@ -1160,12 +1160,7 @@ fn write(
     summary: &mut DedupSummary,
     progress: &dyn Progress,
 ) -> Result<()> {
-    let total_bytes: u64 = inputs
-        .files()
-        .iter()
-        .filter_map(|f| std::fs::metadata(&f.path).ok())
-        .map(|m| m.len())
-        .sum();
+    let total_bytes: u64 = inputs.total_bytes();
     // Opened only now, so an error or interrupt earlier leaves no file at all.
     let mut kept = Sink::open(targets.kept)?;
     let mut log = Sink::open(targets.log)?;

@@ -252,12 +252,7 @@ impl Scratch {
 fn join_in_pool(paths: &[PathBuf], cfg: &ExactConfig, progress: &dyn Progress) -> Result<Join> {
     let start = Instant::now();
     let inputs = Inputs::open(paths, &cfg.input)?;
-    let total_bytes: u64 = inputs
-        .files()
-        .iter()
-        .filter_map(|f| std::fs::metadata(&f.path).ok())
-        .map(|m| m.len())
-        .sum();
+    let total_bytes: u64 = inputs.total_bytes();
 
     // 1. Count: every document's distinct shingles, for document frequencies.
     progress.stage("counting", Some(total_bytes));

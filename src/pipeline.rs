@@ -322,12 +322,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let start = Instant::now();
     let banding = cfg.banding();
     let hasher = MinHasher::new(cfg.perms);
-    let total_bytes: u64 = inputs
-        .files()
-        .iter()
-        .filter_map(|f| std::fs::metadata(&f.path).ok())
-        .map(|m| m.len())
-        .sum();
+    let total_bytes: u64 = inputs.total_bytes();
 
     // 1. Sign.
     progress.stage("signing", Some(total_bytes));

@@ -586,12 +586,7 @@ fn run(paths: &[PathBuf], cfg: &SimilarityConfig, progress: &dyn Progress) -> Re
     let input_cfg = cfg.input_config();
     let inputs = Inputs::open(paths, &input_cfg)?;
     let hasher = cfg.estimate.then(|| MinHasher::new(cfg.perms));
-    let total_bytes: u64 = inputs
-        .files()
-        .iter()
-        .filter_map(|f| std::fs::metadata(&f.path).ok())
-        .map(|m| m.len())
-        .sum();
+    let total_bytes: u64 = inputs.total_bytes();
 
     progress.stage("reading", Some(total_bytes));
     let (corpus, skipped) = read(&inputs, &input_cfg, cfg, &sizes, hasher.as_ref(), progress)?;

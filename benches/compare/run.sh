@@ -239,7 +239,7 @@ for T in "${THRESHOLDS[@]}"; do
     if wants nearcopy; then
         PAIRS="$DIR/nearcopy.json"
         if [[ $NEARCOPY_OK -eq 1 ]]; then
-            ARGS=(scan "$INPUT" --threshold "$T" --shingle 5 --perms 128 --format json --threads 2)
+            ARGS=(scan "$INPUT" --threshold "$T" --shingle 5 --perms 128 --format json --threads 2 --no-passages)
             [[ -z "$BANDS" ]] || ARGS+=(--bands "$BANDS" --rows "$ROWS")
             if [[ $NEARCOPY_HAS_O -eq 1 ]]; then
                 run_tool nearcopy "$DIR/nearcopy.stdout" "$NEARCOPY" "${ARGS[@]}" -o "$PAIRS"

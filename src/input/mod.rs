@@ -167,6 +167,16 @@ impl Inputs {
         &self.files
     }
 
+    /// Bytes on disk of all input files (compressed sizes for compressed
+    /// files): the total a progress bar counts towards.
+    pub fn total_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .filter_map(|f| std::fs::metadata(&f.path).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// Whether `path` is one of the inputs (same file on disk).
     pub fn contains(&self, path: &Path) -> bool {
         let Ok(target) = std::fs::canonicalize(path) else {
