@@ -404,16 +404,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     summary.documents = documents.len() as u64;
     if documents.is_empty() {
         progress.finish();
-        let why = if skipped.invalid_total() > 0 || skipped.binary > 0 {
-            format!(
-                " ({} invalid records and {} binary files were skipped)",
-                skipped.invalid_total(),
-                skipped.binary
-            )
-        } else {
-            String::new()
-        };
-        return Err(Error::Empty(why));
+        return Err(skipped.empty_input());
     }
     let t_sign = start.elapsed().as_secs_f64();
 

@@ -592,16 +592,7 @@ fn run(paths: &[PathBuf], cfg: &SimilarityConfig, progress: &dyn Progress) -> Re
     let (corpus, skipped) = read(&inputs, &input_cfg, cfg, &sizes, hasher.as_ref(), progress)?;
     if corpus.doc_ids.is_empty() {
         progress.finish();
-        let why = if skipped.invalid_total() > 0 || skipped.binary > 0 {
-            format!(
-                " ({} invalid records and {} binary files were skipped)",
-                skipped.invalid_total(),
-                skipped.binary
-            )
-        } else {
-            String::new()
-        };
-        return Err(Error::Empty(why));
+        return Err(skipped.empty_input());
     }
     let t_read = start.elapsed().as_secs_f64();
 

@@ -108,6 +108,38 @@ impl Skipped {
     pub fn invalid_total(&self) -> u64 {
         self.invalid.values().sum()
     }
+
+    /// What was skipped, for people (`1 invalid JSON, 2 binary files`), or
+    /// `None` when nothing was.
+    pub fn describe(&self) -> Option<String> {
+        let mut parts: Vec<String> = self
+            .invalid
+            .iter()
+            .map(|(why, n)| format!("{n} {why}"))
+            .collect();
+        if self.binary > 0 {
+            parts.push(format!("{} binary files", self.binary));
+        }
+        if self.hidden > 0 {
+            parts.push(format!("{} hidden entries", self.hidden));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    /// The error for an input without a single usable document, saying
+    /// what was skipped on the way.
+    pub fn empty_input(&self) -> Error {
+        let why = if self.invalid_total() > 0 || self.binary > 0 {
+            format!(
+                " ({} invalid records and {} binary files were skipped)",
+                self.invalid_total(),
+                self.binary
+            )
+        } else {
+            String::new()
+        };
+        Error::Empty(why)
+    }
 }
 
 /// The resolved list of input files.

@@ -75,19 +75,8 @@ fn text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
         human_bytes(s.bytes)
     )?;
     params_text(scan, w)?;
-    let sk = &scan.skipped;
-    let mut skipped = Vec::new();
-    for (why, n) in &sk.invalid {
-        skipped.push(format!("{n} {why}"));
-    }
-    if sk.binary > 0 {
-        skipped.push(format!("{} binary files", sk.binary));
-    }
-    if sk.hidden > 0 {
-        skipped.push(format!("{} hidden entries", sk.hidden));
-    }
-    if !skipped.is_empty() {
-        writeln!(w, "skipped: {}", skipped.join(", "))?;
+    if let Some(skipped) = scan.skipped.describe() {
+        writeln!(w, "skipped: {skipped}")?;
     }
     writeln!(
         w,

@@ -152,19 +152,8 @@ fn text(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
         "method: {method} on {} shingles; {pairs}",
         join_and(&sizes)
     )?;
-    let sk = &sim.skipped;
-    let mut skipped = Vec::new();
-    for (why, n) in &sk.invalid {
-        skipped.push(format!("{n} {why}"));
-    }
-    if sk.binary > 0 {
-        skipped.push(format!("{} binary files", sk.binary));
-    }
-    if sk.hidden > 0 {
-        skipped.push(format!("{} hidden entries", sk.hidden));
-    }
-    if !skipped.is_empty() {
-        writeln!(w, "skipped: {}", skipped.join(", "))?;
+    if let Some(skipped) = sim.skipped.describe() {
+        writeln!(w, "skipped: {skipped}")?;
     }
     if s.too_short > 0 {
         writeln!(
