@@ -258,9 +258,15 @@ impl ScanConfig {
 
     /// A rayon pool of the configured size, owned by the run.
     pub fn pool(&self) -> Result<rayon::ThreadPool> {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(self.threads)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", self.threads)))
+        pool(self.threads)
     }
+}
+
+/// A rayon pool of `threads` workers (0: one per core), owned by the run
+/// that asks for it, so no work lands on the global pool.
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start {threads} threads: {e}")))
 }

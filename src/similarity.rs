@@ -270,10 +270,7 @@ impl SimilarityConfig {
 
     /// A rayon pool of the configured size, owned by the run.
     pub fn pool(&self) -> Result<rayon::ThreadPool> {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(self.threads)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start {} threads: {e}", self.threads)))
+        crate::config::pool(self.threads)
     }
 }
 

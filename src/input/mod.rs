@@ -232,41 +232,51 @@ impl Inputs {
             hidden: self.hidden,
             ..Skipped::default()
         };
+        self.batches(cfg, |batch| {
+            skipped.binary += batch.binary;
+            skipped.blank_lines += batch.blank;
+            let parsed: Vec<std::result::Result<Document, Error>> = batch
+                .records
+                .into_par_iter()
+                .map(|raw| parse(raw, &self.files, cfg))
+                .collect();
+            let mut docs = Vec::with_capacity(parsed.len());
+            for p in parsed {
+                match p {
+                    Ok(d) => docs.push(d),
+                    Err(Error::Invalid { reason, .. }) if cfg.skip_invalid => {
+                        *skipped
+                            .invalid
+                            .entry(reason.label().to_string())
+                            .or_default() += 1;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            each(docs, batch.bytes)
+        })?;
+        Ok(skipped)
+    }
+
+    /// Runs the reader thread over all files and hands `each` the raw
+    /// batches in order; the one place that owns the reader's life cycle.
+    fn batches<F>(&self, cfg: &InputConfig, mut each: F) -> Result<()>
+    where
+        F: FnMut(RawBatch) -> Result<()>,
+    {
         std::thread::scope(|scope| -> Result<()> {
             let (tx, rx) = mpsc::sync_channel::<Result<RawBatch>>(2);
             let files = &self.files;
             let reader = scope.spawn(move || read_batches(files, cfg.batch_bytes, &tx));
             for batch in rx.iter() {
-                let batch = batch?;
-                skipped.binary += batch.binary;
-                skipped.blank_lines += batch.blank;
-                let parsed: Vec<std::result::Result<Document, Error>> = batch
-                    .records
-                    .into_par_iter()
-                    .map(|raw| parse(raw, files, cfg))
-                    .collect();
-                let mut docs = Vec::with_capacity(parsed.len());
-                for p in parsed {
-                    match p {
-                        Ok(d) => docs.push(d),
-                        Err(Error::Invalid { reason, .. }) if cfg.skip_invalid => {
-                            *skipped
-                                .invalid
-                                .entry(reason.label().to_string())
-                                .or_default() += 1;
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                each(docs, batch.bytes)?;
+                each(batch?)?;
             }
             // The reader ends when the channel closes; a panic there is a bug.
             reader
                 .join()
                 .map_err(|_| Error::Config("input reader failed".into()))?;
             Ok(())
-        })?;
-        Ok(skipped)
+        })
     }
     /// Reads every record as raw bytes, in exactly the order of
     /// [`Inputs::read`]: whole text files (binary ones left out, as there)
@@ -281,19 +291,7 @@ impl Inputs {
     where
         F: FnMut(Vec<RawRecord>, u64) -> Result<()>,
     {
-        std::thread::scope(|scope| -> Result<()> {
-            let (tx, rx) = mpsc::sync_channel::<Result<RawBatch>>(2);
-            let files = &self.files;
-            let reader = scope.spawn(move || read_batches(files, cfg.batch_bytes, &tx));
-            for batch in rx.iter() {
-                let batch = batch?;
-                each(batch.records, batch.bytes)?;
-            }
-            reader
-                .join()
-                .map_err(|_| Error::Config("input reader failed".into()))?;
-            Ok(())
-        })
+        self.batches(cfg, |batch| each(batch.records, batch.bytes))
     }
 
     /// The text of a raw record read by [`Inputs::read_raw`], with, for JSON
