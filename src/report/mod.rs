@@ -45,6 +45,15 @@ pub fn csv_row(w: &mut dyn Write, fields: &[&str]) -> io::Result<()> {
     w.write_all(b"\n")
 }
 
+/// `1 source`, `2 sources`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Human-readable byte count (10^3 multiples, as file managers show).
 pub fn human_bytes(n: u64) -> String {
     let n = n as f64;

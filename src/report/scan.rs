@@ -13,7 +13,7 @@
 
 use std::io::{self, Write};
 
-use super::{csv_row, human_bytes, passages, Format};
+use super::{csv_row, human_bytes, passages, plural, Format};
 use crate::pipeline::{Params, Scan};
 
 /// Writes `scan` in `format`.
@@ -70,8 +70,8 @@ fn text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
     let s = &scan.summary;
     writeln!(
         w,
-        "nearcopy scan: {} documents, {}",
-        s.documents,
+        "nearcopy scan: {}, {}",
+        plural(s.documents, "document"),
         human_bytes(s.bytes)
     )?;
     params_text(scan, w)?;

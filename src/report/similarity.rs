@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use ahash::AHashMap;
 
-use super::{csv_row, human_bytes, Format};
+use super::{csv_row, human_bytes, plural, Format};
 use crate::similarity::{PairScore, Rank, Similarity};
 use crate::text::TokenKind;
 
@@ -81,15 +81,6 @@ pub fn clip(s: &str, max: usize) -> String {
     let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
     out.push('…');
     out
-}
-
-/// `1 source`, `2 sources`.
-pub fn plural(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 fn percent(x: f64) -> String {
