@@ -262,9 +262,19 @@ impl ScanConfig {
     }
 }
 
-/// A rayon pool of `threads` workers (0: one per core), owned by the run
-/// that asks for it, so no work lands on the global pool.
+/// The most worker threads a run starts: four per core the process may use
+/// (at least 8). Beyond that, threads only cost memory and start-up time,
+/// and a mistyped `--threads 100000` would spawn them all.
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (cores * 4).max(8)
+}
+
+/// A rayon pool of `threads` workers (0: one per core; capped at
+/// [`max_threads`]), owned by the run that asks for it, so no work lands on
+/// the global pool.
 pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    let threads = threads.min(max_threads());
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -36,7 +36,7 @@
 //! records are written in input order and cuts are computed per document, so
 //! the output is the same at any thread count.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -244,73 +244,16 @@ pub fn dedup(
     progress: &dyn Progress,
 ) -> Result<Dedup> {
     cfg.validate()?;
-    if let (Some(a), Some(b)) = (targets.kept.path(), targets.log.path()) {
-        if same_file(a, b) {
-            return Err(Error::Config(format!(
-                "the output and the log are the same file ({})",
-                a.display()
-            )));
-        }
-    }
-    // An output that cannot be created is reported now, not after the scan.
-    for path in [targets.kept.path(), targets.log.path()]
-        .into_iter()
-        .flatten()
-    {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let problem = if path.is_dir() {
-            Some(io::Error::other("it is a directory"))
-        } else if !dir.is_dir() {
-            Some(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("no directory {}", dir.display()),
-            ))
-        } else {
-            None
-        };
-        if let Some(source) = problem {
-            return Err(Error::Write {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-    }
+    // Outputs that cannot be created, or that are inputs, are reported now,
+    // not after the scan.
+    crate::output::check(&[targets.kept.path(), targets.log.path()], paths)?;
     let pool = cfg.scan.pool()?;
     pool.install(|| {
         let inputs = Inputs::open(paths, &cfg.scan.input)?;
-        for path in [targets.kept.path(), targets.log.path()]
-            .into_iter()
-            .flatten()
-        {
-            if inputs.contains(path) {
-                return Err(Error::WouldOverwrite {
-                    path: path.to_path_buf(),
-                });
-            }
-        }
         let result = run(&inputs, cfg, targets, progress);
         progress.finish();
         result
     })
-}
-
-/// Whether `a` and `b` name the same file, whether or not it exists yet.
-fn same_file(a: &Path, b: &Path) -> bool {
-    let resolve = |p: &Path| -> PathBuf {
-        if let Ok(c) = std::fs::canonicalize(p) {
-            return c;
-        }
-        let dir = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        dir.join(p.file_name().unwrap_or_default())
-    };
-    resolve(a) == resolve(b)
 }
 
 fn run(
@@ -1125,7 +1068,8 @@ fn process(
 
 /// An open output: a file being written, or a stream.
 enum Sink<'a> {
-    File(AtomicFile),
+    // Boxed: an open file's buffers and encoder dwarf a reference.
+    File(Box<AtomicFile>),
     Stream(&'a mut (dyn Write + Send)),
 }
 
@@ -1133,7 +1077,7 @@ impl Sink<'_> {
     fn open(target: Target<'_>) -> Result<Option<Sink<'_>>> {
         Ok(match target {
             Target::Nowhere => None,
-            Target::File(p) => Some(Sink::File(AtomicFile::create(&p)?)),
+            Target::File(p) => Some(Sink::File(Box::new(AtomicFile::create(&p)?))),
             Target::Writer(w) => Some(Sink::Stream(w)),
         })
     }
@@ -1240,10 +1184,7 @@ fn write(
             })?,
         }
     }
-    for f in finished {
-        f.persist()?;
-    }
-    Ok(())
+    crate::output::persist_all(finished)
 }
 
 #[cfg(test)]

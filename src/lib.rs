@@ -66,6 +66,7 @@ pub mod report;
 pub mod shingle;
 pub mod similarity;
 pub mod synth;
+pub mod tempfiles;
 pub mod text;
 pub mod verify;
 

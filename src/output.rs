@@ -1,16 +1,190 @@
-//! Writing outputs atomically.
+//! Writing outputs safely.
 //!
-//! An output is written to a temporary file beside its target and renamed
-//! into place only when complete, so an error or an interrupt never leaves a
-//! truncated file where a complete one is expected, and an existing file is
-//! replaced in one step. A compressed output (`.gz`, `.zst`) is recognised by
-//! its extension.
+//! What a path names decides how it is written ([`Destination`]):
+//!
+//! * a regular file, or a path that does not exist yet, is written to a
+//!   temporary file beside it and renamed into place only when complete, so
+//!   an error or an interrupt never leaves a truncated file where a complete
+//!   one is expected, and an existing file is replaced in one step (keeping
+//!   its permission bits);
+//! * a symbolic link is followed: its target is replaced that way, and the
+//!   link stays a link;
+//! * a device node, a FIFO or a socket (`/dev/null`, `/dev/stdout`, a named
+//!   pipe) is opened and written directly: replacing it would destroy it;
+//! * `-` is standard output.
+//!
+//! [`check`] is the check every command makes before its work starts: each
+//! output can be created, no two outputs are the same file, and no output is
+//! one of the inputs (by identity on disk, whatever the names). A compressed
+//! output (`.gz`, `.zst`) is recognised by its extension.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::tempfiles::{self, TempFile};
+
+/// How an output path is written (see the module documentation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// `-`: standard output.
+    Stdout,
+    /// A regular file (existing or not) replaced atomically: `target` is the
+    /// path after following symbolic links.
+    Replace {
+        /// The file that is replaced.
+        target: PathBuf,
+    },
+    /// A device node, FIFO or socket, written in place.
+    Direct {
+        /// The path to open.
+        path: PathBuf,
+    },
+}
+
+impl Destination {
+    /// What `path` names, or why it cannot be written: a directory, or a
+    /// parent directory that does not exist.
+    pub fn of(path: &Path) -> Result<Destination> {
+        let fail = |msg: String| Error::Write {
+            path: path.to_path_buf(),
+            source: io::Error::other(msg),
+        };
+        if path.as_os_str() == "-" {
+            return Ok(Destination::Stdout);
+        }
+        let target = resolve_links(path).map_err(|e| Error::Write {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        match std::fs::metadata(&target) {
+            Ok(m) if m.is_dir() => Err(fail("it is a directory".into())),
+            Ok(m) if m.is_file() => Ok(Destination::Replace { target }),
+            Ok(_) => Ok(Destination::Direct { path: target }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let dir = parent_of(&target);
+                if dir.is_dir() {
+                    Ok(Destination::Replace { target })
+                } else {
+                    Err(fail(format!(
+                        "no directory {} (create it first)",
+                        dir.display()
+                    )))
+                }
+            }
+            Err(e) => Err(Error::Write {
+                path: path.to_path_buf(),
+                source: e,
+            }),
+        }
+    }
+}
+
+/// `path` with every symbolic link followed, also when the last one points
+/// to a file that does not exist yet (the file the output will create).
+fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // As many hops as the kernel allows (ELOOP beyond).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p)?;
+                p = if link.is_absolute() {
+                    link
+                } else {
+                    parent_of(&p).join(link)
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// The directory a path is in (`.` for a bare file name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The identity of a file on disk (device and inode), following links.
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
+}
+
+/// The check every command makes before its work starts: each of `outputs`
+/// (`-` is standard output; `None`, an output not asked for, is skipped) can
+/// be written, no two of them are the same
+/// file, and none is one of the files `inputs` (files and directories, as
+/// given on the command line) would read — compared by identity on disk,
+/// so another name, a hard link or a symbolic link is refused too.
+pub fn check(outputs: &[Option<&Path>], inputs: &[PathBuf]) -> Result<()> {
+    let outputs: Vec<&Path> = outputs.iter().flatten().copied().collect();
+    let mut seen: Vec<(&Path, PathBuf)> = Vec::new();
+    for &out in &outputs {
+        let dest = Destination::of(out)?;
+        let key = match dest {
+            Destination::Stdout => continue,
+            Destination::Replace { target } => absolute(&target),
+            Destination::Direct { path } => absolute(&path),
+        };
+        if let Some((first, _)) = seen.iter().find(|(_, k)| *k == key) {
+            return Err(Error::Config(format!(
+                "two outputs are the same file: {} and {}",
+                first.display(),
+                out.display()
+            )));
+        }
+        seen.push((out, key));
+    }
+    let existing: Vec<(&Path, _)> = outputs
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|&p| identity(p).map(|id| (p, id)))
+        .collect();
+    for (i, (a, id)) in existing.iter().enumerate() {
+        if let Some((b, _)) = existing[..i].iter().find(|(_, other)| other == id) {
+            return Err(Error::Config(format!(
+                "two outputs are the same file: {} and {}",
+                b.display(),
+                a.display()
+            )));
+        }
+    }
+    if existing.is_empty() {
+        return Ok(());
+    }
+    for file in crate::input::files_of(inputs)? {
+        if let Some(id) = identity(&file) {
+            if let Some((out, _)) = existing.iter().find(|(_, o)| *o == id) {
+                return Err(Error::WouldOverwrite {
+                    path: out.to_path_buf(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute and cleaned of `.` and of links in its directory,
+/// for comparing paths that do not exist yet.
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let dir = parent_of(path);
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    dir.join(path.file_name().unwrap_or_default())
+}
 
 /// Compression of an output, by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,9 +208,9 @@ impl Compression {
     }
 }
 
-/// Writes `path` atomically: `write` fills a buffered writer on a temporary
-/// file in the same directory (compressed by the extension of `path`), which
-/// replaces `path` only if `write` and the final flush succeed.
+/// Writes `path` as its [`Destination`] says: `write` fills a buffered
+/// writer (compressed by the extension of `path`); a file is replaced only
+/// if `write` and the final flush succeed.
 pub fn write_atomic<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -46,23 +220,31 @@ where
     file.commit()
 }
 
-/// An output being written: a temporary file beside its target, renamed
-/// into place by [`AtomicFile::commit`]. Dropped without a commit (an error,
-/// an interrupt), the temporary file is removed and the target is untouched.
+/// An output being written. For a file, a temporary file beside its target,
+/// renamed into place by [`AtomicFile::commit`]; dropped without a commit
+/// (an error, an interrupt), the temporary file is removed and the target is
+/// untouched. Standard output, devices and FIFOs are written directly.
 ///
 /// Use this instead of [`write_atomic`] when one job writes several outputs
 /// that should appear together: [`AtomicFile::finish`] every one (the step
-/// that can fail on a full disk), then [`Finished::persist`] them.
+/// that can fail on a full disk), then [`persist_all`].
 pub struct AtomicFile {
     path: PathBuf,
-    tmp: tempfile::NamedTempFile,
+    sink: Sink,
     encoder: Encoder,
 }
 
+enum Sink {
+    Temp { tmp: TempFile, target: PathBuf },
+    Direct,
+}
+
+type Inner = BufWriter<Box<dyn Write + Send>>;
+
 enum Encoder {
-    Plain(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
-    Zstd(zstd::stream::write::Encoder<'static, BufWriter<File>>),
+    Plain(Inner),
+    Gzip(flate2::write::GzEncoder<Inner>),
+    Zstd(zstd::stream::write::Encoder<'static, Inner>),
 }
 
 impl AtomicFile {
@@ -72,22 +254,32 @@ impl AtomicFile {
             path: path.to_path_buf(),
             source: e,
         };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
+        let (sink, writer): (Sink, Box<dyn Write + Send>) = match Destination::of(path)? {
+            Destination::Stdout => (Sink::Direct, Box::new(io::stdout())),
+            Destination::Direct { path: device } => {
+                // No truncation and no creation: the node stays what it is.
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&device)
+                    .map_err(err)?;
+                (Sink::Direct, Box::new(f))
+            }
+            Destination::Replace { target } => {
+                let dir = parent_of(&target);
+                tempfiles::sweep_stale(&dir);
+                // A new output is an ordinary file under the umask, not a
+                // private temporary one; a replaced one keeps its bits.
+                let tmp = TempFile::new_in(&dir, Some(0o666)).map_err(err)?;
+                if let Ok(m) = std::fs::metadata(&target) {
+                    tmp.as_file()
+                        .set_permissions(m.permissions())
+                        .map_err(err)?;
+                }
+                let file = tmp.as_file().try_clone().map_err(err)?;
+                (Sink::Temp { tmp, target }, Box::new(file))
+            }
         };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".nearcopy-").suffix(".tmp");
-        // Temporary files are private (0600); the output is an ordinary file,
-        // readable as the umask allows, like any file a program creates.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let tmp = builder.tempfile_in(&dir).map_err(err)?;
-        let file = tmp.as_file().try_clone().map_err(err)?;
-        let buffered = BufWriter::with_capacity(1 << 20, file);
+        let buffered = BufWriter::with_capacity(1 << 20, writer);
         let encoder = match Compression::of(path) {
             Compression::None => Encoder::Plain(buffered),
             Compression::Gzip => Encoder::Gzip(flate2::write::GzEncoder::new(
@@ -100,7 +292,7 @@ impl AtomicFile {
         };
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            tmp,
+            sink,
             encoder,
         })
     }
@@ -121,7 +313,11 @@ impl AtomicFile {
     /// Ends the compressed stream, flushes and syncs the temporary file;
     /// the target is not touched yet.
     pub fn finish(self) -> Result<Finished> {
-        let AtomicFile { path, tmp, encoder } = self;
+        let AtomicFile {
+            path,
+            sink,
+            encoder,
+        } = self;
         let err = |e: io::Error| Error::Write {
             path: path.clone(),
             source: e,
@@ -133,8 +329,10 @@ impl AtomicFile {
         };
         inner.flush().map_err(err)?;
         drop(inner);
-        tmp.as_file().sync_all().map_err(err)?;
-        Ok(Finished { path, tmp })
+        if let Sink::Temp { tmp, .. } = &sink {
+            tmp.as_file().sync_all().map_err(err)?;
+        }
+        Ok(Finished { path, sink })
     }
 
     /// [`AtomicFile::finish`], then [`Finished::persist`].
@@ -169,23 +367,34 @@ impl Write for AtomicFile {
     }
 }
 
-/// A complete temporary file waiting to replace its target. Dropped without
-/// [`Finished::persist`], it is removed.
+/// A complete output waiting to replace its target. Dropped without
+/// [`Finished::persist`], a temporary file is removed.
 pub struct Finished {
     path: PathBuf,
-    tmp: tempfile::NamedTempFile,
+    sink: Sink,
 }
 
 impl Finished {
     /// Renames the temporary file onto the target, in one step.
     pub fn persist(self) -> Result<()> {
-        let Finished { path, tmp } = self;
-        tmp.persist(&path).map_err(|e| Error::Write {
-            path,
-            source: e.error,
-        })?;
-        Ok(())
+        persist_all(vec![self])
     }
+
+    fn persist_locked(self) -> Result<()> {
+        let Finished { path, sink } = self;
+        match sink {
+            Sink::Temp { tmp, target } => tmp
+                .persist_locked(&target)
+                .map_err(|e| Error::Write { path, source: e }),
+            Sink::Direct => Ok(()),
+        }
+    }
+}
+
+/// Renames every finished output into place, all before (or none after) a
+/// signal's cleanup ([`tempfiles::remove_all`]).
+pub fn persist_all(files: Vec<Finished>) -> Result<()> {
+    tempfiles::persisting(|| files.into_iter().try_for_each(Finished::persist_locked))
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use rayon::prelude::*;
 
 use crate::document::{Document, Origin};
 use crate::error::{Error, Invalid, Result};
+use crate::tempfiles::TempFile;
 
 /// How input files are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
@@ -101,6 +102,101 @@ pub struct Skipped {
     pub invalid: BTreeMap<String, u64>,
     /// Blank lines in JSON Lines files.
     pub blank_lines: u64,
+    /// Documents whose id an earlier document already has (they are still
+    /// read; reports name documents by id, so such ids are ambiguous).
+    #[serde(skip_serializing_if = "DuplicateIds::is_empty")]
+    pub duplicate_ids: DuplicateIds,
+}
+
+/// Documents that reuse an id, with the first few cases in full.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DuplicateIds {
+    /// How many documents have an id that an earlier document has.
+    pub count: u64,
+    /// The first [`DuplicateIds::EXAMPLES`] of them.
+    pub examples: Vec<DuplicateId>,
+}
+
+/// One document whose id an earlier document has.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DuplicateId {
+    /// The id.
+    pub id: String,
+    /// Where the first document with it is (`FILE:LINE`, or `FILE`).
+    pub first: String,
+    /// Where this one is.
+    pub again: String,
+}
+
+impl DuplicateIds {
+    /// How many cases are kept in full.
+    pub const EXAMPLES: usize = 10;
+
+    /// Whether no id was reused.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// A warning for people, or `None` when no id was reused.
+    pub fn describe(&self) -> Option<String> {
+        let first = self.examples.first()?;
+        let mut s = format!(
+            "{} document{} reuse{} an earlier document's id, e.g. \"{}\" at {} and {}",
+            self.count,
+            if self.count == 1 { "" } else { "s" },
+            if self.count == 1 { "s" } else { "" },
+            first.id,
+            first.first,
+            first.again
+        );
+        if self.count > 1 {
+            s.push_str(" (reports name documents by id: make ids unique, or choose another field with --id-field)");
+        } else {
+            s.push_str(" (reports name documents by id: make it unique, or choose another field with --id-field)");
+        }
+        Some(s)
+    }
+}
+
+/// Finds reused ids while documents stream past, keeping one 64-bit
+/// fingerprint and one position per document.
+#[derive(Default)]
+struct IdTracker {
+    first: ahash::AHashMap<u64, Origin>,
+    found: DuplicateIds,
+}
+
+impl IdTracker {
+    fn see(&mut self, doc: &Document, files: &[InputFile]) {
+        let key = xxhash_rust::xxh3::xxh3_64(doc.id.as_bytes());
+        match self.first.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(doc.origin);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                self.found.count += 1;
+                if self.found.examples.len() < DuplicateIds::EXAMPLES {
+                    self.found.examples.push(DuplicateId {
+                        id: doc.id.clone(),
+                        first: place(files, *o.get()),
+                        again: place(files, doc.origin),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `FILE:LINE` (or `FILE` for a whole text file) of a document.
+fn place(files: &[InputFile], origin: Origin) -> String {
+    let name = files
+        .get(origin.file as usize)
+        .map_or("?", |f| f.name.as_str());
+    if origin.line > 0 {
+        format!("{name}:{}", origin.line)
+    } else {
+        name.to_string()
+    }
 }
 
 impl Skipped {
@@ -146,37 +242,89 @@ impl Skipped {
 #[derive(Debug)]
 pub struct Inputs {
     files: Vec<InputFile>,
+    // What each file looked like when the run started: a file written to
+    // while it is read more than once would give inconsistent results.
+    stamps: Vec<Option<Stamp>>,
     hidden: u64,
-    // Standard input is copied here first so it can be read twice.
-    _stdin: Option<tempfile::NamedTempFile>,
+    // Standard input and other streams (FIFOs, devices) are copied here
+    // first so they can be read more than once.
+    _spools: Vec<TempFile>,
+}
+
+/// Size, modification time and identity of a regular file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+            inode,
+        })
+    }
+}
+
+/// The regular files that `paths` (files and directories as given on the
+/// command line; `-` is left out) would be read from, walking directories
+/// as [`Inputs::open`] does.
+pub fn files_of(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            continue;
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk::directory(path, Format::Auto, &mut found)?;
+            files.extend(found.into_iter().map(|f| f.path));
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
 }
 
 impl Inputs {
     /// Resolves `paths` (files, directories, `-` for standard input) into
-    /// the files to read. Fails on a path that does not exist.
+    /// the files to read. Fails on a path that does not exist. Standard
+    /// input, FIFOs and character devices are copied to a temporary file
+    /// first, since every job reads its input more than once.
     pub fn open(paths: &[PathBuf], cfg: &InputConfig) -> Result<Inputs> {
         let mut files = Vec::new();
         let mut hidden = 0;
-        let mut stdin = None;
+        let mut spools = Vec::new();
+        let mut stdin_seen = false;
         for path in paths {
             if path.as_os_str() == "-" {
-                if stdin.is_some() {
+                if std::mem::replace(&mut stdin_seen, true) {
                     return Err(Error::Config("standard input (-) given twice".into()));
                 }
-                let (tmp, jsonl) = spool_stdin(cfg.format)?;
+                let name = PathBuf::from("<stdin>");
+                let (tmp, jsonl) = spool(&mut io::stdin().lock(), &name, None, cfg.format)?;
                 files.push(InputFile {
                     path: tmp.path().to_path_buf(),
                     name: "<stdin>".into(),
                     source: "stdin".into(),
                     jsonl,
                 });
-                stdin = Some(tmp);
+                spools.push(tmp);
                 continue;
             }
             let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
             if meta.is_dir() {
                 hidden += walk::directory(path, cfg.format, &mut files)?;
-            } else {
+            } else if meta.is_file() {
                 let name = path.display().to_string();
                 let source = file_stem(path);
                 files.push(InputFile {
@@ -185,13 +333,41 @@ impl Inputs {
                     name,
                     source,
                 });
+            } else {
+                // A FIFO (`<(zcat x.gz)`), a character device or a socket:
+                // it can be read only once.
+                let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+                let (tmp, jsonl) = spool(&mut f, path, Some(path), cfg.format)?;
+                files.push(InputFile {
+                    path: tmp.path().to_path_buf(),
+                    name: path.display().to_string(),
+                    source: file_stem(path),
+                    jsonl,
+                });
+                spools.push(tmp);
             }
         }
+        let stamps = files.iter().map(|f| Stamp::of(&f.path)).collect();
         Ok(Inputs {
             files,
+            stamps,
             hidden,
-            _stdin: stdin,
+            _spools: spools,
         })
+    }
+
+    /// Fails with [`Error::Changed`] if a file is no longer what it was when
+    /// the inputs were opened (another size, time of change or inode).
+    fn check_unchanged(&self) -> Result<()> {
+        for (file, stamp) in self.files.iter().zip(&self.stamps) {
+            if stamp.is_some() && Stamp::of(&file.path) != *stamp {
+                return Err(Error::Changed(format!(
+                    "{} was modified while it was being read",
+                    file.name
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The files, in reading order.
@@ -232,6 +408,7 @@ impl Inputs {
             hidden: self.hidden,
             ..Skipped::default()
         };
+        let mut ids = IdTracker::default();
         self.batches(cfg, |batch| {
             skipped.binary += batch.binary;
             skipped.blank_lines += batch.blank;
@@ -253,8 +430,12 @@ impl Inputs {
                     Err(e) => return Err(e),
                 }
             }
+            for d in &docs {
+                ids.see(d, &self.files);
+            }
             each(docs, batch.bytes)
         })?;
+        skipped.duplicate_ids = ids.found;
         Ok(skipped)
     }
 
@@ -264,6 +445,7 @@ impl Inputs {
     where
         F: FnMut(RawBatch) -> Result<()>,
     {
+        self.check_unchanged()?;
         std::thread::scope(|scope| -> Result<()> {
             let (tx, rx) = mpsc::sync_channel::<Result<RawBatch>>(2);
             let files = &self.files;
@@ -276,7 +458,8 @@ impl Inputs {
                 .join()
                 .map_err(|_| Error::Config("input reader failed".into()))?;
             Ok(())
-        })
+        })?;
+        self.check_unchanged()
     }
     /// Reads every record as raw bytes, in exactly the order of
     /// [`Inputs::read`]: whole text files (binary ones left out, as there)
@@ -351,24 +534,50 @@ pub fn open_decoded(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     Ok(reader)
 }
 
-fn spool_stdin(format: Format) -> Result<(tempfile::NamedTempFile, bool)> {
-    let name = PathBuf::from("<stdin>");
-    let mut tmp = tempfile::NamedTempFile::new().map_err(|e| Error::io(&name, e))?;
-    io::copy(&mut io::stdin().lock(), tmp.as_file_mut()).map_err(|e| Error::io(&name, e))?;
+/// Copies a stream that can be read only once into a temporary file (in
+/// the system's temporary directory, removed at the end of the run or by a
+/// signal, swept by the next run after a `kill -9`). Whether it is JSON
+/// Lines: by `path`'s name where that says so, else by its first non-blank
+/// byte being `{`.
+fn spool(
+    reader: &mut dyn Read,
+    name: &Path,
+    path: Option<&Path>,
+    format: Format,
+) -> Result<(TempFile, bool)> {
+    let dir = std::env::temp_dir();
+    crate::tempfiles::sweep_stale(&dir);
+    let mut tmp = TempFile::new_in(&dir, None).map_err(|e| {
+        Error::io(
+            name,
+            io::Error::new(
+                e.kind(),
+                format!("cannot make a temporary copy in {}: {e}", dir.display()),
+            ),
+        )
+    })?;
+    io::copy(reader, tmp.as_file_mut()).map_err(|e| Error::io(name, e))?;
+    let named_jsonl = path.is_some_and(|p| walk::is_jsonl(p, Format::Auto));
     let jsonl = match format {
         Format::Jsonl => true,
         Format::Text => false,
+        Format::Auto if named_jsonl => true,
         Format::Auto => {
             let mut head = Vec::new();
             open_decoded(tmp.path())?
                 .take(4096)
                 .read_to_end(&mut head)
-                .map_err(|e| Error::io(&name, e))?;
+                .map_err(|e| Error::io(name, e))?;
+            let head = head.strip_prefix(BOM).unwrap_or(&head);
             head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
         }
     };
     Ok((tmp, jsonl))
 }
+
+/// The UTF-8 byte-order mark, which some tools put before the first record
+/// of a JSON Lines file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A record as read, not yet parsed: a whole text file, or one JSON Lines
 /// line with its line ending.
@@ -461,6 +670,9 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                 }
                 line_no += 1;
                 batch.bytes += n as u64;
+                if line_no == 1 && line.starts_with(BOM) {
+                    line.drain(..BOM.len());
+                }
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
                     batch.blank += 1;
                     continue;
@@ -530,4 +742,42 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
         group: fields.group,
         origin: raw.origin,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_rewritten_between_reads_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(&path, "{\"text\":\"one two\"}\n").unwrap();
+        let cfg = InputConfig::default();
+        let inputs = Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
+        inputs.read(&cfg, |_, _| Ok(())).unwrap();
+        // Rewritten in place, same size: only the time of change differs.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&path, "{\"text\":\"two one\"}\n").unwrap();
+        let err = inputs.read_raw(&cfg, |_, _| Ok(())).unwrap_err();
+        assert!(matches!(err, Error::Changed(_)), "{err}");
+        assert!(err.to_string().contains("a.jsonl was modified"), "{err}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(&path, "\u{feff}{\"id\":\"x\",\"text\":\"one\"}\n").unwrap();
+        let cfg = InputConfig::default();
+        let inputs = Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
+        let mut raw = Vec::new();
+        inputs
+            .read_raw(&cfg, |batch, _| {
+                raw.extend(batch);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(raw[0].bytes, b"{\"id\":\"x\",\"text\":\"one\"}\n");
+    }
 }

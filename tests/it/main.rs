@@ -11,6 +11,7 @@ mod golden;
 mod passages;
 mod properties;
 mod quality;
+mod reliability;
 mod scan;
 mod similarity;
 mod synth;

@@ -97,8 +97,8 @@ pub struct InputArgs {
 /// Flags of every long-running command.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    /// Worker threads (default: one per core; at most four per core).
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = threads)]
     pub threads: usize,
     /// No progress bar.
     #[arg(long, short = 'q')]
@@ -144,7 +144,8 @@ pub struct PassagesArgs {
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE instead of standard output (a file atomically;
+    /// `-`, a device or a FIFO directly; never over an input).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -169,7 +170,8 @@ pub struct ScanArgs {
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE instead of standard output (a file atomically;
+    /// `-`, a device or a FIFO directly; never over an input).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -229,7 +231,8 @@ pub struct SimilarityArgs {
     /// hold one pair per line).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE instead of standard output (a file atomically;
+    /// `-`, a device or a FIFO directly; never over an input).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Also write a heatmap of the containment matrix as SVG.
@@ -504,7 +507,8 @@ pub struct EvalArgs {
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE instead of standard output (a file atomically;
+    /// `-`, a device or a FIFO directly; never over an input).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -530,7 +534,8 @@ pub struct ExactArgs {
     /// Report format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE instead of standard output (a file atomically;
+    /// `-`, a device or a FIFO directly; never over an input).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -573,4 +578,20 @@ impl ExactArgs {
             input: self.input.config(),
         }
     }
+}
+
+/// `--threads N`, capped at [`nearcopy::config::max_threads`] with a warning:
+/// more threads than that only cost memory and start-up time.
+fn threads(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("expected a number of threads (0 for one per core), got '{s}'"))?;
+    let max = nearcopy::config::max_threads();
+    if n > max {
+        eprintln!(
+            "nearcopy: warning: --threads {n} is more than this machine can use; using {max} (four per core)"
+        );
+        return Ok(max);
+    }
+    Ok(n)
 }

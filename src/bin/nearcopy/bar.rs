@@ -1,28 +1,12 @@
-//! Progress bars on standard error, only when it is a terminal, and Ctrl-C.
+//! Progress bars on standard error, only when it is a terminal.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nearcopy::progress::Progress;
-
-/// Set by the first Ctrl-C: the running job stops at the next batch.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Makes Ctrl-C ask the running job to stop ([`Progress::cancelled`]), so
-/// that it removes its temporary files and exits with status 130. A second
-/// Ctrl-C exits at once.
-pub fn handle_ctrl_c() {
-    // Without a handler (an unusual platform), Ctrl-C keeps its default
-    // effect; temporary files are then left for the OS to clean.
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
-        }
-    });
-}
 
 /// A progress bar with records/s and MB/s, or nothing.
 pub struct Bar {
@@ -92,6 +76,6 @@ impl Progress for Bar {
     }
 
     fn cancelled(&self) -> bool {
-        INTERRUPTED.load(Ordering::Relaxed)
+        crate::signals::STOPPING.load(Ordering::Relaxed)
     }
 }

@@ -1,10 +1,12 @@
 //! The `nearcopy` command: parses arguments, calls the library, writes the
-//! report. Exit codes: 0 success, 1 error, 2 bad usage, 130 interrupted
-//! (Ctrl-C; no partial output is left).
+//! report. Exit codes: 0 success, 1 error, 2 bad usage; 130, 143 and 129
+//! when stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP (no temporary file is
+//! left, and existing outputs are untouched).
 
 mod args;
 mod bar;
 mod cmd;
+mod signals;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -14,7 +16,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    bar::handle_ctrl_c();
+    signals::install();
     let result = match cli.command {
         args::Command::Scan(a) => cmd::scan::run(a),
         args::Command::Similarity(a) => cmd::similarity::run(a),
@@ -61,7 +63,16 @@ fn is_interrupted(e: &anyhow::Error) -> bool {
     )
 }
 
-/// Writes a report to `output` atomically, or to standard output.
+/// Warns on standard error about what the reader noticed but did not stop
+/// for: documents that reuse an id.
+pub fn warn_skipped(skipped: &nearcopy::input::Skipped) {
+    if let Some(w) = skipped.duplicate_ids.describe() {
+        let _ = writeln!(io::stderr(), "nearcopy: warning: {w}");
+    }
+}
+
+/// Writes a report to `output` (see [`nearcopy::output`]: atomically for a
+/// file, directly for `-`, a device or a FIFO), or to standard output.
 pub fn emit(
     output: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,

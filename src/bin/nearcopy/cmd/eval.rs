@@ -8,6 +8,7 @@ pub fn run(a: EvalArgs) -> anyhow::Result<()> {
         threshold: a.threshold,
         ..nearcopy::eval::EvalConfig::default()
     };
+    nearcopy::output::check(&[a.output.as_deref()], &[a.truth.clone(), a.result.clone()])?;
     let bar = Bar::new(a.quiet);
     let eval = nearcopy::eval::run(&a.truth, &a.result, &cfg, &bar)?;
     crate::emit(a.output.as_deref(), |w| {

@@ -5,8 +5,10 @@ use crate::bar::Bar;
 
 pub fn run(a: ScanArgs) -> anyhow::Result<()> {
     let cfg = a.config();
+    nearcopy::output::check(&[a.output.as_deref()], &a.paths)?;
     let bar = Bar::new(a.run.quiet);
     let scan = nearcopy::pipeline::scan(&a.paths, &cfg, &bar)?;
+    crate::warn_skipped(&scan.skipped);
     crate::emit(a.output.as_deref(), |w| {
         nearcopy::report::scan::write(&scan, a.format, w)
     })

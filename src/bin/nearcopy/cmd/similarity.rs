@@ -5,8 +5,11 @@ use crate::bar::Bar;
 
 pub fn run(a: SimilarityArgs) -> anyhow::Result<()> {
     let cfg = a.config();
+    let outputs = [a.output.as_deref(), a.svg.as_deref(), a.html.as_deref()];
+    nearcopy::output::check(&outputs, &a.paths)?;
     let bar = Bar::new(a.run.quiet);
     let sim = nearcopy::similarity::similarity(&a.paths, &cfg, &bar)?;
+    crate::warn_skipped(&sim.skipped);
     if let Some(path) = &a.svg {
         nearcopy::output::write_atomic(path, |w| nearcopy::report::html::write_svg(&sim, w))?;
     }
