@@ -401,6 +401,70 @@ pub fn persist_all(files: Vec<Finished>) -> Result<()> {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn destination_by_what_the_path_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("file"), "x").unwrap();
+        std::os::unix::fs::symlink("file", d.join("link")).unwrap();
+        std::os::unix::fs::symlink("link", d.join("link2")).unwrap();
+        std::os::unix::fs::symlink("sub/new", d.join("dangling")).unwrap();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(d.join("fifo"))
+            .status()
+            .is_ok_and(|s| s.success());
+        let replace = |name: &str| Destination::Replace {
+            target: d.join(name),
+        };
+        let cases: &[(&str, Option<Destination>)] = &[
+            ("file", Some(replace("file"))),
+            ("new", Some(replace("new"))),
+            ("link", Some(replace("file"))),
+            ("link2", Some(replace("file"))),
+            ("dangling", Some(replace("sub/new"))),
+            ("sub", None),
+            ("missing/new", None),
+        ];
+        for (name, want) in cases {
+            let got = Destination::of(&d.join(name)).ok();
+            assert_eq!(&got, want, "{name}");
+        }
+        assert_eq!(Destination::of(Path::new("-")).unwrap(), Destination::Stdout);
+        if fifo {
+            assert_eq!(
+                Destination::of(&d.join("fifo")).unwrap(),
+                Destination::Direct {
+                    path: d.join("fifo")
+                }
+            );
+        }
+        let err = Destination::of(&d.join("missing/new")).unwrap_err();
+        assert!(err.to_string().contains("no directory"), "{err}");
+    }
+
+    #[test]
+    fn outputs_over_inputs_or_each_other_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir(d.join("in")).unwrap();
+        std::fs::write(d.join("in/a.txt"), "x").unwrap();
+        std::fs::hard_link(d.join("in/a.txt"), d.join("hard.txt")).unwrap();
+        let inputs = [d.join("in")];
+        let refused = |outs: &[&Path]| {
+            let outs: Vec<Option<&Path>> = outs.iter().map(|p| Some(*p)).collect();
+            check(&outs, &inputs).is_err()
+        };
+        assert!(refused(&[&d.join("in/a.txt")]));
+        assert!(refused(&[&d.join("in/../in/a.txt")]));
+        assert!(refused(&[&d.join("hard.txt")]));
+        assert!(refused(&[&d.join("x.json"), &d.join("./x.json")]));
+        assert!(!refused(&[&d.join("x.json"), Path::new("-")]));
+        assert!(!refused(&[&d.join("in/new.json")]));
+        assert!(check(&[None, Some(Path::new("-"))], &inputs).is_ok());
+    }
+
     #[test]
     fn failed_write_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
