@@ -129,6 +129,11 @@ fn identity(path: &Path) -> Option<PathBuf> {
 /// so another name, a hard link or a symbolic link is refused too.
 pub fn check(outputs: &[Option<&Path>], inputs: &[PathBuf]) -> Result<()> {
     let outputs: Vec<&Path> = outputs.iter().flatten().copied().collect();
+    if outputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Error::Config(
+            "only one output can be standard output (-)".into(),
+        ));
+    }
     let mut seen: Vec<(&Path, PathBuf)> = Vec::new();
     for &out in &outputs {
         let dest = Destination::of(out)?;
@@ -431,7 +436,10 @@ mod tests {
             let got = Destination::of(&d.join(name)).ok();
             assert_eq!(&got, want, "{name}");
         }
-        assert_eq!(Destination::of(Path::new("-")).unwrap(), Destination::Stdout);
+        assert_eq!(
+            Destination::of(Path::new("-")).unwrap(),
+            Destination::Stdout
+        );
         if fifo {
             assert_eq!(
                 Destination::of(&d.join("fifo")).unwrap(),
@@ -463,6 +471,7 @@ mod tests {
         assert!(!refused(&[&d.join("x.json"), Path::new("-")]));
         assert!(!refused(&[&d.join("in/new.json")]));
         assert!(check(&[None, Some(Path::new("-"))], &inputs).is_ok());
+        assert!(check(&[Some(Path::new("-")), Some(Path::new("-"))], &inputs).is_err());
     }
 
     #[test]

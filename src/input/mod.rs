@@ -10,7 +10,8 @@
 //!
 //! Compression is recognised by its magic bytes (gzip `1f 8b`, zstd
 //! `28 b5 2f fd`), whatever the file is called. A file is read as JSON Lines
-//! when its name ends in `.jsonl`/`.ndjson` (before a `.gz`/`.zst`), or for
+//! when its name ends in `.jsonl`/`.ndjson` (before a `.gz`/`.zst`), or in
+//! `.json` and its first line is a whole JSON object, or for
 //! all files with `--input-format jsonl`; standard input is JSON Lines when
 //! its first non-blank byte is `{`.
 
@@ -33,7 +34,7 @@ use crate::tempfiles::TempFile;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// JSON Lines by file name (`.jsonl`, `.ndjson`, optionally `.gz`/`.zst`), text otherwise.
+    /// JSON Lines by file name (`.jsonl`, `.ndjson`, optionally `.gz`/`.zst`; `.json` whose first line is a JSON object), text otherwise.
     #[default]
     Auto,
     /// Every file is one document.
@@ -538,7 +539,7 @@ pub fn open_decoded(path: &Path) -> Result<Box<dyn BufRead + Send>> {
 /// the system's temporary directory, removed at the end of the run or by a
 /// signal, swept by the next run after a `kill -9`). Whether it is JSON
 /// Lines: by `path`'s name where that says so, else by its first non-blank
-/// byte being `{`.
+/// byte being `{` (so a FIFO named `.json` holding records is JSON Lines).
 fn spool(
     reader: &mut dyn Read,
     name: &Path,
@@ -557,7 +558,9 @@ fn spool(
         )
     })?;
     io::copy(reader, tmp.as_file_mut()).map_err(|e| Error::io(name, e))?;
-    let named_jsonl = path.is_some_and(|p| walk::is_jsonl(p, Format::Auto));
+    // By name only: a stream cannot be opened again to look inside.
+    let named_jsonl =
+        path.is_some_and(|p| matches!(walk::extension(p).as_str(), "jsonl" | "ndjson"));
     let jsonl = match format {
         Format::Jsonl => true,
         Format::Text => false,
@@ -762,6 +765,29 @@ mod tests {
         let err = inputs.read_raw(&cfg, |_, _| Ok(())).unwrap_err();
         assert!(matches!(err, Error::Changed(_)), "{err}");
         assert!(err.to_string().contains("a.jsonl was modified"), "{err}");
+    }
+
+    #[test]
+    fn a_json_file_of_records_is_json_lines_and_a_json_document_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (
+                "records.json",
+                "{\"id\":1,\"text\":\"a b\"}\n{\"id\":2,\"text\":\"c\"}\n",
+                true,
+            ),
+            ("bom.json", "\u{feff}\n{\"text\":\"a\"}\n", true),
+            ("pretty.json", "{\n  \"text\": \"a b\"\n}\n", false),
+            ("list.json", "[{\"text\":\"a\"}]\n", false),
+            ("empty.json", "", false),
+            ("records.JSONL", "not even json", true),
+            ("notes.txt", "{\"text\":\"a\"}\n", false),
+        ];
+        for (name, text, jsonl) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(walk::is_jsonl(&path, Format::Auto), jsonl, "{name}");
+        }
     }
 
     #[test]

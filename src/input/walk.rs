@@ -5,22 +5,60 @@ use std::path::Path;
 use super::{Format, InputFile};
 use crate::error::{Error, Result};
 
-/// Whether a file is read as JSON Lines.
+/// Whether a file is read as JSON Lines: by its name (`.jsonl`, `.ndjson`;
+/// `.json` when its first line is a whole JSON object), or as `format` says.
 pub(crate) fn is_jsonl(path: &Path, format: Format) -> bool {
     match format {
         Format::Jsonl => true,
         Format::Text => false,
-        Format::Auto => {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_ascii_lowercase())
-                .unwrap_or_default();
-            let name = name
-                .strip_suffix(".gz")
-                .or_else(|| name.strip_suffix(".zst"))
-                .unwrap_or(&name);
-            name.ends_with(".jsonl") || name.ends_with(".ndjson")
+        Format::Auto => match extension(path).as_str() {
+            "jsonl" | "ndjson" => true,
+            "json" => first_line_is_object(path),
+            _ => false,
+        },
+    }
+}
+
+/// The lowercase extension of `path` before a `.gz`/`.zst` one.
+pub(crate) fn extension(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(&name);
+    name.rsplit_once('.')
+        .map(|(_, ext)| ext.to_string())
+        .unwrap_or_default()
+}
+
+/// Whether the first non-blank line of `path` is one whole JSON object: a
+/// `.json` file written one record per line (a common name for JSON Lines)
+/// rather than one document spread over many lines. Unreadable files say
+/// no, and are then read, and reported, as text.
+fn first_line_is_object(path: &Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(reader) = super::open_decoded(path) else {
+        return false;
+    };
+    // A first record of up to 16 MiB is recognised; beyond that the file is
+    // read as text, as any `.json` file was.
+    let mut reader = reader.take(16 << 20);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {}
         }
+        let line = line.strip_prefix(super::BOM).unwrap_or(&line);
+        let Some(start) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
+            continue;
+        };
+        return line[start] == b'{'
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&line[start..]).is_ok();
     }
 }
 

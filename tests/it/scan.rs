@@ -478,3 +478,51 @@ fn output_is_identical_at_any_thread_count() {
         assert_eq!(one, run("4"));
     }
 }
+
+#[test]
+fn completions_and_manual_pages_come_from_the_argument_definitions() {
+    for (shell, marker) in [
+        ("bash", "_nearcopy()"),
+        ("zsh", "#compdef nearcopy"),
+        ("fish", "complete -c nearcopy"),
+    ] {
+        let out = nearcopy()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let script = String::from_utf8(out).unwrap();
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("passages") && script.contains("threshold"),
+            "{shell}"
+        );
+    }
+    let page = |args: &[&str]| {
+        String::from_utf8(
+            nearcopy()
+                .args(args)
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .unwrap()
+    };
+    let top = page(&["man"]);
+    assert!(top.contains(".TH nearcopy 1"), "{top}");
+    assert!(top.contains("nearcopy\\-dedup(1)"), "{top}");
+    let scan = page(&["man", "scan"]);
+    assert!(scan.contains(".TH nearcopy-scan 1"), "{scan}");
+    assert!(scan.contains("\\-\\-threshold"), "{scan}");
+    nearcopy()
+        .args(["man", "nope"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "no command 'nope'; the commands are scan",
+        ));
+}

@@ -42,6 +42,28 @@ pub enum Command {
     /// Keep one document of each near-duplicate group and write the kept
     /// records, byte for byte, as JSON Lines.
     Dedup(DedupArgs),
+    /// Print a shell completion script (e.g. `nearcopy completions bash >
+    /// /etc/bash_completion.d/nearcopy`).
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff (e.g. `nearcopy man | man -l -`).
+    Man(ManArgs),
+}
+
+/// Arguments of `nearcopy completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `nearcopy man`.
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// The page of one command (`nearcopy man scan`) instead of the
+    /// overview.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Flags that choose how documents are compared.

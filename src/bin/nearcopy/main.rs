@@ -25,6 +25,8 @@ fn main() -> ExitCode {
         args::Command::Exact(a) => cmd::exact::run(a),
         args::Command::Passages(a) => cmd::passages::run(a),
         args::Command::Dedup(a) => cmd::dedup::run(a),
+        args::Command::Completions(a) => cmd::completions::run(a),
+        args::Command::Man(a) => cmd::man::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
