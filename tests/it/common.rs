@@ -54,3 +54,28 @@ pub fn corpus(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Standard output of a successful run of `nearcopy ARGS`.
+pub fn run_ok(args: &[&str]) -> Vec<u8> {
+    stdout_ok(nearcopy().args(args))
+}
+
+/// Standard output of `cmd`, which must succeed.
+pub fn stdout_ok(cmd: &mut assert_cmd::Command) -> Vec<u8> {
+    cmd.assert().success().get_output().stdout.clone()
+}
+
+/// A path as a `&str` argument (the tests make only UTF-8 paths).
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+/// Names of the entries of `dir`, hidden ones included, sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("readable directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}

@@ -9,20 +9,6 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-fn p(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
-}
-
-/// File names in `dir`, sorted, hidden ones included.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("nearcopy")
 }
@@ -163,14 +149,15 @@ fn a_device_a_fifo_a_link_and_stdout_are_written_not_replaced() {
     json_of(&std::fs::read(out.path().join("new.json")).unwrap());
 
     // `-o -` is standard output, not a file named `-`.
-    let stdout = nearcopy()
-        .current_dir(out.path())
-        .args(["scan", p(&input), "-q", "-f", "json", "-o", "-"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let stdout = stdout_ok(nearcopy().current_dir(out.path()).args([
+        "scan",
+        p(&input),
+        "-q",
+        "-f",
+        "json",
+        "-o",
+        "-",
+    ]));
     json_of(&stdout);
     assert!(!out.path().join("-").exists());
     let mut expected = vec![
@@ -415,14 +402,11 @@ fn a_fifo_input_is_read_once() {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::write(fifo, small_jsonl()).unwrap())
     };
-    let out = nearcopy()
-        .args(["scan", p(&fifo), "-q", "-f", "json"])
-        .timeout(Duration::from_secs(60))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_ok(
+        nearcopy()
+            .args(["scan", p(&fifo), "-q", "-f", "json"])
+            .timeout(Duration::from_secs(60)),
+    );
     writer.join().unwrap();
     let report = json_of(&out);
     assert_eq!(report["summary"]["documents"], 3);
@@ -470,13 +454,8 @@ fn a_byte_order_mark_before_the_first_record_is_skipped() {
     let with_bom = format!("\u{feff}{plain}");
     let dir = corpus(&[("plain/docs.jsonl", &plain), ("bom/docs.jsonl", &with_bom)]);
     let report = |name: &str| {
-        let out = nearcopy()
-            .args(["scan", p(&dir.path().join(name)), "-q", "-f", "json"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
+        let out =
+            stdout_ok(nearcopy().args(["scan", p(&dir.path().join(name)), "-q", "-f", "json"]));
         without_timings(json_of(&out))
     };
     assert_eq!(report("bom/docs.jsonl"), report("plain/docs.jsonl"));
@@ -520,18 +499,12 @@ fn reused_ids_are_reported_with_both_places() {
     assert_eq!(dup["examples"][0]["again"], "docs.jsonl:4");
     // Without reused ids the report has no such key.
     let dir = corpus(&[("docs.jsonl", &small_jsonl())]);
-    let out = nearcopy()
-        .args([
-            "scan",
-            p(&dir.path().join("docs.jsonl")),
-            "-q",
-            "-f",
-            "json",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = run_ok(&[
+        "scan",
+        p(&dir.path().join("docs.jsonl")),
+        "-q",
+        "-f",
+        "json",
+    ]);
     assert!(json_of(&out)["skipped"].get("duplicate_ids").is_none());
 }
