@@ -307,11 +307,15 @@ fn shingle_text(
     scratch: &mut Scratch,
     fps: &mut Vec<u64>,
 ) -> (u64, u64) {
-    text::tokenize(text, cfg.shingle.kind, &mut scratch.tokens);
-    let content = scratch
-        .shingler
-        .fingerprints(&scratch.tokens, cfg.shingle.size, fps);
-    (scratch.tokens.len() as u64, content)
+    let s = scratch.shingler.text_fingerprints(
+        text,
+        cfg.shingle.kind,
+        cfg.shingle.size,
+        crate::shingle::PIECE_BYTES,
+        &mut scratch.tokens,
+        fps,
+    );
+    (s.tokens, s.content)
 }
 
 /// Finds near-duplicate documents in `paths`.
