@@ -49,6 +49,17 @@ use crate::error::{Error, Result};
 /// run.
 const NONE: u32 = u32::MAX;
 
+/// The most places the maximal repeats may have in all before the search
+/// stops with [`Error::TooLarge`]. Each place costs some 60 bytes until the
+/// fragments of edited groups are dropped (its byte offsets are looked up
+/// first), so this is a few gigabytes. Periodic text no
+/// longer comes near it (see the module documentation), but tens of
+/// thousands of near-copies of one text do: each stretch between the
+/// differences of the copies is its own maximal repeat with a place in most
+/// copies. A corpus of 1.1 GB of news-like text reports about half a
+/// million places.
+const MAX_PLACES: u64 = 50_000_000;
+
 /// Runs of repeated `m`-gram positions, document by document.
 #[derive(Debug, Default)]
 pub(crate) struct Runs {
@@ -229,6 +240,8 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
         depth(rank[p - 1] as usize) <= depth(k)
     };
     let mut out = Vec::new();
+    // Places listed so far, against MAX_PLACES.
+    let mut listed = 0u64;
     let mut stack: Vec<Interval> = vec![Interval {
         lcp: 0,
         lb: 0,
@@ -252,6 +265,16 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
             let Some(mut top) = stack.pop() else { break };
             top.left = top.left.merge(carry);
             if top.left == Left::Diverse && top.witness {
+                listed += (k - top.lb) as u64;
+                if listed > MAX_PLACES {
+                    return Err(Error::TooLarge(format!(
+                        "more than {MAX_PLACES} places of repeated passages: the input holds \
+                         one text in very many near-identical copies, and every stretch \
+                         between their differences is a repeat found in most of them; \
+                         remove near-duplicate documents first (nearcopy dedup), raise \
+                         --min-words, or scan with --no-passages"
+                    )));
+                }
                 let mut places: Vec<(u32, u32)> =
                     sa[top.lb..k].iter().map(|&p| runs.place(p)).collect();
                 places.sort_unstable();
