@@ -127,14 +127,19 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 /// are far smaller than the limit, so for them nothing changes.
 pub const MAX_BUCKET: usize = 200;
 
+/// The first members of an oversized bucket that every member is paired
+/// with ([`Oversize::Link`]).
+pub const ANCHORS: usize = 3;
+
 /// What becomes of a bucket with more documents than a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Oversize {
-    /// Pair every member with the bucket's first document and with the
-    /// member before it: the group stays connected without a quadratic
-    /// number of pairs (near-duplicate pages), and a member that fails
-    /// verification against the first (an outlier first member) still has
-    /// its neighbour in the chain.
+    /// Pair every member with the bucket's first [`ANCHORS`] documents and
+    /// with the member before it: the group stays connected without a
+    /// quadratic number of pairs (near-duplicate pages), and a member that
+    /// fails verification against one anchor (two copies edited in
+    /// different places can fall below the threshold while both are close
+    /// to the original) still has the others and its neighbour.
     Link,
     /// Propose no pair: at low thresholds (one row per band) a band value is
     /// often the fingerprint of a very common shingle, and its bucket says
@@ -186,8 +191,10 @@ where
                     }
                     (true, Oversize::Link) => {
                         for (i, y) in run.iter().enumerate().skip(1) {
-                            out.push(pair(&run[0], y));
-                            if i >= 2 {
+                            for x in &run[..i.min(ANCHORS)] {
+                                out.push(pair(x, y));
+                            }
+                            if i > ANCHORS {
                                 out.push(pair(&run[i - 1], y));
                             }
                         }
@@ -221,12 +228,16 @@ mod tests {
     }
 
     #[test]
-    fn huge_buckets_link_to_their_first_member_and_a_chain() {
+    fn huge_buckets_link_to_their_first_members_and_a_chain() {
         let n = MAX_BUCKET as u32 + 1;
         let docs: Vec<u32> = (0..n).collect();
         let pairs = candidates(|_, _| 7, &docs, 1);
-        assert_eq!(pairs.len(), 2 * n as usize - 3);
-        assert!(pairs.iter().all(|&(a, b)| a == 0 || b == a + 1));
+        // Members 1 and 2 pair with those before them (1 + 2), the others
+        // with the three anchors and their predecessor.
+        assert_eq!(pairs.len(), 3 + 4 * (n as usize - 4) + 3);
+        assert!(pairs
+            .iter()
+            .all(|&(a, b)| (a as usize) < ANCHORS || b == a + 1));
     }
 
     #[test]
