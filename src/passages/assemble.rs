@@ -228,8 +228,10 @@ pub(crate) fn drop_fragments(found: Vec<Found>) -> Vec<Found> {
                     continue;
                 }
                 // Every place inside a distinct place of `outer`. The places
-                // of a group never overlap, so only the last one starting at
-                // or before a place can contain it.
+                // of a group do not overlap (but for the two copies of a
+                // periodic run, where missing a containment only keeps a
+                // fragment), so only the last one starting at or before a
+                // place can contain it.
                 let mut used = ahash::AHashSet::new();
                 let inside = f.places.iter().all(|p| {
                     let k = outer
