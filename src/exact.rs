@@ -32,6 +32,7 @@
 //! document in parallel, and pairs are sorted by input position.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use ahash::AHashMap;
@@ -58,7 +59,16 @@ pub struct ExactConfig {
     pub threads: usize,
     /// Input options.
     pub input: InputConfig,
+    /// The most pairs a join may report; it stops with
+    /// [`Error::TooLarge`] as soon as more reach the threshold. Pairs are
+    /// kept in memory (about 100 bytes each with their ids) and grow with
+    /// the square of a group of similar documents: a million copies of one
+    /// text are 5·10¹¹ pairs.
+    pub max_pairs: u64,
 }
+
+/// Default of [`ExactConfig::max_pairs`]: about a gigabyte of pairs.
+pub const MAX_PAIRS: u64 = 10_000_000;
 
 impl Default for ExactConfig {
     fn default() -> ExactConfig {
@@ -67,6 +77,7 @@ impl Default for ExactConfig {
             threshold: 0.8,
             threads: 0,
             input: InputConfig::default(),
+            max_pairs: MAX_PAIRS,
         }
     }
 }
@@ -221,7 +232,11 @@ pub fn join_sets(sets: &[Vec<u64>], threshold: f64) -> Vec<Match> {
         ranks.rank(s, &mut scratch);
         docs.push(s.len(), &scratch);
     }
-    docs.join(threshold, &|_| {}).0
+    match docs.join(threshold, u64::MAX, &|_| {}) {
+        Ok((matches, _)) => matches,
+        // Unreachable: the limit is u64::MAX.
+        Err(_) => Vec::new(),
+    }
 }
 
 /// Finds every pair of documents in `paths` at or above the threshold.
@@ -322,9 +337,11 @@ fn join_in_pool(paths: &[PathBuf], cfg: &ExactConfig, progress: &dyn Progress) -
     // 3. Join.
     let t = Instant::now();
     progress.stage("joining", Some(summary.bytes));
-    let (matches, candidates) = docs.join(cfg.threshold, &|d| {
-        progress.advance(1, bytes[d as usize]);
-    });
+    let (matches, candidates) = docs
+        .join(cfg.threshold, cfg.max_pairs, &|d| {
+            progress.advance(1, bytes[d as usize]);
+        })
+        .inspect_err(|_| progress.finish())?;
     summary.candidates = candidates;
     summary.distinct_shingles = distinct_count(distinct_total, &docs, &ranks);
     let pairs: Vec<ExactPair> = matches
@@ -473,8 +490,18 @@ impl Ranked {
     }
 
     /// All pairs at or above `t`, sorted, and the number of candidates
-    /// verified. `done` is called once per document probed.
-    fn join(&self, t: f64, done: &(dyn Fn(u32) + Sync)) -> (Vec<Match>, u64) {
+    /// verified. `done` is called once per document probed. Stops with
+    /// [`Error::TooLarge`] once more than `max_pairs` pairs are found, so
+    /// memory stays bounded whatever the input.
+    fn join(
+        &self,
+        t: f64,
+        max_pairs: u64,
+        done: &(dyn Fn(u32) + Sync),
+    ) -> Result<(Vec<Match>, u64)> {
+        // Pairs found so far, by all threads; past the limit every
+        // remaining document is skipped.
+        let found_so_far = AtomicU64::new(0);
         let n = self.len();
         // Processing order: by size, then input position.
         let mut order: Vec<u32> = (0..n as u32).filter(|&d| self.size(d) > 0).collect();
@@ -515,6 +542,10 @@ impl Ranked {
                 || (vec![u32::MAX; order.len()], Vec::new()),
                 |(seen, cands), pos| {
                     let x = order[pos];
+                    if found_so_far.load(Ordering::Relaxed) > max_pairs {
+                        done(x);
+                        return (Vec::new(), 0);
+                    }
                     let sx = self.size(x);
                     // Length filter: earlier positions hold sizes ≤ sx; keep
                     // those with size ≥ t·sx.
@@ -547,15 +578,25 @@ impl Ranked {
                             });
                         }
                     }
+                    found_so_far.fetch_add(out.len() as u64, Ordering::Relaxed);
                     done(x);
                     (out, cands.len() as u64)
                 },
             )
             .collect();
+        let total = found_so_far.into_inner();
+        if total > max_pairs {
+            return Err(Error::TooLarge(format!(
+                "more than {max_pairs} pairs reach the threshold {t} (groups of many \
+                 near-identical documents: n copies make n(n-1)/2 pairs); remove exact \
+                 duplicates first (nearcopy dedup), use nearcopy scan (it lists one link \
+                 per member of a large group), raise --threshold, or raise --max-pairs"
+            )));
+        }
         let candidates = found.iter().map(|f| f.1).sum();
         let mut matches: Vec<Match> = found.into_iter().flat_map(|f| f.0).collect();
         matches.sort_unstable();
-        (matches, candidates)
+        Ok((matches, candidates))
     }
 }
 

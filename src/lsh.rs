@@ -117,16 +117,30 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     (0..STEPS).map(|i| f(a + (i as f64 + 0.5) * h)).sum::<f64>() * h
 }
 
-/// Buckets with more documents than this yield pairs with their first
-/// document only, instead of all pairs (see [`candidates`]).
-pub const MAX_BUCKET: usize = 2000;
+/// Buckets with more documents than this link their members (see
+/// [`Oversize::Link`]) instead of yielding all pairs (see [`candidates`]).
+///
+/// All pairs of a bucket of `s` documents are `s²/2`: at a limit of `L`, a
+/// band yields at most `n·L/2` pairs for `n` documents, and a giant group
+/// of near-copies (tens of thousands of pages of one template) only about
+/// `2n` per band instead of `n²/2`. Near-duplicate groups of real corpora
+/// are far smaller than the limit, so for them nothing changes.
+pub const MAX_BUCKET: usize = 200;
+
+/// The first members of an oversized bucket that every member is paired
+/// with ([`Oversize::Link`]).
+pub const ANCHORS: usize = 3;
 
 /// What becomes of a bucket with more documents than a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Oversize {
-    /// Pair every member with the bucket's first document: the group stays
-    /// connected without a quadratic number of pairs (near-duplicate pages).
-    PairWithFirst,
+    /// Pair every member with the bucket's first [`ANCHORS`] documents and
+    /// with the member before it: the group stays connected without a
+    /// quadratic number of pairs (near-duplicate pages), and a member that
+    /// fails verification against one anchor (two copies edited in
+    /// different places can fall below the threshold while both are close
+    /// to the original) still has the others and its neighbour.
+    Link,
     /// Propose no pair: at low thresholds (one row per band) a band value is
     /// often the fingerprint of a very common shingle, and its bucket says
     /// little about similarity.
@@ -135,13 +149,13 @@ pub enum Oversize {
 
 /// Candidate pairs `(i, j)`, `i < j`, sorted and unique. `docs` lists the
 /// document numbers taking part (ascending); `key(slot, band)` gives the band
-/// key of `docs[slot]`. Buckets larger than [`MAX_BUCKET`] pair their
-/// members with their first document only.
+/// key of `docs[slot]`. Buckets larger than [`MAX_BUCKET`] link their
+/// members ([`Oversize::Link`]).
 pub fn candidates<K>(key: K, docs: &[u32], bands: usize) -> Vec<(u32, u32)>
 where
     K: Fn(usize, usize) -> u64 + Sync,
 {
-    candidates_limited(key, docs, bands, MAX_BUCKET, Oversize::PairWithFirst)
+    candidates_limited(key, docs, bands, MAX_BUCKET, Oversize::Link)
 }
 
 /// [`candidates`] with a chosen bucket limit and policy.
@@ -165,16 +179,27 @@ where
                 .collect();
             entries.sort_unstable();
             let mut out = Vec::new();
+            let pair = |x: &(u64, u32), y: &(u64, u32)| ((x.1 as u64) << 32) | y.1 as u64;
             for run in entries.chunk_by(|x, y| x.0 == y.0) {
-                let firsts = match (run.len() > max_bucket, oversize) {
-                    (false, _) => run.len(),
-                    (true, Oversize::PairWithFirst) => 1,
-                    (true, Oversize::Skip) => 0,
-                };
-                for (i, x) in run.iter().enumerate().take(firsts) {
-                    for y in &run[i + 1..] {
-                        out.push(((x.1 as u64) << 32) | y.1 as u64);
+                match (run.len() > max_bucket, oversize) {
+                    (false, _) => {
+                        for (i, x) in run.iter().enumerate() {
+                            for y in &run[i + 1..] {
+                                out.push(pair(x, y));
+                            }
+                        }
                     }
+                    (true, Oversize::Link) => {
+                        for (i, y) in run.iter().enumerate().skip(1) {
+                            for x in &run[..i.min(ANCHORS)] {
+                                out.push(pair(x, y));
+                            }
+                            if i > ANCHORS {
+                                out.push(pair(&run[i - 1], y));
+                            }
+                        }
+                    }
+                    (true, Oversize::Skip) => {}
                 }
             }
             out
@@ -203,12 +228,16 @@ mod tests {
     }
 
     #[test]
-    fn huge_buckets_pair_with_their_first_member() {
+    fn huge_buckets_link_to_their_first_members_and_a_chain() {
         let n = MAX_BUCKET as u32 + 1;
         let docs: Vec<u32> = (0..n).collect();
         let pairs = candidates(|_, _| 7, &docs, 1);
-        assert_eq!(pairs.len(), n as usize - 1);
-        assert!(pairs.iter().all(|&(a, _)| a == 0));
+        // Members 1 and 2 pair with those before them (1 + 2), the others
+        // with the three anchors and their predecessor.
+        assert_eq!(pairs.len(), 3 + 4 * (n as usize - 4) + 3);
+        assert!(pairs
+            .iter()
+            .all(|&(a, b)| (a as usize) < ANCHORS || b == a + 1));
     }
 
     #[test]
@@ -232,8 +261,8 @@ mod tests {
             vec![(2, 3)]
         );
         assert_eq!(
-            candidates_limited(key, &docs, 2, 2, Oversize::PairWithFirst),
-            vec![(0, 1), (0, 2), (2, 3)]
+            candidates_limited(key, &docs, 2, 2, Oversize::Link),
+            vec![(0, 1), (0, 2), (1, 2), (2, 3)]
         );
     }
 }

@@ -42,6 +42,17 @@ use crate::verify;
 /// member only, instead of all pairs (which grow quadratically).
 pub const EXACT_PAIRS_LIMIT: usize = 200;
 
+/// Clusters with more members than this list one link per member instead
+/// of every verified pair: all pairs of a cluster of `n` near-copies are
+/// `n²/2` (a template site of 50,000 pages would list over a billion). The
+/// links are the exact copies paired with their first copy and, taking the
+/// verified pairs in order (by first then second document), each pair
+/// joining two parts of the cluster not yet joined: a spanning tree, so
+/// every member but the first has one pair linking it into the group, and
+/// the cluster lists `members - 1` pairs. Smaller clusters list every
+/// verified pair, and every pair of copies, as before.
+pub const CLUSTER_PAIRS_LIMIT: usize = 200;
+
 /// The parameters of a run, as reported.
 #[derive(Debug, Clone, Serialize)]
 pub struct Params {
@@ -296,11 +307,15 @@ fn shingle_text(
     scratch: &mut Scratch,
     fps: &mut Vec<u64>,
 ) -> (u64, u64) {
-    text::tokenize(text, cfg.shingle.kind, &mut scratch.tokens);
-    let content = scratch
-        .shingler
-        .fingerprints(&scratch.tokens, cfg.shingle.size, fps);
-    (scratch.tokens.len() as u64, content)
+    let s = scratch.shingler.text_fingerprints(
+        text,
+        cfg.shingle.kind,
+        cfg.shingle.size,
+        crate::shingle::PIECE_BYTES,
+        &mut scratch.tokens,
+        fps,
+    );
+    (s.tokens, s.content)
 }
 
 /// Finds near-duplicate documents in `paths`.
@@ -423,12 +438,17 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
         .par_iter()
         .map(|&(a, b)| minhash::estimate(sig_of(a), sig_of(b)))
         .collect();
-    let verified: Vec<(u32, u32, f64, f64)> = match cfg.verify {
+    let verified: Vec<Verified> = match cfg.verify {
         Verify::Estimate => candidates
             .iter()
             .zip(&estimates)
             .filter(|(_, &e)| e >= cfg.threshold)
-            .map(|(&(a, b), &e)| (a, b, e, e))
+            .map(|(&(a, b), &e)| Verified {
+                a,
+                b,
+                jaccard: e,
+                estimate: e,
+            })
             .collect(),
         Verify::Exact => {
             progress.stage("verifying", Some(total_bytes));
@@ -438,7 +458,12 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
                 .zip(&estimates)
                 .zip(exact)
                 .filter(|(_, j)| *j >= cfg.threshold)
-                .map(|((&(a, b), &e), j)| (a, b, j, e))
+                .map(|((&(a, b), &e), j)| Verified {
+                    a,
+                    b,
+                    jaccard: j,
+                    estimate: e,
+                })
                 .collect()
         }
     };
@@ -567,53 +592,49 @@ pub fn pair_jaccards(
     Ok(result)
 }
 
+/// A candidate pair at or above the threshold, by document number.
+#[derive(Debug, Clone, Copy)]
+struct Verified {
+    a: u32,
+    b: u32,
+    jaccard: f64,
+    estimate: f64,
+}
+
+/// A pair listed in a cluster, by document number.
+#[derive(Debug, Clone, Copy)]
+struct Listed {
+    a: u32,
+    b: u32,
+    jaccard: f64,
+    estimate: f64,
+    kind: &'static str,
+}
+
+/// Groups documents by union-find over the exact copies and the verified
+/// pairs, and lists each group's pairs: all of them up to
+/// [`CLUSTER_PAIRS_LIMIT`] members, else one link per member (see there).
+/// `verified` is sorted by `(a, b)`.
 fn build_clusters(
     documents: &[DocInfo],
     exact_groups: &AHashMap<u32, Vec<u32>>,
-    verified: &[(u32, u32, f64, f64)],
+    verified: &[Verified],
 ) -> Vec<Cluster> {
     let mut uf = UnionFind::new(documents.len());
-    let mut pairs: Vec<(u32, u32, f64, f64, &'static str)> = Vec::new();
-    let copies = |d: u32| -> Vec<u32> {
-        let mut v = vec![d];
-        if let Some(g) = exact_groups.get(&d) {
-            v.extend_from_slice(g);
-        }
-        v
-    };
-    for (&first, rest) in exact_groups {
-        let group = copies(first);
+    // Exact groups by first copy: the order of a hash map is not stable.
+    let mut exact: Vec<(u32, &[u32])> = exact_groups
+        .iter()
+        .map(|(&first, rest)| (first, rest.as_slice()))
+        .collect();
+    exact.sort_unstable_by_key(|&(first, _)| first);
+    for &(first, rest) in &exact {
         for &m in rest {
             uf.union(first, m);
         }
-        if group.len() <= EXACT_PAIRS_LIMIT {
-            for (i, &x) in group.iter().enumerate() {
-                for &y in &group[i + 1..] {
-                    pairs.push((x, y, 1.0, 1.0, "exact"));
-                }
-            }
-        } else {
-            for &m in rest {
-                pairs.push((first, m, 1.0, 1.0, "exact"));
-            }
-        }
     }
-    for &(a, b, j, e) in verified {
-        uf.union(a, b);
-        // Every copy of a is as similar to every copy of b.
-        let (ca, cb) = (copies(a), copies(b));
-        if ca.len() * cb.len() <= EXACT_PAIRS_LIMIT * EXACT_PAIRS_LIMIT {
-            for &x in &ca {
-                for &y in &cb {
-                    pairs.push((x.min(y), x.max(y), j, e, "near"));
-                }
-            }
-        } else {
-            pairs.push((a, b, j, e, "near"));
-        }
+    for v in verified {
+        uf.union(v.a, v.b);
     }
-    pairs.sort_unstable_by_key(|p| (p.0, p.1));
-    pairs.dedup_by_key(|p| (p.0, p.1));
     let groups = uf.groups();
     let mut cluster_of = vec![usize::MAX; documents.len()];
     for (c, g) in groups.iter().enumerate() {
@@ -621,6 +642,74 @@ fn build_clusters(
             cluster_of[m as usize] = c;
         }
     }
+    let large = |d: u32| groups[cluster_of[d as usize]].len() > CLUSTER_PAIRS_LIMIT;
+
+    let mut pairs: Vec<Listed> = Vec::new();
+    let copies = |d: u32| -> Vec<u32> {
+        let mut v = vec![d];
+        if let Some(g) = exact_groups.get(&d) {
+            v.extend_from_slice(g);
+        }
+        v
+    };
+    // The spanning links of large clusters, joined as they are listed.
+    let mut links = UnionFind::new(documents.len());
+    for &(first, rest) in &exact {
+        let group = copies(first);
+        if large(first) || group.len() > EXACT_PAIRS_LIMIT {
+            for &m in rest {
+                links.union(first, m);
+                pairs.push(Listed {
+                    a: first,
+                    b: m,
+                    jaccard: 1.0,
+                    estimate: 1.0,
+                    kind: "exact",
+                });
+            }
+        } else {
+            for (i, &x) in group.iter().enumerate() {
+                for &y in &group[i + 1..] {
+                    pairs.push(Listed {
+                        a: x,
+                        b: y,
+                        jaccard: 1.0,
+                        estimate: 1.0,
+                        kind: "exact",
+                    });
+                }
+            }
+        }
+    }
+    for v in verified {
+        let near = |a: u32, b: u32| Listed {
+            a: a.min(b),
+            b: a.max(b),
+            jaccard: v.jaccard,
+            estimate: v.estimate,
+            kind: "near",
+        };
+        if large(v.a) {
+            if links.find(v.a) != links.find(v.b) {
+                links.union(v.a, v.b);
+                pairs.push(near(v.a, v.b));
+            }
+            continue;
+        }
+        // Every copy of a is as similar to every copy of b.
+        let (ca, cb) = (copies(v.a), copies(v.b));
+        if ca.len() * cb.len() <= EXACT_PAIRS_LIMIT * EXACT_PAIRS_LIMIT {
+            for &x in &ca {
+                for &y in &cb {
+                    pairs.push(near(x, y));
+                }
+            }
+        } else {
+            pairs.push(near(v.a, v.b));
+        }
+    }
+    pairs.sort_unstable_by_key(|p| (p.a, p.b));
+    pairs.dedup_by_key(|p| (p.a, p.b));
     let mut clusters: Vec<Cluster> = groups
         .into_iter()
         .map(|g| Cluster {
@@ -632,16 +721,16 @@ fn build_clusters(
             member_indices: g,
         })
         .collect();
-    for (a, b, j, e, kind) in pairs {
-        let c = cluster_of[a as usize];
+    for p in pairs {
+        let c = cluster_of[p.a as usize];
         clusters[c].pairs.push(Pair {
-            a: documents[a as usize].id.clone(),
-            b: documents[b as usize].id.clone(),
-            jaccard: round6(j),
-            estimate: round6(e),
-            kind,
-            ai: a,
-            bi: b,
+            a: documents[p.a as usize].id.clone(),
+            b: documents[p.b as usize].id.clone(),
+            jaccard: round6(p.jaccard),
+            estimate: round6(p.estimate),
+            kind: p.kind,
+            ai: p.a,
+            bi: p.b,
         });
     }
     clusters

@@ -7,9 +7,9 @@
 //! with Jaccard 1. A document without tokens yields no shingle and is reported
 //! as too short.
 
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
-use crate::text::Token;
+use crate::text::{Token, TokenKind};
 
 /// Shingles token sequences, reusing its buffer between documents.
 ///
@@ -51,6 +51,109 @@ impl Shingler {
     }
 }
 
+/// Texts longer than this (in bytes) are tokenized and shingled piece by
+/// piece ([`Shingler::text_fingerprints`]).
+pub const PIECE_BYTES: usize = 1 << 24;
+
+/// The result of [`Shingler::text_fingerprints`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shingled {
+    /// Number of tokens.
+    pub tokens: u64,
+    /// Fingerprint of the whole token sequence, as returned by
+    /// [`Shingler::fingerprints`].
+    pub content: u64,
+}
+
+impl Shingler {
+    /// Tokenizes `text` and appends its shingle fingerprints to `out`
+    /// (cleared first), exactly as [`crate::text::tokenize`] followed by
+    /// [`Shingler::fingerprints`] would, using `tokens` as scratch.
+    ///
+    /// A text longer than `piece` bytes is done in pieces of about that
+    /// size, cut where no token can cross (see [`piece_end`]), carrying the
+    /// last `k - 1` token fingerprints from one piece to the next: a token
+    /// takes 24 bytes and its fingerprint 8 more, so a single 500 MB record
+    /// would otherwise need about 2 GB besides its text.
+    pub fn text_fingerprints(
+        &mut self,
+        text: &str,
+        kind: TokenKind,
+        k: usize,
+        piece: usize,
+        tokens: &mut Vec<Token>,
+        out: &mut Vec<u64>,
+    ) -> Shingled {
+        if text.len() <= piece {
+            crate::text::tokenize(text, kind, tokens);
+            let content = self.fingerprints(tokens, k, out);
+            return Shingled {
+                tokens: tokens.len() as u64,
+                content,
+            };
+        }
+        out.clear();
+        self.bytes.clear();
+        let k = k.max(1);
+        let mut content = Xxh3::new();
+        let mut count = 0u64;
+        let mut at = 0;
+        while at < text.len() {
+            let end = piece_end(text.as_bytes(), at + piece.max(1), kind);
+            crate::text::tokenize(&text[at..end], kind, tokens);
+            for t in tokens.iter() {
+                let b = t.hash.to_le_bytes();
+                self.bytes.extend_from_slice(&b);
+                content.update(&b);
+            }
+            count += tokens.len() as u64;
+            // Every window that starts in the buffer and ends in it; keep
+            // the last k - 1 fingerprints, the start of the next windows.
+            // Until k tokens are seen, everything is kept: a text of fewer
+            // than k tokens is one shingle of all of them.
+            let held = self.bytes.len() / 8;
+            if held >= k {
+                out.extend((0..=held - k).map(|i| xxh3_64(&self.bytes[8 * i..8 * (i + k)])));
+                self.bytes.drain(..8 * (held - k + 1));
+            }
+            at = end;
+        }
+        if count > 0 && count < k as u64 {
+            out.push(xxh3_64(&self.bytes));
+        }
+        // Scratch sized for a piece, not for the largest text seen.
+        tokens.shrink_to(piece / 4);
+        Shingled {
+            tokens: count,
+            content: content.digest(),
+        }
+    }
+}
+
+/// The end of a piece of `bytes` that starts before `from`: the first
+/// position at or after `from` where tokenizing the two sides apart gives
+/// the same tokens as tokenizing the whole, or the end of the text.
+///
+/// * Words: after an ASCII white space and before an ASCII letter or
+///   digit. Word boundaries (UAX #29) always break around ASCII white space
+///   and look at most one character back from a letter, so no word crosses
+///   such a point and the word after it does not depend on what precedes.
+/// * Characters: between two ASCII bytes, where a grapheme cluster always
+///   ends ([`crate::text::chars`] segments non-ASCII stretches up to such a
+///   pair).
+pub fn piece_end(bytes: &[u8], from: usize, kind: TokenKind) -> usize {
+    let cut = |p: usize| -> bool {
+        let (a, b) = (bytes[p - 1], bytes[p]);
+        match kind {
+            TokenKind::Words => a.is_ascii_whitespace() && b.is_ascii_alphanumeric(),
+            TokenKind::Chars => a.is_ascii() && b.is_ascii(),
+        }
+    };
+    (from.max(1)..bytes.len())
+        .find(|&p| cut(p))
+        .unwrap_or(bytes.len())
+}
+
 /// Appends the fingerprint of every window of `k` tokens to `out` (see
 /// [`Shingler::fingerprints`]).
 pub fn fingerprints(tokens: &[Token], k: usize, out: &mut Vec<u64>) {
@@ -69,6 +172,35 @@ pub fn set(tokens: &[Token], k: usize, out: &mut Vec<u64>) {
 mod tests {
     use super::*;
     use crate::text;
+
+    #[test]
+    fn pieces_give_the_same_shingles_as_the_whole() {
+        let text = "Hello, world! The U.S. economy grew 3.5 % in 2023; naïve café \
+                    a\u{301}b 東京タワー  résumé\r\nline two — done. "
+            .repeat(7);
+        for kind in [TokenKind::Words, TokenKind::Chars] {
+            for k in [1, 3, 5, 400] {
+                let mut toks = Vec::new();
+                let mut whole = Vec::new();
+                text::tokenize(&text, kind, &mut toks);
+                let content = Shingler::new().fingerprints(&toks, k, &mut whole);
+                for piece in [1, 7, 64, 1000] {
+                    let mut out = Vec::new();
+                    let got = Shingler::new().text_fingerprints(
+                        &text,
+                        kind,
+                        k,
+                        piece,
+                        &mut Vec::new(),
+                        &mut out,
+                    );
+                    assert_eq!(out, whole, "{kind:?} k={k} piece={piece}");
+                    assert_eq!(got.content, content);
+                    assert_eq!(got.tokens, toks.len() as u64);
+                }
+            }
+        }
+    }
 
     #[test]
     fn windows_and_short_documents() {

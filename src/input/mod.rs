@@ -635,7 +635,10 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
         let result = (|| -> Result<bool> {
             let mut reader = open_decoded(&file.path)?;
             if !file.jsonl {
-                let mut bytes = Vec::new();
+                // Sized from the file, so a large one is not read into a
+                // buffer doubled again and again (up to twice its size).
+                let hint = std::fs::metadata(&file.path).map_or(0, |m| m.len() as usize);
+                let mut bytes = Vec::with_capacity(hint.saturating_add(1));
                 reader
                     .read_to_end(&mut bytes)
                     .map_err(|e| Error::io(&file.path, e))?;
@@ -681,12 +684,22 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                     continue;
                 }
                 pending += n;
+                // A huge record takes the buffer itself: copying it would
+                // hold the record twice, and the buffer would keep its
+                // size for the rest of the file.
+                let bytes = if line.len() >= HUGE_RECORD {
+                    let mut taken = std::mem::take(&mut line);
+                    taken.shrink_to_fit();
+                    taken
+                } else {
+                    line.as_slice().to_vec()
+                };
                 batch.records.push(RawRecord {
                     origin: Origin {
                         file: index as u32,
                         line: line_no,
                     },
-                    bytes: line.as_slice().to_vec(),
+                    bytes,
                 });
                 if (pending >= batch_bytes || batch.records.len() >= 65536)
                     && !send(&mut batch, &mut pending)
@@ -709,6 +722,10 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
         send(&mut batch, &mut pending);
     }
 }
+
+/// Records of at least this many bytes are handed over in the reader's
+/// own buffer instead of a copy.
+const HUGE_RECORD: usize = 1 << 26;
 
 fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Document> {
     let file = &files[raw.origin.file as usize];

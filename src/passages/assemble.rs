@@ -52,25 +52,50 @@ impl Found {
     }
 }
 
-/// Exact groups as findings, places never overlapping.
+/// Exact groups as findings, places overlapping only in periodic runs.
 ///
 /// Two places of one document overlap when a text repeats with a period
 /// shorter than itself: a headline printed twice in a row whose next word
 /// happens to repeat too (`H H x` where `H` starts with `x`) is found as the
 /// repeat `H x` at two overlapping places. Such a group keeps its
-/// non-overlapping places (greedily from the left), and each overlap of
-/// places `p < q` becomes a group of its own: the period `q - p`, when at
-/// least `min` tokens, at `p`, `p + (q - p)`, … as far as the overlapping
-/// copies reach. Groups left with one place are dropped; groups found twice
+/// non-overlapping places (greedily from the left), and the first place
+/// `q` overlapping a kept place `p` becomes a group of its own, a
+/// description of the periodic run the two make up:
+///
+/// * when the period `q - p` is at least `min` tokens, the period at `p`,
+///   `p + (q - p)`, … as far as the overlapping copies reach (`H` twice);
+/// * when it is shorter (`word word word …`, `ha ha ha …`: no single period
+///   is a passage), the two overlapping copies themselves, `p` and `q`
+///   with the repeat's full length: together they span the run, and
+///   cutting the later one leaves one period.
+///
+/// Later places overlapping the same kept place describe the same run
+/// with a longer period and are left out: in `word word word …` every
+/// place of a repeat overlaps the first, and one group per overlap would
+/// be quadratic. Groups left with one place are dropped; groups found twice
 /// are kept once.
 pub(crate) fn exact(groups: Vec<ExactGroup>, min: u32) -> Vec<Found> {
     let mut out: Vec<Vec<Place>> = Vec::new();
     for g in groups {
         let mut places: Vec<Place> = Vec::with_capacity(g.places.len());
+        // Whether the last kept place already gave its periodic group.
+        let mut described = false;
         for (doc, start) in g.places {
             if let Some(q) = places.last().filter(|q| q.doc == doc && start < q.end) {
+                if std::mem::replace(&mut described, true) {
+                    continue;
+                }
                 let period = start - q.start;
-                if period >= min {
+                if period < min {
+                    out.push(vec![
+                        *q,
+                        Place {
+                            doc,
+                            start,
+                            end: start + g.len,
+                        },
+                    ]);
+                } else {
                     let reach = start + g.len;
                     let tandem: Vec<Place> = (0..)
                         .map(|k| q.start + k * period)
@@ -85,6 +110,7 @@ pub(crate) fn exact(groups: Vec<ExactGroup>, min: u32) -> Vec<Found> {
                 }
                 continue;
             }
+            described = false;
             places.push(Place {
                 doc,
                 start,
@@ -183,31 +209,12 @@ pub(crate) fn drop_fragments(found: Vec<Found>) -> Vec<Found> {
                 | (Match::Exact, Match::Line)
         )
     };
-    // Places of the groups that can cover others, by document and start.
-    let mut index: Vec<(Place, u32)> = Vec::new();
-    for (g, f) in found.iter().enumerate() {
-        if f.matched != Match::Line {
-            index.extend(f.places.iter().map(|&p| (p, g as u32)));
-        }
-    }
-    index.sort_unstable();
-    let covering = |p: &Place| -> Vec<u32> {
-        // Entries of the same document starting at or before p.
-        let hi = index.partition_point(|(q, _)| (q.doc, q.start) <= (p.doc, p.start));
-        let lo = index.partition_point(|(q, _)| q.doc < p.doc);
-        let mut gs: Vec<u32> = index[lo..hi]
-            .iter()
-            .filter(|(q, _)| q.contains(p))
-            .map(|&(_, g)| g)
-            .collect();
-        gs.sort_unstable();
-        gs.dedup();
-        gs
-    };
     let mut dropped = vec![false; found.len()];
     // Edited groups first, so an exact group they cover cannot then cover a
     // line.
     for pass in [Match::Exact, Match::Line] {
+        let index = OuterIndex::new(&found, |outer| covers(outer, pass));
+        let covering = |p: &Place| index.containing(p);
         for (x, f) in found.iter().enumerate() {
             if f.matched != pass {
                 continue;
@@ -221,8 +228,10 @@ pub(crate) fn drop_fragments(found: Vec<Found>) -> Vec<Found> {
                     continue;
                 }
                 // Every place inside a distinct place of `outer`. The places
-                // of a group never overlap, so only the last one starting at
-                // or before a place can contain it.
+                // of a group do not overlap (but for the two copies of a
+                // periodic run, where missing a containment only keeps a
+                // fragment), so only the last one starting at or before a
+                // place can contain it.
                 let mut used = ahash::AHashSet::new();
                 let inside = f.places.iter().all(|p| {
                     let k = outer
@@ -243,6 +252,60 @@ pub(crate) fn drop_fragments(found: Vec<Found>) -> Vec<Found> {
         .filter(|(_, d)| !d)
         .map(|(f, _)| f)
         .collect()
+}
+
+/// The places of the groups that may cover a kind of finding, by document
+/// and start, to find those containing a place.
+struct OuterIndex {
+    places: Vec<(Place, u32)>,
+    /// The farthest end among `places[..=i]` of the same document: the
+    /// backward scan for places containing `p` stops as soon as nothing
+    /// earlier reaches `p.end`, so it does not read every place of a long
+    /// document for each query.
+    reach: Vec<u32>,
+}
+
+impl OuterIndex {
+    fn new(found: &[Found], may_cover: impl Fn(Match) -> bool) -> OuterIndex {
+        let mut places: Vec<(Place, u32)> = Vec::new();
+        for (g, f) in found.iter().enumerate() {
+            if may_cover(f.matched) {
+                places.extend(f.places.iter().map(|&p| (p, g as u32)));
+            }
+        }
+        places.sort_unstable();
+        let mut reach = Vec::with_capacity(places.len());
+        let mut at: Option<(u32, u32)> = None; // (doc, farthest end)
+        for (p, _) in &places {
+            let end = match at {
+                Some((d, e)) if d == p.doc => e.max(p.end),
+                _ => p.end,
+            };
+            at = Some((p.doc, end));
+            reach.push(end);
+        }
+        OuterIndex { places, reach }
+    }
+
+    /// The groups with a place containing `p`, ascending.
+    fn containing(&self, p: &Place) -> Vec<u32> {
+        let hi = self
+            .places
+            .partition_point(|(q, _)| (q.doc, q.start) <= (p.doc, p.start));
+        let mut gs = Vec::new();
+        for i in (0..hi).rev() {
+            let (q, g) = self.places[i];
+            if q.doc != p.doc || self.reach[i] < p.end {
+                break;
+            }
+            if q.contains(p) {
+                gs.push(g);
+            }
+        }
+        gs.sort_unstable();
+        gs.dedup();
+        gs
+    }
 }
 
 /// Labels each group and sorts: within, across, boilerplate; most words
@@ -303,6 +366,8 @@ mod tests {
             places,
             vec![
                 vec![place(0, 0, 3), place(0, 3, 6), place(0, 6, 9)],
+                // Period 1: the two overlapping copies.
+                vec![place(0, 0, 6), place(0, 1, 7)],
                 vec![place(0, 0, 6), place(0, 6, 12), place(1, 0, 6)],
             ]
         );

@@ -18,6 +18,21 @@
 //! (Abouelhoda, Kurtz and Ohlebusch 2004). Each such *maximal repeat* is one
 //! group: a distinct token sequence and every place it occurs.
 //!
+//! Only the maximal repeats that have a *witness* are returned: a place
+//! that no place of a longer repeat contains (the near-supermaximal repeats
+//! of Gusfield 1997). The others would be dropped afterwards anyway (see
+//! [`super::assemble::drop_covered`]), and listing them is what makes
+//! periodic text quadratic: `word word word …` of `n` words has a maximal
+//! repeat of every length, `n - l` places each, Θ(n²) places in all, of
+//! which only the longest (two overlapping places) has a witness. A place
+//! of the repeat `α` is contained in a longer repeat exactly when `α`
+//! extends there to the right (its suffix is inside a child interval) or to
+//! the left (the symbol before it, followed by `α`, occurs twice: the suffix
+//! one position earlier shares more than `|α|` symbols with a neighbour in
+//! the suffix array). Both tests take constant time with the LCP and rank
+//! arrays, and each suffix is tested once, for its deepest interval, so the
+//! test adds O(n).
+//!
 //! Why this is exact at run boundaries: if every occurrence of a repeat were
 //! followed by the same token, the `m`-gram ending with that token would
 //! itself repeat and the runs would not end there. The same holds on the
@@ -33,6 +48,17 @@ use crate::error::{Error, Result};
 /// Marks a position whose `m`-gram occurs once, and the separator after each
 /// run.
 const NONE: u32 = u32::MAX;
+
+/// The most places the maximal repeats may have in all before the search
+/// stops with [`Error::TooLarge`]. Each place costs some 60 bytes until the
+/// fragments of edited groups are dropped (its byte offsets are looked up
+/// first), so this is a few gigabytes. Periodic text no
+/// longer comes near it (see the module documentation), but tens of
+/// thousands of near-copies of one text do: each stretch between the
+/// differences of the copies is its own maximal repeat with a place in most
+/// copies. A corpus of 1.1 GB of news-like text reports about half a
+/// million places.
+const MAX_PLACES: u64 = 50_000_000;
 
 /// Runs of repeated `m`-gram positions, document by document.
 #[derive(Debug, Default)]
@@ -183,9 +209,9 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
         lcp[r] = l as u32;
         l = l.saturating_sub(1);
     }
-    drop(rank);
 
-    // 4. Maximal repeats: lcp-intervals that are left-diverse.
+    // 4. Maximal repeats: lcp-intervals that are left-diverse and have a
+    //    witness (see the module documentation).
     let left = |pos: u32| -> Left {
         let p = pos as usize;
         if p == 0 || cls[p - 1] == NONE {
@@ -194,21 +220,61 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
             Left::Uniform(cls[p - 1])
         }
     };
+    let len = sa.len();
+    // The longest common prefix of suffix-array entry `k` with either
+    // neighbour: the depth of the interval it is a direct child of.
+    let depth = |k: usize| -> u32 {
+        let next = if k + 1 < len { lcp[k + 1] } else { 0 };
+        lcp[k].max(next)
+    };
+    // Whether the place of entry `k`, as a place of the repeat of its
+    // deepest interval (`depth(k)` symbols), lies in no place of a longer
+    // repeat. It is not extensible to the right (it is a direct child), so
+    // only the left is tested: the suffix one symbol earlier must not share
+    // `depth + 1` symbols with another.
+    let witness = |k: usize| -> bool {
+        let p = sa[k] as usize;
+        if p == 0 || cls[p - 1] == NONE {
+            return true;
+        }
+        depth(rank[p - 1] as usize) <= depth(k)
+    };
     let mut out = Vec::new();
+    // Places listed so far, against MAX_PLACES.
+    let mut listed = 0u64;
     let mut stack: Vec<Interval> = vec![Interval {
         lcp: 0,
         lb: 0,
         left: Left::Empty,
+        witness: false,
     }];
-    let len = sa.len();
     for k in 1..=len {
         let cur = if k < len { lcp[k] } else { 0 };
+        let prev = lcp[k - 1];
+        // Entry k - 1 is a direct child of the interval on top of the stack
+        // (of depth `prev`) unless the interval opened here is deeper.
+        let leaf_witness = witness(k - 1);
+        if cur <= prev {
+            if let Some(top) = stack.last_mut() {
+                top.witness |= leaf_witness;
+            }
+        }
         let mut lb = k - 1;
         let mut carry = left(sa[k - 1]);
         while cur < stack.last().map_or(0, |t| t.lcp) {
             let Some(mut top) = stack.pop() else { break };
             top.left = top.left.merge(carry);
-            if top.left == Left::Diverse {
+            if top.left == Left::Diverse && top.witness {
+                listed += (k - top.lb) as u64;
+                if listed > MAX_PLACES {
+                    return Err(Error::TooLarge(format!(
+                        "more than {MAX_PLACES} places of repeated passages: the input holds \
+                         one text in very many near-identical copies, and every stretch \
+                         between their differences is a repeat found in most of them; \
+                         remove near-duplicate documents first (nearcopy dedup), raise \
+                         --min-words, or scan with --no-passages"
+                    )));
+                }
                 let mut places: Vec<(u32, u32)> =
                     sa[top.lb..k].iter().map(|&p| runs.place(p)).collect();
                 places.sort_unstable();
@@ -226,6 +292,7 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
                 lcp: cur,
                 lb,
                 left: carry,
+                witness: cur > prev && leaf_witness,
             });
         } else if let Some(top) = stack.last_mut() {
             top.left = top.left.merge(carry);
@@ -256,6 +323,8 @@ struct Interval {
     lcp: u32,
     lb: usize,
     left: Left,
+    /// Whether a direct child is a witness place.
+    witness: bool,
 }
 
 /// New ranks `(position, rank)` and the groups still tied `(start, end)`.
@@ -406,7 +475,33 @@ mod tests {
                 out.insert((sub.len() as u32, places.clone()));
             }
         }
-        out
+        // Keep those with a witness: a place inside no place of a longer
+        // maximal repeat.
+        let inside = |&(d, s): &(u32, u32), len: u32| {
+            out.iter().any(|(l, ps)| {
+                *l > len
+                    && ps
+                        .iter()
+                        .any(|&(d2, s2)| d2 == d && s2 <= s && s + len <= s2 + l)
+            })
+        };
+        out.iter()
+            .filter(|(len, places)| places.iter().any(|p| !inside(p, *len)))
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn periodic_text_is_one_repeat() {
+        // word × 40 with m = 3: only the longest repeat, at 0 and 1, has a
+        // place no longer repeat contains.
+        let a: Vec<u64> = vec![1; 40];
+        let got = engine(&[a], 3);
+        assert_eq!(got, [(39, vec![(0, 0), (0, 1)])].into_iter().collect());
+        // A unit of three tokens: the run at 0 and 3.
+        let b: Vec<u64> = (0..60).map(|i| i % 3).collect();
+        let got = engine(&[b], 4);
+        assert_eq!(got, [(57, vec![(0, 0), (0, 3)])].into_iter().collect());
     }
 
     #[test]

@@ -168,7 +168,10 @@ pub const PREVIEW_BYTES: usize = 200;
 pub struct Repeat {
     /// The first copy.
     pub first: Range<usize>,
-    /// Every later copy, ascending; none overlaps `first`.
+    /// Every later copy, ascending. None overlaps `first`, except in a
+    /// periodic run whose period is shorter than `min_words` (`ha ha ha
+    /// …`): it is reported as its two maximal copies, one period apart,
+    /// so cutting the later one leaves a single period.
     pub later: Vec<Range<usize>>,
     /// Tokens in the first copy.
     pub words: usize,

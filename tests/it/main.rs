@@ -3,6 +3,7 @@
 //! Tests that read the evaluation data in `../shared/evaldata` skip with a
 //! message when it is absent (a fresh clone), so the suite passes anywhere.
 
+mod adversarial;
 mod common;
 mod dedup;
 mod eval;

@@ -549,6 +549,10 @@ pub struct ExactArgs {
     /// Use shingles of N characters instead of words.
     #[arg(long, value_name = "N", conflicts_with = "shingle")]
     pub char_ngrams: Option<usize>,
+    /// Stop with an error when more than N pairs reach the threshold
+    /// (pairs are held in memory, and n copies of a text make n(n-1)/2)
+    #[arg(long, value_name = "N", default_value_t = nearcopy::exact::MAX_PAIRS)]
+    pub max_pairs: u64,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -598,6 +602,7 @@ impl ExactArgs {
             threshold: self.threshold,
             threads: self.run.threads,
             input: self.input.config(),
+            max_pairs: self.max_pairs,
         }
     }
 }
