@@ -315,7 +315,9 @@ pub fn chars(text: &str, out: &mut Vec<Token>) {
         // ASCII byte followed by ASCII is a cluster of its own.
         while i < n && bytes[i] < 0x80 && (i + 1 == n || bytes[i + 1] < 0x80) {
             let b = bytes[i];
-            if !b.is_ascii_whitespace() {
+            // White space as the general path below sees it: Unicode's,
+            // which unlike `is_ascii_whitespace` includes the vertical tab.
+            if !(b as char).is_whitespace() {
                 out.push(Token {
                     start: i,
                     end: i + 1,
@@ -433,6 +435,22 @@ mod tests {
         chars(text, &mut out);
         let got: Vec<&str> = out.iter().map(|t| &text[t.start..t.end]).collect();
         assert_eq!(got, vec!["A", "b", "東", "京", "e\u{301}", "!"]);
+    }
+
+    #[test]
+    fn vertical_tab_is_white_space_on_both_paths() {
+        // U+000B is Unicode white space: skipped next to ASCII as it is
+        // next to other characters (found by fuzzing).
+        for text in ["a\u{b}b", "\u{b}", "é\u{b}b", "a\u{b}\u{b}é"] {
+            let mut out = Vec::new();
+            chars(text, &mut out);
+            let got: Vec<(usize, &str)> = out
+                .iter()
+                .map(|t| (t.start, &text[t.start..t.end]))
+                .collect();
+            assert_eq!(got, grapheme_reference(text), "{text:?}");
+            assert!(got.iter().all(|(_, g)| *g != "\u{b}"), "{text:?}");
+        }
     }
 
     #[test]
