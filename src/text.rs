@@ -88,8 +88,13 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
                 end += 1;
             }
             // Include the preceding white space so that a leading combining
-            // mark attaches to it, as in the whole text.
-            let from = stretch.saturating_sub(1);
+            // mark attaches to it, as in the whole text: all of it, since a
+            // run of spaces is one segment (WB3d) and the mark attaches to
+            // the whole run (WB4).
+            let mut from = stretch;
+            while from > 0 && bytes[from - 1].is_ascii_whitespace() {
+                from -= 1;
+            }
             for (off, w) in text[from..end].unicode_word_indices() {
                 let s = from + off;
                 out.push(Token {
@@ -435,6 +440,27 @@ mod tests {
         chars(text, &mut out);
         let got: Vec<&str> = out.iter().map(|t| &text[t.start..t.end]).collect();
         assert_eq!(got, vec!["A", "b", "東", "京", "e\u{301}", "!"]);
+    }
+
+    #[test]
+    fn a_mark_after_several_spaces_attaches_to_all_of_them() {
+        // UAX #29 keeps a run of spaces together and attaches a following
+        // mark to it; U+05C4 is alphabetic, so the whole run and the mark
+        // are one word (found by fuzzing).
+        for text in [
+            "a  \u{5c4}b",
+            "x.1   \u{5c4}A",
+            "\t \u{301} \u{5c4}",
+            "  \u{5c4}",
+        ] {
+            let mut out = Vec::new();
+            words(text, &mut out);
+            let got: Vec<(usize, &str)> = out
+                .iter()
+                .map(|t| (t.start, &text[t.start..t.end]))
+                .collect();
+            assert_eq!(got, reference(text), "{text:?}");
+        }
     }
 
     #[test]
