@@ -88,8 +88,13 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
                 end += 1;
             }
             // Include the preceding white space so that a leading combining
-            // mark attaches to it, as in the whole text.
-            let from = stretch.saturating_sub(1);
+            // mark attaches to it, as in the whole text: all of it, since a
+            // run of spaces is one segment (WB3d) and the mark attaches to
+            // the whole run (WB4).
+            let mut from = stretch;
+            while from > 0 && bytes[from - 1].is_ascii_whitespace() {
+                from -= 1;
+            }
             for (off, w) in text[from..end].unicode_word_indices() {
                 let s = from + off;
                 out.push(Token {
@@ -315,7 +320,9 @@ pub fn chars(text: &str, out: &mut Vec<Token>) {
         // ASCII byte followed by ASCII is a cluster of its own.
         while i < n && bytes[i] < 0x80 && (i + 1 == n || bytes[i + 1] < 0x80) {
             let b = bytes[i];
-            if !b.is_ascii_whitespace() {
+            // White space as the general path below sees it: Unicode's,
+            // which unlike `is_ascii_whitespace` includes the vertical tab.
+            if !(b as char).is_whitespace() {
                 out.push(Token {
                     start: i,
                     end: i + 1,
@@ -433,6 +440,43 @@ mod tests {
         chars(text, &mut out);
         let got: Vec<&str> = out.iter().map(|t| &text[t.start..t.end]).collect();
         assert_eq!(got, vec!["A", "b", "東", "京", "e\u{301}", "!"]);
+    }
+
+    #[test]
+    fn a_mark_after_several_spaces_attaches_to_all_of_them() {
+        // UAX #29 keeps a run of spaces together and attaches a following
+        // mark to it; U+05C4 is alphabetic, so the whole run and the mark
+        // are one word (found by fuzzing).
+        for text in [
+            "a  \u{5c4}b",
+            "x.1   \u{5c4}A",
+            "\t \u{301} \u{5c4}",
+            "  \u{5c4}",
+        ] {
+            let mut out = Vec::new();
+            words(text, &mut out);
+            let got: Vec<(usize, &str)> = out
+                .iter()
+                .map(|t| (t.start, &text[t.start..t.end]))
+                .collect();
+            assert_eq!(got, reference(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn vertical_tab_is_white_space_on_both_paths() {
+        // U+000B is Unicode white space: skipped next to ASCII as it is
+        // next to other characters (found by fuzzing).
+        for text in ["a\u{b}b", "\u{b}", "é\u{b}b", "a\u{b}\u{b}é"] {
+            let mut out = Vec::new();
+            chars(text, &mut out);
+            let got: Vec<(usize, &str)> = out
+                .iter()
+                .map(|t| (t.start, &text[t.start..t.end]))
+                .collect();
+            assert_eq!(got, grapheme_reference(text), "{text:?}");
+            assert!(got.iter().all(|(_, g)| *g != "\u{b}"), "{text:?}");
+        }
     }
 
     #[test]

@@ -391,6 +391,11 @@ pub(crate) fn groups(
                 _ => merged.push((d, s, e)),
             }
         }
+        // Places that all overlap in one document are one stretch of text
+        // like a shifted copy of itself, not a repeat.
+        if merged.len() < 2 {
+            continue;
+        }
         out.push(EditedGroup {
             places: merged,
             similarity,

@@ -861,3 +861,35 @@ fn standard_input_is_read_three_times() {
     assert!(text[s..e].starts_with("Council members said the money"));
     assert_eq!(o[1]["line_start"], 8);
 }
+
+#[test]
+fn every_repeat_of_a_text_has_a_later_copy() {
+    // Found by fuzzing (fuzz/corpus/passages/edited-one-copy): paragraphs
+    // edited copies of their neighbours made an edited group whose places
+    // all overlapped, reported as a repeat with one copy.
+    use nearcopy::passages::{within_document, PassageConfig};
+    let text = concat!(
+        "the on THE cat\na\ndog\nsat\n\nMat\n\nthe. on. THE. cat a dog sat\nMat\nthe\n\ndog\n\non",
+        "\n\nthe. a. dog. sat Mat the\non\nTHE\ncat\n\na\n\ndog\n\nsat. Mat. the on THE cat\na\nd",
+        "og\nsat\n\nMat\n\nthe. on. THE. cat a dog sat\nMat\nthe\n\non\n\nTHE\n\ncat. the\n\ndog.",
+        " sat Mat the\non\nTHE\ncat\n\na\n\ndog\n\nsat. Mat. the on THE cat\na\ndog\nsat\n\nMat\n",
+        "\nthe. on. THE. cat a dog sat\nMat\n|THE. cat a dog sat\nMat\nthe\n\non\n\nTHE\n\ncat. a",
+        ". dog. sat Mat the\non\nTHE\ncat\n\na\n\ndog\n\nsat. Mat. the on THE cat\na\ndog\nsat\n",
+        "\nMat\n\nthe. on. THE. cat a dog dog. Mat\nthe\n\non\n\nTHE\n\ncat. a. dog. sat Mat the",
+        "\non\nTHE\ncat\n\nTHE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. ",
+        "THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE",
+        ". THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. T",
+        "HE. on\nTHE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. ",
+        "THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE. THE",
+        ". "
+    );
+    let cfg = PassageConfig {
+        min_words: 3,
+        ..PassageConfig::default()
+    };
+    let repeats = within_document(text, &cfg);
+    assert!(!repeats.is_empty());
+    for r in &repeats {
+        assert!(!r.later.is_empty(), "{r:?}");
+    }
+}
