@@ -209,7 +209,11 @@ fn check_jsonl(
 
     if let Some(bytes) = decoded {
         // Recount lines from the decoded bytes.
-        let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+        let mut lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+        // A UTF-8 byte-order mark before the first record is not part of it.
+        if let Some(first) = lines.first_mut() {
+            *first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
+        }
         let blank = lines
             .iter()
             .filter(|l| l.iter().all(u8::is_ascii_whitespace))
