@@ -247,6 +247,10 @@ pub struct Inputs {
     // while it is read more than once would give inconsistent results.
     stamps: Vec<Option<Stamp>>,
     hidden: u64,
+    // Reused ids, found by the first complete read: jobs read their input
+    // several times, and the ids do not change between reads (the stamps
+    // check that).
+    duplicate_ids: std::sync::OnceLock<DuplicateIds>,
     // Standard input and other streams (FIFOs, devices) are copied here
     // first so they can be read more than once.
     _spools: Vec<TempFile>,
@@ -353,6 +357,7 @@ impl Inputs {
             files,
             stamps,
             hidden,
+            duplicate_ids: std::sync::OnceLock::new(),
             _spools: spools,
         })
     }
@@ -409,7 +414,8 @@ impl Inputs {
             hidden: self.hidden,
             ..Skipped::default()
         };
-        let mut ids = IdTracker::default();
+        // Only the first read looks for reused ids.
+        let mut ids = self.duplicate_ids.get().is_none().then(IdTracker::default);
         self.batches(cfg, |batch| {
             skipped.binary += batch.binary;
             skipped.blank_lines += batch.blank;
@@ -431,12 +437,17 @@ impl Inputs {
                     Err(e) => return Err(e),
                 }
             }
-            for d in &docs {
-                ids.see(d, &self.files);
+            if let Some(ids) = ids.as_mut() {
+                for d in &docs {
+                    ids.see(d, &self.files);
+                }
             }
             each(docs, batch.bytes)
         })?;
-        skipped.duplicate_ids = ids.found;
+        if let Some(ids) = ids {
+            let _ = self.duplicate_ids.set(ids.found);
+        }
+        skipped.duplicate_ids = self.duplicate_ids.get().cloned().unwrap_or_default();
         Ok(skipped)
     }
 
@@ -804,6 +815,26 @@ mod tests {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();
             assert_eq!(walk::is_jsonl(&path, Format::Auto), jsonl, "{name}");
+        }
+    }
+
+    #[test]
+    fn reused_ids_are_found_once_and_reported_by_every_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(
+            &path,
+            "{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"x\",\"text\":\"two\"}\n",
+        )
+        .unwrap();
+        let cfg = InputConfig::default();
+        let inputs = Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
+        for _ in 0..2 {
+            let skipped = inputs.read(&cfg, |_, _| Ok(())).unwrap();
+            assert_eq!(skipped.duplicate_ids.count, 1);
+            assert!(skipped.duplicate_ids.examples[0]
+                .again
+                .ends_with("a.jsonl:2"));
         }
     }
 
