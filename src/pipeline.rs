@@ -481,7 +481,11 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let mut passages = Vec::new();
     let mut t_passages = None;
     if cfg.passages.enabled {
-        let found = crate::passages::find_in(inputs, cfg, progress)?;
+        let families = crate::passages::Families::new(
+            documents.len(),
+            clusters.iter().map(|c| c.member_indices.as_slice()),
+        );
+        let found = crate::passages::find_in_families(inputs, cfg, &families, progress)?;
         params.passages = Some(found.params);
         summary.passages = Some(found.summary);
         t_passages = Some(found.timings);

@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use super::assemble::MIN_LINE_WORDS;
 use super::edited::{SignScratch, Signer};
 use super::units::Units;
 use crate::config::PassageConfig;
@@ -18,6 +19,8 @@ pub(crate) struct Analysis {
     pub tokens: Vec<Token>,
     /// `grams[p]`: fingerprint of tokens `p .. p + m`.
     pub grams: Vec<u64>,
+    /// `repeated[p]`: whether the filter calls `grams[p]` repeated.
+    pub repeated: Vec<bool>,
     pub units: Units,
     /// Indices into `units.paragraphs` of the paragraphs of at least `m`
     /// tokens (the ones compared for edited copies).
@@ -81,13 +84,15 @@ impl Analysis {
         )
     }
 
-    /// Finds the short lines (fewer than `m` tokens) with their content
+    /// Finds the short lines (fewer than `m` tokens, at least
+    /// [`MIN_LINE_WORDS`]: a line of one or two words is as often the tail
+    /// of a hard-wrapped sentence as a phrase) with their content
     /// fingerprints, into `self.short`.
     pub fn short_lines(&mut self, m: usize) {
         self.short.clear();
         for k in 0..self.units.lines.len() {
             let r = self.units.lines[k].clone();
-            if r.len() < m {
+            if r.len() < m && r.len() >= MIN_LINE_WORDS as usize {
                 let c = self.content(r.clone());
                 self.short.push((r, c));
             }

@@ -171,8 +171,14 @@ pub(crate) fn drop_covered(found: Vec<Found>) -> Vec<Found> {
         .collect()
 }
 
-/// Whole short lines found in at least `min_docs` documents: `lines` holds
-/// `(content fingerprint, place)` for every short line that may repeat.
+/// Shortest whole line, in tokens, reported as a line.
+pub(crate) const MIN_LINE_WORDS: u32 = 3;
+
+/// Whole short lines (of [`MIN_LINE_WORDS`] tokens or more): those found in
+/// at least `min_docs` documents (every place), and those that one document
+/// holds twice or more, like a headline printed twice (the places in such
+/// documents). `lines` holds `(content fingerprint, place)` for every short
+/// line that may repeat.
 pub(crate) fn lines(mut lines: Vec<(u64, Place)>, min_docs: usize) -> Vec<Found> {
     lines.sort_unstable();
     let mut out = Vec::new();
@@ -182,7 +188,7 @@ pub(crate) fn lines(mut lines: Vec<(u64, Place)>, min_docs: usize) -> Vec<Found>
         while j < lines.len() && lines[j].0 == lines[i].0 {
             j += 1;
         }
-        let f = Found {
+        let mut f = Found {
             matched: Match::Line,
             similarity: 1.0,
             places: lines[i..j].iter().map(|l| l.1).collect(),
@@ -190,6 +196,22 @@ pub(crate) fn lines(mut lines: Vec<(u64, Place)>, min_docs: usize) -> Vec<Found>
         };
         if f.documents() >= min_docs {
             out.push(f);
+        } else {
+            // Places are sorted by document: keep the runs of one document.
+            let places = std::mem::take(&mut f.places);
+            f.places = places
+                .iter()
+                .enumerate()
+                .filter(|&(k, p)| {
+                    let same = |q: Option<&Place>| q.is_some_and(|q| q.doc == p.doc);
+                    same(k.checked_sub(1).and_then(|b| places.get(b))) || same(places.get(k + 1))
+                })
+                .map(|(_, p)| *p)
+                .collect();
+            if !f.places.is_empty() {
+                f.kind = Kind::Within;
+                out.push(f);
+            }
         }
         i = j;
     }

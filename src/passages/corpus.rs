@@ -13,6 +13,7 @@ use super::analysis::Analysis;
 use super::assemble::{self, Found, Place};
 use super::edited::{self, Para, Signer, Verified};
 use super::exact::{self, Runs};
+use super::families::Families;
 use super::filter::RepeatFilter;
 use super::{edited_found, round6, verify_pair, Kind, Match, Occurrence, PassageGroup};
 use crate::config::{PassageConfig, ScanConfig};
@@ -63,6 +64,9 @@ pub struct Summary {
     pub kept_positions: u64,
     /// Positions whose `m`-gram really repeats.
     pub repeated_positions: u64,
+    /// Positions whose `m`-gram repeats only between near-duplicates of one
+    /// group (`scan`), left out: the group says it already.
+    pub related_positions: u64,
     /// Share of the filter's second level set (its load).
     pub filter_load: f64,
     /// Paragraphs long enough to compare.
@@ -152,6 +156,17 @@ struct Located {
 /// Finds repeated passages in `inputs`, on the current rayon pool (the
 /// caller's).
 pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Passages> {
+    find_in_families(inputs, cfg, &Families::none(), progress)
+}
+
+/// [`find_in`], leaving out what only documents of one near-duplicate
+/// family share (see [`Families`]): `scan` reports them as a group already.
+pub fn find_in_families(
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    families: &Families,
+    progress: &dyn Progress,
+) -> Result<Passages> {
     cfg.passages.validate()?;
     let start = Instant::now();
     let pc = &cfg.passages;
@@ -168,13 +183,9 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
             .par_iter()
             .map_init(Analysis::default, |a, doc| -> Result<()> {
                 a.tokens_and_grams(&doc.text, pc)?;
-                for &g in &a.grams {
-                    filter.insert(g);
-                }
+                filter.insert_all(&a.grams);
                 a.paragraphs(&doc.text, pc, &signer);
-                for &k in &a.keys {
-                    filter.insert(k);
-                }
+                filter.insert_all(&a.keys);
                 a.short_lines(m);
                 for &(_, c) in &a.short {
                     filter.insert(c);
@@ -250,10 +261,15 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
 
     // Maximal repeats, boilerplate lines, paragraph candidates.
     let t = Instant::now();
-    let (groups, repeated) = exact::maximal_repeats(runs, m)?;
-    summary.repeated_positions = repeated;
-    let mut found = assemble::drop_covered(assemble::exact(groups, m as u32));
-    found.extend(assemble::lines(lines, pc.boilerplate_docs));
+    let repeats = exact::maximal_repeats(runs, m, families)?;
+    summary.repeated_positions = repeats.repeated;
+    summary.related_positions = repeats.related;
+    let mut found = assemble::exact(repeats.groups, m as u32);
+    found.retain(|f| !families.only_related_places(&f.places));
+    let mut found = assemble::drop_covered(found);
+    let mut lines = assemble::lines(lines, pc.boilerplate_docs);
+    lines.retain(|f| !families.only_related_places(&f.places));
+    found.extend(lines);
     let rep = edited::representatives(&paras);
     let pairs = edited::candidates(&rep, keys);
     summary.candidate_paragraphs = paras.len() as u64;
@@ -357,7 +373,10 @@ pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Re
     let shingles =
         |i: u32| edited::shingle_count(paras[i as usize].tokens.len() as u32, pc.shingle);
     for g in edited::groups(&paras, &rep, &verified, shingles) {
-        found.push(edited_found(&g, &paras));
+        let f = edited_found(&g, &paras);
+        if !families.only_related_places(&f.places) {
+            found.push(f);
+        }
     }
     let mut found = assemble::drop_fragments(found);
     assemble::classify_and_sort(&mut found, pc.boilerplate_docs);
@@ -475,15 +494,16 @@ fn keep(
     let mut k = Kept::default();
     a.tokens_and_grams(&doc.text, pc)?;
     k.tokens = a.tokens.len() as u64;
+    filter.repeated_all(&a.grams, &mut a.repeated);
     let mut p = 0;
     while p < a.grams.len() {
-        if !filter.repeated(a.grams[p]) {
+        if !a.repeated[p] {
             p += 1;
             continue;
         }
         let from = k.grams.len();
         let start = p;
-        while p < a.grams.len() && filter.repeated(a.grams[p]) {
+        while p < a.grams.len() && a.repeated[p] {
             k.grams.push(a.grams[p]);
             p += 1;
         }
@@ -492,14 +512,17 @@ fn keep(
     a.paragraphs(&doc.text, pc, signer);
     k.eligible = a.eligible.len() as u64;
     let bands = signer.bands();
+    filter.repeated_all(&a.keys, &mut a.repeated);
     for e in 0..a.eligible.len() {
         let n = k.paras.len() as u32;
         let before = k.keys.len();
+        let span = e * bands..(e + 1) * bands;
         k.keys.extend(
-            a.keys[e * bands..(e + 1) * bands]
+            a.keys[span.clone()]
                 .iter()
-                .filter(|&&x| filter.repeated(x))
-                .map(|&x| (x, n)),
+                .zip(&a.repeated[span])
+                .filter(|&(_, &r)| r)
+                .map(|(&x, _)| (x, n)),
         );
         if k.keys.len() > before {
             let r = a.eligible_range(e);

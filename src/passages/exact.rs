@@ -43,6 +43,7 @@
 
 use rayon::prelude::*;
 
+use super::families::Families;
 use crate::error::{Error, Result};
 
 /// Marks a position whose `m`-gram occurs once, and the separator after each
@@ -115,10 +116,26 @@ impl Runs {
     }
 }
 
+/// The maximal repeats of a set of runs ([`maximal_repeats`]).
+#[derive(Debug, Default)]
+pub(crate) struct MaximalRepeats {
+    /// The groups, with witnesses (see the module documentation).
+    pub groups: Vec<ExactGroup>,
+    /// Positions whose fingerprint really repeats.
+    pub repeated: u64,
+    /// Positions left out because their fingerprint repeats only between
+    /// documents of one near-duplicate family.
+    pub related: u64,
+}
+
 /// Every maximal repeat of at least `m` tokens in `runs`. `m` is the length
-/// of the `m`-grams the fingerprints were taken over. Also returns the number
-/// of positions whose fingerprint really repeats.
-pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGroup>, u64)> {
+/// of the `m`-grams the fingerprints were taken over. An `m`-gram found only
+/// in different documents of one of `families` does not count as repeated.
+pub(crate) fn maximal_repeats(
+    mut runs: Runs,
+    m: usize,
+    families: &Families,
+) -> Result<MaximalRepeats> {
     let n = runs.hashes.len();
     if n >= (u32::MAX / 2) as usize {
         return Err(Error::TooLarge(format!(
@@ -128,32 +145,45 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
     }
     // 1. Classes: repeated fingerprints get dense ids in fingerprint order,
     //    the others (and separators) NONE. The sorted order is also the
-    //    first suffix order (by the first symbol).
-    let mut sep = vec![false; n];
+    //    first suffix order (by the first symbol). The family rides in the
+    //    tuple's padding; positions are distinct, so it never decides the
+    //    order.
+    let mut order: Vec<(u64, u32, u32)> = Vec::with_capacity(runs.positions());
     for (k, r) in runs.runs.iter().enumerate() {
-        let end = runs.runs.get(k + 1).map_or(n, |r| r.offset);
-        sep[end - 1] = true;
+        let end = runs.runs.get(k + 1).map_or(n, |r| r.offset) - 1;
         debug_assert!(r.offset < end);
+        let family = families.family(r.doc);
+        order.extend((r.offset..end).map(|i| (runs.hashes[i], i as u32, family)));
     }
-    let mut order: Vec<(u64, u32)> = (0..n)
-        .filter(|&i| !sep[i])
-        .map(|i| (runs.hashes[i], i as u32))
-        .collect();
-    drop(sep);
     sort(&mut order);
     let mut cls = vec![NONE; n];
     let mut sa: Vec<u32> = Vec::with_capacity(order.len());
     let mut groups: Vec<(u32, u32)> = Vec::new();
     let mut next_class = 0u32;
+    let mut related = 0u64;
+    let mut docs: Vec<u32> = Vec::new();
     let mut i = 0;
     while i < order.len() {
         let mut j = i + 1;
         while j < order.len() && order[j].0 == order[i].0 {
             j += 1;
         }
-        if j - i >= 2 {
+        let class = &order[i..j];
+        // One family, not alone: repeated only if one document holds two.
+        let within_family = class.len() >= 2
+            && families.grouped(class[0].2)
+            && class.iter().all(|c| c.2 == class[0].2)
+            && {
+                docs.clear();
+                docs.extend(class.iter().map(|&(_, pos, _)| runs.place(pos).0));
+                docs.sort_unstable();
+                families.only_related(docs.iter().copied())
+            };
+        if within_family {
+            related += class.len() as u64;
+        } else if class.len() >= 2 {
             let start = sa.len() as u32;
-            for &(_, pos) in &order[i..j] {
+            for &(_, pos, _) in class {
                 cls[pos as usize] = next_class;
                 sa.push(pos);
             }
@@ -167,7 +197,11 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
     runs.hashes = Vec::new();
     let repeated = sa.len() as u64;
     if sa.is_empty() {
-        return Ok((Vec::new(), 0));
+        return Ok(MaximalRepeats {
+            groups: Vec::new(),
+            repeated,
+            related,
+        });
     }
 
     // 2. Suffix array by prefix doubling. rank[i] is the start of i's group
@@ -298,7 +332,11 @@ pub(crate) fn maximal_repeats(mut runs: Runs, m: usize) -> Result<(Vec<ExactGrou
             top.left = top.left.merge(carry);
         }
     }
-    Ok((out, repeated))
+    Ok(MaximalRepeats {
+        groups: out,
+        repeated,
+        related,
+    })
 }
 
 /// What precedes the suffixes of an interval.
@@ -438,8 +476,12 @@ mod tests {
                 runs.push(d as u32, 0, &grams(t, m));
             }
         }
-        let (groups, _) = maximal_repeats(runs, m).unwrap();
-        groups.into_iter().map(|g| (g.len, g.places)).collect()
+        let found = maximal_repeats(runs, m, &Families::none()).unwrap();
+        found
+            .groups
+            .into_iter()
+            .map(|g| (g.len, g.places))
+            .collect()
     }
 
     /// Maximal repeats by brute force: every substring of length >= m that

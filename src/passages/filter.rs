@@ -21,11 +21,34 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Two-level blocked Bloom filter over 64-bit fingerprints.
+///
+/// The two levels are interleaved, word `w` of the once level beside word
+/// `w` of the twice level, so an insertion touches one cache line. The
+/// table is far larger than the caches and every access a miss, so the
+/// batch forms ([`RepeatFilter::insert_all`], [`RepeatFilter::repeated_all`])
+/// fetch the words of a batch ahead, keeping many misses in flight.
 #[derive(Debug)]
 pub struct RepeatFilter {
-    once: Vec<AtomicU64>,
-    twice: Vec<AtomicU64>,
+    /// `[once 0, twice 0, once 1, twice 1, …]`.
+    table: Vec<AtomicU64>,
     words: u64,
+}
+
+/// Fingerprints whose table words are fetched ahead together.
+const BATCH: usize = 16;
+
+/// Asks for the cache line of `x` without waiting for it.
+#[inline(always)]
+fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults, and `x` is a valid
+    // reference anyway.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
 }
 
 impl RepeatFilter {
@@ -33,17 +56,15 @@ impl RepeatFilter {
     /// 16, at least 16, at most 2^32 words per level).
     pub fn with_bytes(bytes: usize) -> RepeatFilter {
         let words = (bytes / 16).clamp(1, 1 << 32);
-        let fill = || (0..words).map(|_| AtomicU64::new(0)).collect::<Vec<_>>();
         RepeatFilter {
-            once: fill(),
-            twice: fill(),
+            table: (0..2 * words).map(|_| AtomicU64::new(0)).collect(),
             words: words as u64,
         }
     }
 
     /// Bytes used by both levels.
     pub fn bytes(&self) -> usize {
-        16 * self.once.len()
+        8 * self.table.len()
     }
 
     /// The word and the bit mask of `fp`. The word comes from the low 32
@@ -65,10 +86,29 @@ impl RepeatFilter {
     #[inline]
     pub fn insert(&self, fp: u64) {
         let (w, bits) = self.locate(fp);
-        let old = self.once[w].fetch_or(bits, Ordering::Relaxed);
+        self.set(w, bits);
+    }
+
+    #[inline(always)]
+    fn set(&self, w: usize, bits: u64) {
+        let old = self.table[2 * w].fetch_or(bits, Ordering::Relaxed);
         let seen = old & bits;
         if seen != 0 {
-            self.twice[w].fetch_or(seen, Ordering::Relaxed);
+            self.table[2 * w + 1].fetch_or(seen, Ordering::Relaxed);
+        }
+    }
+
+    /// Records one occurrence of each of `fps`.
+    pub fn insert_all(&self, fps: &[u64]) {
+        let mut at = [(0usize, 0u64); BATCH];
+        for chunk in fps.chunks(BATCH) {
+            for (slot, &fp) in at.iter_mut().zip(chunk) {
+                *slot = self.locate(fp);
+                prefetch(&self.table[2 * slot.0]);
+            }
+            for &(w, bits) in &at[..chunk.len()] {
+                self.set(w, bits);
+            }
         }
     }
 
@@ -77,17 +117,37 @@ impl RepeatFilter {
     #[inline]
     pub fn repeated(&self, fp: u64) -> bool {
         let (w, bits) = self.locate(fp);
-        self.twice[w].load(Ordering::Relaxed) & bits == bits
+        self.table[2 * w + 1].load(Ordering::Relaxed) & bits == bits
+    }
+
+    /// [`RepeatFilter::repeated`] of each of `fps`, into `out` (cleared
+    /// first).
+    pub fn repeated_all(&self, fps: &[u64], out: &mut Vec<bool>) {
+        out.clear();
+        let mut at = [(0usize, 0u64); BATCH];
+        for chunk in fps.chunks(BATCH) {
+            for (slot, &fp) in at.iter_mut().zip(chunk) {
+                *slot = self.locate(fp);
+                prefetch(&self.table[2 * slot.0 + 1]);
+            }
+            out.extend(
+                at[..chunk.len()]
+                    .iter()
+                    .map(|&(w, bits)| self.table[2 * w + 1].load(Ordering::Relaxed) & bits == bits),
+            );
+        }
     }
 
     /// The share of bits set in the twice level (a measure of load).
     pub fn twice_fill(&self) -> f64 {
         let set: u64 = self
-            .twice
+            .table
             .iter()
+            .skip(1)
+            .step_by(2)
             .map(|w| w.load(Ordering::Relaxed).count_ones() as u64)
             .sum();
-        set as f64 / (64.0 * self.twice.len() as f64)
+        set as f64 / (64.0 * self.words as f64)
     }
 }
 

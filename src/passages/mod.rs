@@ -69,6 +69,7 @@ pub(crate) mod assemble;
 mod corpus;
 pub(crate) mod edited;
 pub(crate) mod exact;
+mod families;
 pub mod filter;
 pub(crate) mod units;
 
@@ -78,7 +79,8 @@ use std::ops::Range;
 use serde::Serialize;
 
 pub use crate::config::PassageConfig;
-pub use corpus::{find, find_in, Params, Passages, Summary, Timings};
+pub use corpus::{find, find_in, find_in_families, Params, Passages, Summary, Timings};
+pub use families::Families;
 
 use analysis::Analysis;
 use assemble::{Found, Place};
@@ -259,8 +261,8 @@ impl RepeatFinder {
             runs.push(0, p as u32, &a.grams[p..q]);
             p = q;
         }
-        let mut found = match exact::maximal_repeats(runs, m) {
-            Ok((groups, _)) => assemble::exact(groups, m as u32),
+        let mut found = match exact::maximal_repeats(runs, m, &Families::none()) {
+            Ok(repeats) => assemble::exact(repeats.groups, m as u32),
             Err(_) => Vec::new(),
         };
 

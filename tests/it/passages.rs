@@ -387,8 +387,14 @@ fn min_words_is_a_guarantee_at_the_boundary() {
     // The repeated sentence of council.txt is 23 words.
     let v = passages(&["corpus/passages-within", "--min-words", "23"]);
     assert_eq!(v["passages"][0]["words"], 23);
+    // One word more and it is no exact repeat; being a whole line printed
+    // twice in one document, it is still reported, as a line.
     let v = passages(&["corpus/passages-within", "--min-words", "24"]);
-    assert_eq!(v["passages"].as_array().map(Vec::len), Some(0));
+    let groups = v["passages"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{v:#}");
+    assert_eq!(groups[0]["match"], "line");
+    assert_eq!(groups[0]["kind"], "within");
+    assert_eq!(groups[0]["words"], 23);
 }
 
 #[test]
@@ -785,7 +791,7 @@ fn impresso_reprints_are_linked() {
             }
         }
     }
-    let (mut pairs, mut found) = (0u64, 0u64);
+    let mut truth = std::collections::HashSet::new();
     for line in std::fs::read_to_string(clusters).unwrap().lines() {
         let c: Value = serde_json::from_str(line).unwrap();
         let mut m: Vec<&str> = c["members"]
@@ -797,14 +803,23 @@ fn impresso_reprints_are_linked() {
         m.sort_unstable();
         for (i, a) in m.iter().enumerate() {
             for b in &m[i + 1..] {
-                pairs += 1;
-                found += linked.contains(&(a.to_string(), b.to_string())) as u64;
+                truth.insert((a.to_string(), b.to_string()));
             }
         }
     }
-    let recall = found as f64 / pairs as f64;
-    eprintln!("impresso passage pair recall: {found}/{pairs} = {recall:.4}");
-    assert!(recall > 0.55, "recall {recall}");
+    let found = linked.intersection(&truth).count();
+    let recall = found as f64 / truth.len() as f64;
+    let precision = found as f64 / linked.len() as f64;
+    eprintln!(
+        "impresso passage pairs: recall {found}/{} = {recall:.4}, precision {found}/{} = {precision:.4}",
+        truth.len(),
+        linked.len()
+    );
+    // Lines of one or two words ("Monsieur", "de", "tion": OCR column
+    // tails) linked a third more pairs at a fifth of this precision; they
+    // are no longer lines.
+    assert!(recall > 0.48, "recall {recall}");
+    assert!(precision > 0.55, "precision {precision}");
 }
 
 /// The hand-made corpora and their expected reports (`.expected.json` in
@@ -892,4 +907,111 @@ fn every_repeat_of_a_text_has_a_later_copy() {
     for r in &repeats {
         assert!(!r.later.is_empty(), "{r:?}");
     }
+}
+
+#[test]
+fn near_duplicates_are_one_group_not_a_heap_of_shared_runs() {
+    // b is a near-duplicate of a (two words changed); c shares one block
+    // with a (and so with b); a doubles a block (and so does b).
+    let words = |tag: &str, n: usize| -> String {
+        (0..n)
+            .map(|i| format!("{tag}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let shared = words("shared", 20);
+    let doubled = words("doubled", 15);
+    let body = |x: &str| {
+        format!(
+            "{}\n\n{doubled}\n\n{}\n\n{shared}\n\n{doubled}\n\n{}{x}\n",
+            words("intro", 120),
+            words("middle", 150),
+            words("outro", 100)
+        )
+    };
+    let a = body("");
+    let b = body(" tail").replace("middle70 ", "changed ");
+    let c = format!(
+        "{}\n\n{shared}\n\n{}\n",
+        words("other", 60),
+        words("else", 60)
+    );
+    let dir = corpus(&[("a.txt", &a), ("b.txt", &b), ("c.txt", &c)]);
+    let path = dir.path().to_str().unwrap().to_string();
+    let text = |doc: &str, o: &Value| -> String {
+        let t = std::fs::read_to_string(dir.path().join(doc)).unwrap();
+        t[o["start"].as_u64().unwrap() as usize..o["end"].as_u64().unwrap() as usize].to_string()
+    };
+    let groups_of = |v: &Value| -> Vec<Vec<(String, String)>> {
+        v["passages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                g["occurrences"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| {
+                        let doc = o["doc"].as_str().unwrap().to_string();
+                        let t = text(&doc, o);
+                        (doc, t)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+
+    let v = json_of(&run_ok(&[
+        "scan",
+        &path,
+        "--format",
+        "json",
+        "-q",
+        "--threshold",
+        "0.7",
+    ]));
+    assert_eq!(
+        v["clusters"][0]["members"],
+        serde_json::json!(["a.txt", "b.txt"])
+    );
+    let groups = groups_of(&v);
+    // The shared block: every copy, near-duplicates included, in one group.
+    fn docs(g: &[(String, String)]) -> Vec<&str> {
+        g.iter().map(|o| o.0.as_str()).collect()
+    }
+    assert!(
+        groups
+            .iter()
+            .any(|g| docs(g) == ["a.txt", "b.txt", "c.txt"] && g.iter().all(|o| o.1 == shared)),
+        "{groups:?}"
+    );
+    // The doubled block: both copies in each near-duplicate.
+    assert!(
+        groups
+            .iter()
+            .any(|g| docs(g) == ["a.txt", "a.txt", "b.txt", "b.txt"]
+                && g.iter().all(|o| o.1 == doubled)),
+        "{groups:?}"
+    );
+    // Nothing that only the near-duplicates share, once each.
+    for g in &groups {
+        assert!(
+            docs(g) != ["a.txt", "b.txt"],
+            "a run only the near-duplicates share: {g:?}"
+        );
+    }
+    assert!(
+        v["summary"]["passages"]["related_positions"]
+            .as_u64()
+            .unwrap()
+            > 300
+    );
+
+    // Without the document-level groups every shared run is a passage.
+    let p = passages(&[&path]);
+    assert!(groups_of(&p)
+        .iter()
+        .any(|g| docs(g) == ["a.txt", "b.txt"] && g[0].1.starts_with("intro0 intro1")));
+    assert_eq!(p["summary"]["related_positions"], 0);
 }

@@ -1,0 +1,123 @@
+//! Near-duplicate families: documents that `scan` already reports as one
+//! group of near-duplicates.
+//!
+//! Text shared by two near-duplicates is the reason they are near-duplicates:
+//! listing every run they share would repeat, in thousands of passage
+//! groups, what the one document-level group already says, and on a corpus
+//! holding one text in tens of thousands of copies it is what makes the
+//! passage search explode (every stretch between the copies' differences is
+//! a repeat with a place in most of them). So a passage search told the
+//! families leaves out, as early as it can, every `m`-gram whose places all
+//! lie in different documents of one family: such positions never reach the
+//! suffix array. What stays is what a family shares with the rest of the
+//! corpus (its places in every member are reported together) and what a
+//! document repeats inside itself.
+
+use super::assemble::Place;
+
+/// Marks a document in no family (its own family).
+const ALONE: u32 = u32::MAX;
+
+/// The family of every document: the number of its family's first member.
+#[derive(Debug, Clone, Default)]
+pub struct Families {
+    of: Vec<u32>,
+}
+
+impl Families {
+    /// No families: every document is its own.
+    pub fn none() -> Families {
+        Families::default()
+    }
+
+    /// Families of `documents` documents from groups of document numbers
+    /// (each group ascending; a document in no group is its own family).
+    pub fn new<'a>(documents: usize, groups: impl IntoIterator<Item = &'a [u32]>) -> Families {
+        let mut of = vec![ALONE; documents];
+        for g in groups {
+            let Some(&first) = g.first() else { continue };
+            if g.len() < 2 {
+                continue;
+            }
+            for &d in g {
+                if let Some(slot) = of.get_mut(d as usize) {
+                    *slot = first;
+                }
+            }
+        }
+        Families { of }
+    }
+
+    /// Whether any document shares its family.
+    pub fn is_empty(&self) -> bool {
+        self.of.iter().all(|&f| f == ALONE)
+    }
+
+    /// The family of `doc`.
+    pub fn family(&self, doc: u32) -> u32 {
+        match self.of.get(doc as usize) {
+            Some(&f) if f != ALONE => f,
+            _ => doc,
+        }
+    }
+
+    /// Whether `doc` shares its family with another document.
+    pub fn grouped(&self, doc: u32) -> bool {
+        self.of.get(doc as usize).is_some_and(|&f| f != ALONE)
+    }
+
+    /// Whether `docs` (the documents of the places of one repeat, ascending)
+    /// only say what the family already says: two or more documents, all
+    /// of one family, none holding two places.
+    pub fn only_related(&self, docs: impl IntoIterator<Item = u32>) -> bool {
+        let mut docs = docs.into_iter();
+        let Some(first) = docs.next() else {
+            return false;
+        };
+        if !self.grouped(first) {
+            return false;
+        }
+        let family = self.family(first);
+        let mut last = first;
+        let mut n = 1;
+        for d in docs {
+            if d == last || self.family(d) != family {
+                return false;
+            }
+            last = d;
+            n += 1;
+        }
+        n >= 2
+    }
+
+    /// [`Families::only_related`] for places sorted by document.
+    pub(crate) fn only_related_places(&self, places: &[Place]) -> bool {
+        self.only_related(places.iter().map(|p| p.doc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_and_what_only_they_share() {
+        // Documents 1, 3, 4 are one family; 0, 2, 5 are alone.
+        let f = Families::new(6, [&[1u32, 3, 4][..], &[5][..]]);
+        assert_eq!(
+            (0..6).map(|d| f.family(d)).collect::<Vec<_>>(),
+            [0, 1, 2, 1, 1, 5]
+        );
+        assert!(!f.is_empty() && Families::none().is_empty());
+        assert!(f.only_related([1, 3]));
+        assert!(f.only_related([1, 3, 4]));
+        // A document holding two places repeats the text inside itself.
+        assert!(!f.only_related([1, 1, 3]));
+        // Another family, or a document alone, is news.
+        assert!(!f.only_related([1, 2]));
+        assert!(!f.only_related([0, 0]));
+        assert!(!f.only_related([3]));
+        // Out of range is alone.
+        assert!(!Families::none().only_related([7, 8]));
+    }
+}
