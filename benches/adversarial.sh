@@ -48,6 +48,7 @@ run "periodic 50 KB word" dedup "$data/word-50k.txt" --passages -o "$out/kept.js
 run "50,000 near-copies" scan "$data/giant-50000.jsonl" --no-passages --format json -o "$o"
 run "50,000 near-copies" scan "$data/giant-50000.jsonl" --no-passages --verify estimate --format json -o "$o"
 run "50,000 near-copies" dedup "$data/giant-50000.jsonl" -o "$out/kept.jsonl"
+run "50,000 near-copies" scan "$data/giant-50000.jsonl" --format json -o "$o"
 run "50,000 near-copies" passages "$data/giant-50000.jsonl" --format json -o "$o"
 run "1,000,000 identical" exact "$data/identical-1000000.jsonl" --format json -o "$o"
 run "one 500 MB line" scan "$data/line-500m.txt" --no-passages --format json -o "$o"

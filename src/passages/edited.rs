@@ -67,8 +67,13 @@ impl Signer {
     /// A signer with `perms` permutations, `banding` and shingles of
     /// `shingle` tokens.
     pub fn new(perms: usize, banding: Banding, shingle: usize) -> Signer {
+        // Only the bands' values are ever used, and permutation `i` is the
+        // same whatever the count: computing the first `bands * rows`
+        // (rounded up to the kernel's 16 lanes) gives the same keys for
+        // less work (112 of 128 at the default 35 x 3).
+        let used = (banding.bands * banding.rows).div_ceil(16) * 16;
         Signer {
-            hasher: MinHasher::new(perms),
+            hasher: MinHasher::new(perms.min(used)),
             banding,
             shingle,
         }

@@ -145,15 +145,14 @@ pub(crate) fn maximal_repeats(
     }
     // 1. Classes: repeated fingerprints get dense ids in fingerprint order,
     //    the others (and separators) NONE. The sorted order is also the
-    //    first suffix order (by the first symbol). The family rides in the
-    //    tuple's padding; positions are distinct, so it never decides the
-    //    order.
+    //    first suffix order (by the first symbol). The document rides in
+    //    the tuple's padding; positions are distinct, so it never decides
+    //    the order.
     let mut order: Vec<(u64, u32, u32)> = Vec::with_capacity(runs.positions());
     for (k, r) in runs.runs.iter().enumerate() {
         let end = runs.runs.get(k + 1).map_or(n, |r| r.offset) - 1;
         debug_assert!(r.offset < end);
-        let family = families.family(r.doc);
-        order.extend((r.offset..end).map(|i| (runs.hashes[i], i as u32, family)));
+        order.extend((r.offset..end).map(|i| (runs.hashes[i], i as u32, r.doc)));
     }
     sort(&mut order);
     let mut cls = vec![NONE; n];
@@ -170,15 +169,12 @@ pub(crate) fn maximal_repeats(
         }
         let class = &order[i..j];
         // One family, not alone: repeated only if one document holds two.
-        let within_family = class.len() >= 2
-            && families.grouped(class[0].2)
-            && class.iter().all(|c| c.2 == class[0].2)
-            && {
-                docs.clear();
-                docs.extend(class.iter().map(|&(_, pos, _)| runs.place(pos).0));
-                docs.sort_unstable();
-                families.only_related(docs.iter().copied())
-            };
+        let within_family = class.len() >= 2 && families.grouped(class[0].2) && {
+            docs.clear();
+            docs.extend(class.iter().map(|c| c.2));
+            docs.sort_unstable();
+            families.only_related(docs.iter().copied())
+        };
         if within_family {
             related += class.len() as u64;
         } else if class.len() >= 2 {
