@@ -15,10 +15,19 @@
 //!   near-identical (Jaccard of 3-word shingles ≥ `passage_threshold`, default
 //!   0.5) but not identical, found by MinHash and LSH and verified exactly;
 //!   consecutive matching paragraphs form one block.
+//! * **Lines.** Whole lines shorter than `min_words` but of at least three
+//!   tokens, printed twice in one document (a doubled headline) or found in
+//!   `boilerplate_docs` documents ("Leave a Reply", "Exit mobile version").
+//!   Shorter lines are left out: in hard-wrapped text a line of one or two
+//!   words is as often a sentence's tail ("the", "of the") as a phrase.
 //! * **Boilerplate.** Any group found in at least `boilerplate_docs`
-//!   documents (default 10), and whole short lines ("Leave a Reply", "Exit
-//!   mobile version") found in that many documents even when shorter than
-//!   `min_words`.
+//!   documents (default 10).
+//!
+//! Told the near-duplicate groups of a `scan` ([`Families`],
+//! [`find_in_families`]), the search leaves out what only the members of
+//! one group share: it is why they are a group. What they share with other
+//! documents, and what one of them repeats inside itself, is still found,
+//! with its places in every member.
 //!
 //! A group in one document is `within`, in two or more `across`, in
 //! `boilerplate_docs` or more `boilerplate`. Offsets are half-open byte
