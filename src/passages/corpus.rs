@@ -64,8 +64,10 @@ pub struct Summary {
     pub kept_positions: u64,
     /// Positions whose `m`-gram really repeats.
     pub repeated_positions: u64,
-    /// Positions whose `m`-gram repeats only between near-duplicates of one
-    /// group (`scan`), left out: the group says it already.
+    /// Positions left out because the near-duplicate group they are in
+    /// (`scan`) says it already: their `m`-gram repeats only between
+    /// members of that group, or they are in a group of more than 200
+    /// members, which takes part through its first member only.
     pub related_positions: u64,
     /// Share of the filter's second level set (its load).
     pub filter_load: f64,

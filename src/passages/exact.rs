@@ -148,10 +148,16 @@ pub(crate) fn maximal_repeats(
     //    first suffix order (by the first symbol). The document rides in
     //    the tuple's padding; positions are distinct, so it never decides
     //    the order.
+    //    Members of a large family other than its first take no part.
     let mut order: Vec<(u64, u32, u32)> = Vec::with_capacity(runs.positions());
+    let mut related = 0u64;
     for (k, r) in runs.runs.iter().enumerate() {
         let end = runs.runs.get(k + 1).map_or(n, |r| r.offset) - 1;
         debug_assert!(r.offset < end);
+        if families.left_out(r.doc) {
+            related += (end - r.offset) as u64;
+            continue;
+        }
         order.extend((r.offset..end).map(|i| (runs.hashes[i], i as u32, r.doc)));
     }
     sort(&mut order);
@@ -159,7 +165,6 @@ pub(crate) fn maximal_repeats(
     let mut sa: Vec<u32> = Vec::with_capacity(order.len());
     let mut groups: Vec<(u32, u32)> = Vec::new();
     let mut next_class = 0u32;
-    let mut related = 0u64;
     let mut docs: Vec<u32> = Vec::new();
     let mut i = 0;
     while i < order.len() {

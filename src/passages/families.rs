@@ -12,8 +12,18 @@
 //! suffix array. What stays is what a family shares with the rest of the
 //! corpus (its places in every member are reported together) and what a
 //! document repeats inside itself.
+//!
+//! A family larger than [`LARGE`] takes part through its first member only:
+//! a text shared by tens of thousands of near-copies and one document
+//! outside them would otherwise be a group with a place in every copy for
+//! each stretch between the copies' differences, quadratic in effect. The
+//! family's document-level group lists the other members.
 
 use super::assemble::Place;
+
+/// Families with more members than this take part through their first
+/// member only (the limit above which a cluster lists one link per member).
+pub const LARGE: usize = crate::pipeline::CLUSTER_PAIRS_LIMIT;
 
 /// Marks a document in no family (its own family).
 const ALONE: u32 = u32::MAX;
@@ -22,6 +32,8 @@ const ALONE: u32 = u32::MAX;
 #[derive(Debug, Clone, Default)]
 pub struct Families {
     of: Vec<u32>,
+    /// Members of a family larger than [`LARGE`], other than its first.
+    left_out: Vec<bool>,
 }
 
 impl Families {
@@ -34,8 +46,11 @@ impl Families {
     /// (each group ascending; a document in no group is its own family).
     pub fn new<'a>(documents: usize, groups: impl IntoIterator<Item = &'a [u32]>) -> Families {
         let mut of = vec![ALONE; documents];
+        let mut left_out = Vec::new();
         for g in groups {
-            let Some(&first) = g.first() else { continue };
+            let Some(&first) = g.iter().min() else {
+                continue;
+            };
             if g.len() < 2 {
                 continue;
             }
@@ -44,8 +59,16 @@ impl Families {
                     *slot = first;
                 }
             }
+            if g.len() > LARGE {
+                left_out.resize(documents, false);
+                for &d in g.iter().filter(|&&d| d != first) {
+                    if let Some(slot) = left_out.get_mut(d as usize) {
+                        *slot = true;
+                    }
+                }
+            }
         }
-        Families { of }
+        Families { of, left_out }
     }
 
     /// Whether any document shares its family.
@@ -59,6 +82,12 @@ impl Families {
             Some(&f) if f != ALONE => f,
             _ => doc,
         }
+    }
+
+    /// Whether `doc` is a member of a family larger than [`LARGE`] other
+    /// than its first, and so takes no part in the search.
+    pub fn left_out(&self, doc: u32) -> bool {
+        self.left_out.get(doc as usize).is_some_and(|&x| x)
     }
 
     /// Whether `doc` shares its family with another document.
@@ -119,5 +148,14 @@ mod tests {
         assert!(!f.only_related([3]));
         // Out of range is alone.
         assert!(!Families::none().only_related([7, 8]));
+        assert!((0..6).all(|d| !f.left_out(d)));
+    }
+
+    #[test]
+    fn a_large_family_takes_part_through_its_first_member() {
+        let big: Vec<u32> = (10..10 + LARGE as u32 + 1).collect();
+        let f = Families::new(1000, [&[1u32, 2][..], &big[..]]);
+        assert!(!f.left_out(10) && f.left_out(11) && f.left_out(big[LARGE]));
+        assert!(!f.left_out(1) && !f.left_out(2) && !f.left_out(0));
     }
 }

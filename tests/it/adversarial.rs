@@ -190,6 +190,66 @@ fn a_giant_group_is_one_cluster_with_a_link_per_member() {
     assert_eq!(kept.lines().count(), 1);
 }
 
+/// In the default scan a group that large takes part in the passage search
+/// through its first member only: what it shares with another document is
+/// one passage with two places, not one with a place in every copy.
+#[test]
+fn a_giant_group_shares_passages_through_its_first_member() {
+    let n = 500;
+    let mut text = near_copies(n);
+    let first: serde_json::Value =
+        serde_json::from_str(text.lines().next().unwrap_or_default()).expect("a record");
+    let words: Vec<&str> = first["text"]
+        .as_str()
+        .unwrap_or_default()
+        .split(' ')
+        .collect();
+    // Another document quoting 40 words of the text (not a near-copy).
+    let quote = |range: std::ops::Range<usize>| words[range].join(" ");
+    let other: Vec<String> = (0..120).map(|i| format!("other{i}")).collect();
+    text.push_str(&format!(
+        "{{\"id\": \"outside\", \"text\": \"{} {} {}\"}}\n",
+        other[..60].join(" "),
+        if words[..75].iter().any(|w| w.starts_with('x')) {
+            quote(80..120)
+        } else {
+            quote(20..60)
+        },
+        other[60..].join(" ")
+    ));
+    let dir = corpus(&[("copies.jsonl", &text)]);
+    let p = dir.path().join("copies.jsonl");
+    let r = same_at_any_thread_count(&["scan", &p.to_string_lossy()]);
+    assert_eq!(
+        r["clusters"][0]["members"].as_array().map(Vec::len),
+        Some(n)
+    );
+    let groups = r["passages"].as_array().expect("passages");
+    let docs = |g: &serde_json::Value| -> Vec<String> {
+        g["occurrences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| o["doc"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(
+        groups
+            .iter()
+            .any(|g| docs(g) == ["d0", "outside"] && g["words"] == 40),
+        "{groups:?}"
+    );
+    for g in groups {
+        assert!(
+            docs(g).iter().all(|d| d == "d0" || d == "outside"),
+            "a place in a member other than the first: {g}"
+        );
+    }
+    let left_out = r["summary"]["passages"]["related_positions"].as_u64();
+    // 143 8-word runs a copy, less the 8 that hold its own changed word.
+    assert!(left_out >= Some(135 * (n as u64 - 1)), "{left_out:?}");
+}
+
 /// Small groups still list every verified pair.
 #[test]
 fn a_small_group_lists_every_pair() {
