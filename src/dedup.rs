@@ -798,23 +798,39 @@ impl Cutter<'_> {
             copies.sort_by_key(|(c, _)| (c.start, c.end));
             // Exact copies next to each other (nothing but spaces and
             // punctuation between them) are one cut, tidied as a whole.
-            let mut joined: Vec<(Range<usize>, Source)> = Vec::with_capacity(copies.len());
+            // The parts are kept: when the whole is not a run of whole
+            // sentences (a copy that ends part-way into the next line of
+            // a doubled headline), each part is tried on its own.
+            let mut joined: Vec<(Range<usize>, Source, Vec<Range<usize>>)> =
+                Vec::with_capacity(copies.len());
             for (c, of) in copies {
                 match joined.last_mut() {
-                    Some((last, last_of))
+                    Some((last, last_of, parts))
                         if !of.edited
                             && !last_of.edited
                             && (c.start <= last.end
                                 || !text[last.end..c.start].chars().any(char::is_alphanumeric)) =>
                     {
                         last.end = last.end.max(c.end);
+                        parts.push(c);
                     }
-                    _ => joined.push((c, of)),
+                    _ => joined.push((c.clone(), of, vec![c])),
                 }
             }
             let mut tokens = Vec::new();
             let mut tidied: Vec<(Range<usize>, CutKind)> = Vec::with_capacity(joined.len());
-            for (c, source) in joined {
+            let mut pieces: Vec<(Range<usize>, Source)> = Vec::with_capacity(joined.len());
+            for (c, source, parts) in joined {
+                let whole = source.edited
+                    || parts.len() == 1
+                    || whole_sentences(text, c.clone(), self.kind, min, &mut tokens).is_some();
+                if whole {
+                    pieces.push((c, source));
+                } else {
+                    pieces.extend(parts.into_iter().map(|p| (p, source)));
+                }
+            }
+            for (c, source) in pieces {
                 // Edited copies are paragraphs: cut whole lines or nothing.
                 let c = if source.edited {
                     let alone = |between: &str| !between.chars().any(char::is_alphanumeric);

@@ -63,7 +63,10 @@ impl Found {
 /// description of the periodic run the two make up:
 ///
 /// * when the period `q - p` is at least `min` tokens, the period at `p`,
-///   `p + (q - p)`, … as far as the overlapping copies reach (`H` twice);
+///   `p + (q - p)`, … as far as the overlapping copies reach (`H` twice),
+///   and, when the run ends part-way into a period, its tail with the same
+///   text one period earlier (at least `min` tokens): every token of the
+///   run lies in a reported copy;
 /// * when it is shorter (`word word word …`, `ha ha ha …`: no single period
 ///   is a passage), the two overlapping copies themselves, `p` and `q`
 ///   with the repeat's full length: together they span the run, and
@@ -106,7 +109,27 @@ pub(crate) fn exact(groups: Vec<ExactGroup>, min: u32) -> Vec<Found> {
                             end: s + period,
                         })
                         .collect();
+                    let covered = q.start + tandem.len() as u32 * period;
                     out.push(tandem);
+                    if covered < reach {
+                        // The run ends part-way into a period: its last
+                        // `len` tokens (at least `min`, at most a period,
+                        // so the copies do not overlap) are a copy of the
+                        // `len` one period earlier.
+                        let len = (reach - covered).max(min);
+                        out.push(vec![
+                            Place {
+                                doc,
+                                start: reach - len - period,
+                                end: reach - period,
+                            },
+                            Place {
+                                doc,
+                                start: reach - len,
+                                end: reach,
+                            },
+                        ]);
+                    }
                 }
                 continue;
             }
@@ -405,8 +428,11 @@ mod tests {
             }],
             8,
         );
-        assert_eq!(f.len(), 1);
+        assert_eq!(f.len(), 2);
         assert_eq!(f[0].places, vec![place(0, 0, 10), place(0, 10, 20)]);
+        // Token 20 repeats token 10 too: the run's last 8 tokens are a copy
+        // of the 8 one period earlier, so every token of it is covered.
+        assert_eq!(f[1].places, vec![place(0, 3, 11), place(0, 13, 21)]);
     }
 
     #[test]
