@@ -193,8 +193,8 @@ pub struct Repeat {
 }
 
 /// The repeats inside `text`: exact runs of at least `cfg.min_words`
-/// tokens and edited paragraphs, each maximal, in the order of their first
-/// copy. Cutting every [`Repeat::later`] range (see [`later_copies`]) leaves
+/// tokens, edited paragraphs and whole lines printed twice (of three tokens
+/// or more), each maximal, in the order of their first copy. Cutting every [`Repeat::later`] range (see [`later_copies`]) leaves
 /// one copy of each. For many documents, build a [`RepeatFinder`] once.
 pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
     RepeatFinder::new(cfg).find(text)
@@ -313,7 +313,24 @@ impl RepeatFinder {
         for g in edited::groups(&paras, &rep, &verified, shingles) {
             found.push(edited_found(&g, &paras));
         }
-        let mut found = assemble::drop_fragments(assemble::drop_covered(found));
+        let mut found = assemble::drop_covered(found);
+
+        // Lines: whole short lines printed twice or more.
+        a.short_lines(m);
+        let lines = a
+            .short
+            .iter()
+            .map(|(r, c)| {
+                let place = Place {
+                    doc: 0,
+                    start: r.start,
+                    end: r.end,
+                };
+                (*c, place)
+            })
+            .collect();
+        found.extend(assemble::lines(lines, usize::MAX));
+        let mut found = assemble::drop_fragments(found);
         assemble::classify_and_sort(&mut found, usize::MAX);
         found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
         let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;
