@@ -9,8 +9,7 @@ use crate::dedup::{Dedup, Keep};
 /// [`Dedup`] structure; only its top-level `timings` differ between runs).
 pub fn write(d: &Dedup, json: bool, w: &mut dyn Write) -> io::Result<()> {
     if json {
-        serde_json::to_writer_pretty(&mut *w, d)?;
-        return w.write_all(b"\n");
+        return super::json(d, w);
     }
     let s = &d.summary;
     let p = &d.params;

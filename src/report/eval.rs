@@ -19,8 +19,7 @@ pub fn write(
     w: &mut dyn Write,
 ) -> io::Result<()> {
     if format != Format::Text {
-        serde_json::to_writer_pretty(&mut *w, e)?;
-        return w.write_all(b"\n");
+        return super::json(e, w);
     }
     writeln!(
         w,

@@ -10,10 +10,7 @@ use crate::exact::Join;
 /// pairs in input order; JSON Lines is one pair per line.
 pub fn write(join: &Join, format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, join)?;
-            w.write_all(b"\n")
-        }
+        Format::Json => super::json(join, w),
         Format::Jsonl => {
             for p in &join.pairs {
                 serde_json::to_writer(&mut *w, p)?;

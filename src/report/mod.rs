@@ -3,7 +3,8 @@
 //! Reports only format what the pipeline computed; they write to any
 //! `io::Write` and never decide anything. The JSON layout is the stable
 //! contract described in `DESIGN.md`; the only part of it that may differ
-//! between two runs of the same input is the top-level `timings`.
+//! between two runs of the same input is the top-level `timings`. Every JSON
+//! report starts with `"version":` [`JSON_VERSION`].
 
 pub mod dedup;
 pub mod eval;
@@ -28,6 +29,28 @@ pub enum Format {
     Jsonl,
     /// Comma-separated values with a header.
     Csv,
+}
+
+/// Version of the JSON reports' layout, their first key. Keys are only ever
+/// added within a version; a removed key or a changed meaning raises it.
+pub const JSON_VERSION: u32 = 1;
+
+/// A report with its layout version in front.
+#[derive(serde::Serialize)]
+struct Versioned<'a, T: serde::Serialize> {
+    version: u32,
+    #[serde(flatten)]
+    report: &'a T,
+}
+
+/// Writes `report` as pretty JSON, `"version"` first, and a final newline.
+pub fn json<T: serde::Serialize>(report: &T, w: &mut dyn Write) -> io::Result<()> {
+    let v = Versioned {
+        version: JSON_VERSION,
+        report,
+    };
+    serde_json::to_writer_pretty(&mut *w, &v)?;
+    w.write_all(b"\n")
 }
 
 /// Writes one CSV record, quoting fields that need it (RFC 4180).

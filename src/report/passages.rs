@@ -20,10 +20,7 @@ pub const PLACES_SHOWN: usize = 10;
 pub fn write(p: &Passages, format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => text(p, w),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, p)?;
-            w.write_all(b"\n")
-        }
+        Format::Json => super::json(p, w),
         Format::Jsonl => {
             for g in &p.passages {
                 serde_json::to_writer(&mut *w, g)?;

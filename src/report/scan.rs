@@ -20,10 +20,7 @@ use crate::pipeline::{Params, Scan};
 pub fn write(scan: &Scan, format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => text(scan, w),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, scan)?;
-            w.write_all(b"\n")
-        }
+        Format::Json => super::json(scan, w),
         Format::Jsonl => jsonl(scan, w),
         Format::Csv => csv(scan, w),
     }

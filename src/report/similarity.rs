@@ -21,10 +21,7 @@ pub const RANKED_SHOWN: usize = 25;
 pub fn write(sim: &Similarity, format: Format, w: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Text => text(sim, w),
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, sim)?;
-            w.write_all(b"\n")
-        }
+        Format::Json => super::json(sim, w),
         Format::Jsonl => {
             for p in &sim.pairs {
                 serde_json::to_writer(&mut *w, p)?;

@@ -20,8 +20,7 @@ pub fn write(
             "truth": truth.map(|t| t.display().to_string()),
             "summary": s,
         });
-        serde_json::to_writer_pretty(&mut *w, &v)?;
-        return w.write_all(b"\n");
+        return super::json(&v, w);
     }
     writeln!(
         w,

@@ -5,6 +5,7 @@
 
 mod adversarial;
 mod common;
+mod contract;
 mod dedup;
 mod eval;
 mod exact;

@@ -13,7 +13,16 @@ use nearcopy::text::TokenKind;
 
 /// Find near-duplicate documents and repeated passages, with exact byte ranges.
 #[derive(Debug, Parser)]
-#[command(name = "nearcopy", version, about, long_about = None)]
+#[command(
+    name = "nearcopy",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit status: 0 when the run succeeded, whether or not it found anything \
+                  (the findings are the report; dedup's output is written either way); \
+                  1 on an error, with the file, line and cause; 2 on bad usage; \
+                  130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
