@@ -1015,3 +1015,110 @@ fn near_duplicates_are_one_group_not_a_heap_of_shared_runs() {
         .any(|g| docs(g) == ["a.txt", "b.txt"] && g[0].1.starts_with("intro0 intro1")));
     assert_eq!(p["summary"]["related_positions"], 0);
 }
+
+#[test]
+fn with_families_every_run_shared_outside_a_family_is_still_covered() {
+    use nearcopy::config::ScanConfig;
+    use nearcopy::input::Inputs;
+    use nearcopy::passages::{find_in_families, Families};
+    use nearcopy::progress::Silent;
+
+    // Random documents over a small vocabulary, with runs copied between
+    // them; documents 0, 1 and 2 are one family (1 and 2 copy most of 0).
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    let mut docs: Vec<Vec<String>> = (0..6)
+        .map(|_| (0..300).map(|_| format!("w{}", next(400))).collect())
+        .collect();
+    for d in 1..3 {
+        let copy = docs[0].clone();
+        docs[d][..250].clone_from_slice(&copy[..250]);
+        let at = 10 + next(200) as usize;
+        docs[d][at] = format!("changed{d}");
+    }
+    for _ in 0..12 {
+        let (from, to) = (next(6) as usize, next(6) as usize);
+        let len = 8 + next(20) as usize;
+        let (a, b) = (next(270) as usize, next(270) as usize);
+        let run: Vec<String> = docs[from][a..a + len].to_vec();
+        docs[to][b..b + len].clone_from_slice(&run);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("docs.jsonl");
+    let mut jsonl = String::new();
+    for (d, words) in docs.iter().enumerate() {
+        let line = serde_json::json!({"id": format!("d{d}"), "text": words.join(" ")});
+        jsonl.push_str(&format!("{line}\n"));
+    }
+    std::fs::write(&path, jsonl).unwrap();
+    let cfg = ScanConfig::default();
+    let m = cfg.passages.min_words;
+    let inputs = Inputs::open(std::slice::from_ref(&path), &cfg.input).unwrap();
+    let families = Families::new(docs.len(), [&[0u32, 1, 2][..]]);
+    let found = find_in_families(&inputs, &cfg, &families, &Silent).unwrap();
+
+    // Tokens covered by reported places, from the byte ranges.
+    let starts: Vec<Vec<usize>> = docs
+        .iter()
+        .map(|w| {
+            let mut at = 0;
+            w.iter()
+                .map(|x| {
+                    let s = at;
+                    at += x.len() + 1;
+                    s
+                })
+                .collect()
+        })
+        .collect();
+    let mut covered: Vec<Vec<bool>> = docs.iter().map(|w| vec![false; w.len()]).collect();
+    for g in &found.passages {
+        let in_docs: Vec<u32> = g.occurrences.iter().map(|o| o.doc_index).collect();
+        assert!(
+            !families.only_related(in_docs.iter().copied()),
+            "a passage only the family shares: {g:?}"
+        );
+        for o in &g.occurrences {
+            let d = o.doc_index as usize;
+            for (t, &s) in starts[d].iter().enumerate() {
+                if s >= o.start as usize && s < o.end as usize {
+                    covered[d][t] = true;
+                }
+            }
+        }
+    }
+    // Brute force: every m-token run found again in another family or in
+    // the same document has each of its tokens covered.
+    let family = |d: usize| families.family(d as u32);
+    let mut checked = 0;
+    for d1 in 0..docs.len() {
+        for p1 in 0..=docs[d1].len() - m {
+            let run = &docs[d1][p1..p1 + m];
+            let elsewhere = (0..docs.len()).any(|d2| {
+                (0..=docs[d2].len() - m).any(|p2| {
+                    (d2, p2) != (d1, p1)
+                        && (d2 == d1 || family(d2) != family(d1))
+                        && &docs[d2][p2..p2 + m] == run
+                })
+            });
+            if elsewhere {
+                checked += 1;
+                assert!(
+                    covered[d1][p1..p1 + m].iter().all(|&c| c),
+                    "d{d1} tokens {p1}..{} repeat outside the family but are not covered",
+                    p1 + m
+                );
+            }
+        }
+    }
+    assert!(
+        checked > 100,
+        "only {checked} runs shared: the test plants too little"
+    );
+    assert!(found.summary.related_positions > 0);
+}
