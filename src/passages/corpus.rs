@@ -261,8 +261,13 @@ pub fn find_in_families(
     drop(filter);
     let t_extract = t.elapsed().as_secs_f64();
 
-    // Maximal repeats, boilerplate lines, paragraph candidates.
+    // Paragraph candidates, maximal repeats, boilerplate lines. The band
+    // keys (16 bytes each, millions of them) are turned into the far fewer
+    // candidate pairs first, so they are gone before the suffix array needs
+    // its memory.
     let t = Instant::now();
+    let rep = edited::representatives(&paras);
+    let pairs = edited::candidates(&rep, keys);
     let repeats = exact::maximal_repeats(runs, m, families)?;
     summary.repeated_positions = repeats.repeated;
     summary.related_positions = repeats.related;
@@ -272,8 +277,6 @@ pub fn find_in_families(
     let mut lines = assemble::lines(lines, pc.boilerplate_docs);
     lines.retain(|f| !families.only_related_places(&f.places));
     found.extend(lines);
-    let rep = edited::representatives(&paras);
-    let pairs = edited::candidates(&rep, keys);
     summary.candidate_paragraphs = paras.len() as u64;
     summary.candidate_pairs = pairs.len() as u64;
     let t_repeats = t.elapsed().as_secs_f64();

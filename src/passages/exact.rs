@@ -160,6 +160,9 @@ pub(crate) fn maximal_repeats(
         }
         order.extend((r.offset..end).map(|i| (runs.hashes[i], i as u32, r.doc)));
     }
+    // The fingerprints are in `order` now; from here on the classes stand
+    // for them.
+    runs.hashes = Vec::new();
     sort(&mut order);
     let mut cls = vec![NONE; n];
     let mut sa: Vec<u32> = Vec::with_capacity(order.len());
@@ -194,8 +197,6 @@ pub(crate) fn maximal_repeats(
         i = j;
     }
     drop(order);
-    // From here on the classes stand for the fingerprints.
-    runs.hashes = Vec::new();
     let repeated = sa.len() as u64;
     if sa.is_empty() {
         return Ok(MaximalRepeats {
