@@ -82,6 +82,30 @@ fn filter(c: &mut Criterion) {
             f
         })
     });
+    // A table far larger than the caches, as on a real corpus: one probe at
+    // a time against batches whose words are fetched ahead.
+    let big = 64 << 20;
+    g.bench_function("insert 1M one at a time into 64 MiB", |b| {
+        b.iter(|| {
+            let f = RepeatFilter::with_bytes(big);
+            for &x in fps.iter().chain(&fps[..1000]) {
+                f.insert(x);
+            }
+            assert!(fps[..1000].iter().all(|&x| f.repeated(x)));
+            f
+        })
+    });
+    g.bench_function("insert_all 1M in batches into 64 MiB", |b| {
+        let mut seen = Vec::new();
+        b.iter(|| {
+            let f = RepeatFilter::with_bytes(big);
+            f.insert_all(&fps);
+            f.insert_all(&fps[..1000]);
+            f.repeated_all(&fps[..1000], &mut seen);
+            assert!(seen.iter().all(|&r| r));
+            f
+        })
+    });
     g.finish();
 }
 
