@@ -181,7 +181,7 @@ pub(crate) fn maximal_repeats(
             docs.clear();
             docs.extend(class.iter().map(|c| c.2));
             docs.sort_unstable();
-            families.only_related(docs.iter().copied())
+            families.only_related_sorted(&docs)
         };
         if within_family {
             related += class.len() as u64;

@@ -95,11 +95,19 @@ impl Families {
         self.of.get(doc as usize).is_some_and(|&f| f != ALONE)
     }
 
-    /// Whether `docs` (the documents of the places of one repeat, ascending)
-    /// only say what the family already says: two or more documents, all
-    /// of one family, none holding two places.
+    /// Whether `docs` (the documents of the places of one repeat, in any
+    /// order) only say what the family already says: two or more
+    /// documents, all of one family, none holding two places.
     pub fn only_related(&self, docs: impl IntoIterator<Item = u32>) -> bool {
-        let mut docs = docs.into_iter();
+        let mut docs: Vec<u32> = docs.into_iter().collect();
+        docs.sort_unstable();
+        self.only_related_sorted(&docs)
+    }
+
+    /// [`Families::only_related`] of documents already in ascending order
+    /// (the search's hot path sorts into a buffer of its own).
+    pub fn only_related_sorted(&self, docs: &[u32]) -> bool {
+        let mut docs = docs.iter().copied();
         let Some(first) = docs.next() else {
             return false;
         };
@@ -140,8 +148,11 @@ mod tests {
         assert!(!f.is_empty() && Families::none().is_empty());
         assert!(f.only_related([1, 3]));
         assert!(f.only_related([1, 3, 4]));
-        // A document holding two places repeats the text inside itself.
+        // A document holding two places repeats the text inside itself,
+        // in whatever order the places come.
         assert!(!f.only_related([1, 1, 3]));
+        assert!(!f.only_related([1, 3, 1]));
+        assert!(f.only_related([4, 1]));
         // Another family, or a document alone, is news.
         assert!(!f.only_related([1, 2]));
         assert!(!f.only_related([0, 0]));
