@@ -1,5 +1,13 @@
 //! Union-find over verified pairs, giving near-duplicate groups.
 
+/// Groups with more members than this are *large*: listing every pair of
+/// them, or searching them member by member for passages, would grow with
+/// the square of the group, so they are described through links to, or the
+/// text of, their first member instead (see
+/// [`crate::pipeline::CLUSTER_PAIRS_LIMIT`] and
+/// [`crate::passages::Families`]).
+pub const LARGE_GROUP: usize = 200;
+
 /// Disjoint sets over `0..n` with path halving and union by size.
 #[derive(Debug, Clone)]
 pub struct UnionFind {

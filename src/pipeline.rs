@@ -51,7 +51,7 @@ pub const EXACT_PAIRS_LIMIT: usize = 200;
 /// every member but the first has one pair linking it into the group, and
 /// the cluster lists `members - 1` pairs. Smaller clusters list every
 /// verified pair, and every pair of copies, as before.
-pub const CLUSTER_PAIRS_LIMIT: usize = 200;
+pub const CLUSTER_PAIRS_LIMIT: usize = crate::cluster::LARGE_GROUP;
 
 /// The parameters of a run, as reported.
 #[derive(Debug, Clone, Serialize)]

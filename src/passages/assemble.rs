@@ -220,16 +220,13 @@ pub(crate) fn lines(mut lines: Vec<(u64, Place)>, min_docs: usize) -> Vec<Found>
         if f.documents() >= min_docs {
             out.push(f);
         } else {
-            // Places are sorted by document: keep the runs of one document.
+            // Places are sorted by document: keep the documents with two.
             let places = std::mem::take(&mut f.places);
             f.places = places
-                .iter()
-                .enumerate()
-                .filter(|&(k, p)| {
-                    let same = |q: Option<&Place>| q.is_some_and(|q| q.doc == p.doc);
-                    same(k.checked_sub(1).and_then(|b| places.get(b))) || same(places.get(k + 1))
-                })
-                .map(|(_, p)| *p)
+                .chunk_by(|a, b| a.doc == b.doc)
+                .filter(|one_doc| one_doc.len() >= 2)
+                .flatten()
+                .copied()
                 .collect();
             if !f.places.is_empty() {
                 f.kind = Kind::Within;

@@ -23,7 +23,7 @@ use super::assemble::Place;
 
 /// Families with more members than this take part through their first
 /// member only (the limit above which a cluster lists one link per member).
-pub const LARGE: usize = crate::pipeline::CLUSTER_PAIRS_LIMIT;
+pub const LARGE: usize = crate::cluster::LARGE_GROUP;
 
 /// Marks a document in no family (its own family).
 const ALONE: u32 = u32::MAX;
