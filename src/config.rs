@@ -165,7 +165,9 @@ impl PassageConfig {
 pub struct ScanConfig {
     /// Shingling.
     pub shingle: ShingleConfig,
-    /// MinHash permutations (signature length).
+    /// The sketch that signs documents.
+    pub sketch: crate::sketch::Sketch,
+    /// Values per signature (`--perms`).
     pub perms: usize,
     /// Jaccard threshold for a near-duplicate pair.
     pub threshold: f64,
@@ -189,6 +191,7 @@ impl Default for ScanConfig {
     fn default() -> ScanConfig {
         ScanConfig {
             shingle: ShingleConfig::default(),
+            sketch: crate::sketch::Sketch::default(),
             perms: 128,
             threshold: 0.8,
             bands: None,
@@ -217,9 +220,10 @@ impl ScanConfig {
                 self.shingle.size
             )));
         }
-        if self.perms == 0 || self.perms > 4096 {
+        if self.perms == 0 || self.perms > crate::sketch::MAX_PERMS {
             return Err(Error::Config(format!(
-                "--perms must be 1 to 4096, got {}",
+                "--perms must be 1 to {}, got {}",
+                crate::sketch::MAX_PERMS,
                 self.perms
             )));
         }
@@ -252,7 +256,12 @@ impl ScanConfig {
                 bands: self.perms / rows.max(1),
                 rows,
             },
-            (None, None) => Banding::optimal(self.threshold, self.perms, self.weights),
+            (None, None) => Banding::optimal_with_floor(
+                self.threshold,
+                self.perms,
+                self.weights,
+                Banding::DOCUMENT_RECALL_FLOOR,
+            ),
         }
     }
 

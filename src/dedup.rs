@@ -1434,7 +1434,11 @@ mod tests {
             source: "".into(),
             bytes,
             words: 0,
-            origin: crate::document::Origin { file: 0, line: 0 },
+            origin: crate::document::Origin {
+                file: 0,
+                line: 0,
+                offset: 0,
+            },
             same_as: None,
         };
         let docs = vec![doc(5), doc(9), doc(9), doc(1)];

@@ -26,4 +26,7 @@ pub struct Origin {
     pub file: u32,
     /// 1-based line of a JSON Lines record; 0 for a whole text file.
     pub line: u64,
+    /// Byte offset of the record in the (decompressed) file: where a later
+    /// pass can read it again without reading what comes before.
+    pub offset: u64,
 }

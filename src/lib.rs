@@ -26,7 +26,8 @@
 //! Each stage is one module. [`input`] streams documents in batches;
 //! [`text`] finds words (or characters) with their byte spans in the original
 //! text and fingerprints their normalised form; [`shingle`] turns runs of `k`
-//! tokens into stable 64-bit fingerprints; [`minhash`] signs the shingle sets;
+//! tokens into stable 64-bit fingerprints; [`sketch`] signs the shingle sets
+//! (one-permutation hashing by default, or classic [`minhash`]);
 //! [`lsh`] bands the signatures into candidate pairs; [`verify`] computes
 //! exact Jaccard; [`cluster`] groups the confirmed pairs. [`pipeline`] ties
 //! them together. [`dedup`] builds on a scan to write a corpus with one
@@ -57,7 +58,8 @@ pub mod exact;
 pub mod hash;
 pub mod input;
 pub mod lsh;
-pub mod minhash;
+pub mod sketch;
+pub use sketch::minhash;
 pub mod output;
 pub mod passages;
 pub mod pipeline;

@@ -32,9 +32,9 @@ use crate::document::{Document, Origin};
 use crate::error::{Error, Result};
 use crate::input::{Inputs, Skipped};
 use crate::lsh;
-use crate::minhash::{self, MinHasher};
 use crate::progress::Progress;
 use crate::shingle::Shingler;
+use crate::sketch::{self, minhash, Sketch, Sketcher};
 use crate::text::{self, Token};
 use crate::verify;
 
@@ -62,7 +62,10 @@ pub struct Params {
     pub shingle: usize,
     /// `words` or `chars`.
     pub tokens: text::TokenKind,
-    /// MinHash permutations.
+    /// The sketch that signed the documents (`oph`, `minhash` or
+    /// `cminhash`).
+    pub sketch: Sketch,
+    /// Values per signature (`--perms`).
     pub perms: usize,
     /// LSH bands.
     pub bands: usize,
@@ -78,7 +81,7 @@ pub struct Params {
     pub false_positive_area: f64,
     /// Area above the S-curve above the threshold.
     pub false_negative_area: f64,
-    /// MinHash seed.
+    /// Seed of the sketch's hash functions.
     pub seed: u64,
     /// Passage search parameters (absent with passages disabled).
     pub passages: Option<crate::passages::Params>,
@@ -93,6 +96,7 @@ impl Params {
             threshold: cfg.threshold,
             shingle: cfg.shingle.size,
             tokens: cfg.shingle.kind,
+            sketch: cfg.sketch,
             perms: cfg.perms,
             bands: b.bands,
             rows: b.rows,
@@ -101,7 +105,11 @@ impl Params {
             false_negative_rate_at_threshold: round6(1.0 - p),
             false_positive_area: round6(b.false_positive_area(cfg.threshold)),
             false_negative_area: round6(b.false_negative_area(cfg.threshold)),
-            seed: minhash::SEED,
+            seed: match cfg.sketch {
+                Sketch::MinHash => minhash::SEED,
+                Sketch::Oph => sketch::oph::SEED,
+                Sketch::CMinHash => sketch::cminhash::SEED,
+            },
             passages: None,
         }
     }
@@ -183,6 +191,7 @@ pub struct Summary {
     pub exact_duplicates: u64,
     /// Candidate pairs produced by LSH.
     pub candidate_pairs: u64,
+
     /// Candidate pairs confirmed at the threshold.
     pub verified_pairs: u64,
     /// Near-duplicate groups.
@@ -336,7 +345,7 @@ pub fn scan(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) -> Res
 pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
     let start = Instant::now();
     let banding = cfg.banding();
-    let hasher = MinHasher::new(cfg.perms);
+    let hasher = Sketcher::new(cfg.sketch, cfg.perms);
     let total_bytes: u64 = inputs.total_bytes();
 
     // 1. Sign.
@@ -349,46 +358,41 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let mut exact_groups: AHashMap<u32, Vec<u32>> = AHashMap::new();
     let mut sources: AHashSet<Arc<str>> = AHashSet::new();
     let mut summary = Summary::default();
-    let skipped = inputs.read(&cfg.input, |batch, raw_bytes| {
+    // Each document is signed in the parallel step that parses it.
+    let sign = |(scratch, set): &mut (Scratch, Vec<u64>), doc: Document| {
+        let (words, content) = shingle_text(&doc.text, cfg, scratch, set);
+        let info = DocInfo {
+            id: doc.id,
+            source: Arc::from(doc.source),
+            bytes: doc.text.len() as u64,
+            words,
+            origin: doc.origin,
+            same_as: None,
+        };
+        if set.is_empty() {
+            return Signed {
+                info,
+                content,
+                sig: Vec::new(),
+                keys: Vec::new(),
+            };
+        }
+        let sig = hasher.signature(set);
+        let mut k = vec![0u64; banding.bands];
+        banding.keys(&sig, &mut k);
+        Signed {
+            info,
+            content,
+            sig,
+            keys: k,
+        }
+    };
+    let skipped = inputs.read_with(&cfg.input, Default::default, sign, |signed, raw_bytes| {
         if progress.cancelled() {
             return Err(Error::Interrupted);
         }
-        let signed: Vec<Option<Signed>> = batch
-            .into_par_iter()
-            .map_init(
-                || (Scratch::default(), Vec::new()),
-                |(scratch, set), doc: Document| {
-                    let (words, content) = shingle_text(&doc.text, cfg, scratch, set);
-                    let info = DocInfo {
-                        id: doc.id,
-                        source: Arc::from(doc.source),
-                        bytes: doc.text.len() as u64,
-                        words,
-                        origin: doc.origin,
-                        same_as: None,
-                    };
-                    if set.is_empty() {
-                        return Some(Signed {
-                            info,
-                            content,
-                            sig: Vec::new(),
-                            keys: Vec::new(),
-                        });
-                    }
-                    let sig = hasher.signature(set);
-                    let mut k = vec![0u64; banding.bands];
-                    banding.keys(&sig, &mut k);
-                    Some(Signed {
-                        info,
-                        content,
-                        sig,
-                        keys: k,
-                    })
-                },
-            )
-            .collect();
         let docs = signed.len() as u64;
-        for mut s in signed.into_iter().flatten() {
+        for mut s in signed {
             let index = documents.len() as u32;
             // One allocation per distinct source, not per document.
             match sources.get(&s.info.source) {
@@ -436,7 +440,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let sig_of = |d: u32| -> &[u32] { sigs.row(lsh_docs.binary_search(&d).unwrap_or_default()) };
     let estimates: Vec<f64> = candidates
         .par_iter()
-        .map(|&(a, b)| minhash::estimate(sig_of(a), sig_of(b)))
+        .map(|&(a, b)| sketch::estimate(sig_of(a), sig_of(b)))
         .collect();
     let verified: Vec<Verified> = match cfg.verify {
         Verify::Estimate => candidates
@@ -537,6 +541,8 @@ pub fn pair_jaccards(
         .keys()
         .map(|&d| (documents[d as usize].origin, d))
         .collect();
+    let mut in_order: Vec<Origin> = wanted.keys().copied().collect();
+    in_order.sort_unstable();
     // Pairs ordered by their later member, so each batch verifies a run.
     let mut by_later: Vec<usize> = (0..candidates.len()).collect();
     by_later.sort_unstable_by_key(|&i| (candidates[i].1, candidates[i].0));
@@ -544,7 +550,7 @@ pub fn pair_jaccards(
     let mut sets: AHashMap<u32, Vec<u64>> = AHashMap::new();
     let mut cursor = 0usize;
     let mut built_total = 0usize;
-    inputs.read_raw(&cfg.input, |batch, raw_bytes| {
+    inputs.read_raw_subset(&cfg.input, &in_order, |batch, raw_bytes| {
         if progress.cancelled() {
             return Err(Error::Interrupted);
         }

@@ -168,22 +168,39 @@ struct IdTracker {
 }
 
 impl IdTracker {
-    fn see(&mut self, doc: &Document, files: &[InputFile]) {
-        let key = xxhash_rust::xxh3::xxh3_64(doc.id.as_bytes());
-        match self.first.entry(key) {
+    fn see(&mut self, seen: SeenId, files: &[InputFile]) {
+        match self.first.entry(seen.key) {
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(doc.origin);
+                v.insert(seen.origin);
             }
             std::collections::hash_map::Entry::Occupied(o) => {
                 self.found.count += 1;
                 if self.found.examples.len() < DuplicateIds::EXAMPLES {
                     self.found.examples.push(DuplicateId {
-                        id: doc.id.clone(),
+                        id: seen.id,
                         first: place(files, *o.get()),
-                        again: place(files, doc.origin),
+                        again: place(files, seen.origin),
                     });
                 }
             }
+        }
+    }
+}
+
+/// What [`IdTracker`] needs of a document, taken on the thread that parsed
+/// it (the document itself may be consumed there).
+struct SeenId {
+    key: u64,
+    origin: Origin,
+    id: String,
+}
+
+impl SeenId {
+    fn of(doc: &Document) -> SeenId {
+        SeenId {
+            key: xxhash_rust::xxh3::xxh3_64(doc.id.as_bytes()),
+            origin: doc.origin,
+            id: doc.id.clone(),
         }
     }
 }
@@ -406,9 +423,30 @@ impl Inputs {
     /// stop the read with an error naming file and line, unless
     /// `skip_invalid` is set, in which case they are counted in the returned
     /// [`Skipped`].
-    pub fn read<F>(&self, cfg: &InputConfig, mut each: F) -> Result<Skipped>
+    pub fn read<F>(&self, cfg: &InputConfig, each: F) -> Result<Skipped>
     where
         F: FnMut(Vec<Document>, u64) -> Result<()>,
+    {
+        self.read_with(cfg, || (), |_: &mut (), doc| doc, each)
+    }
+
+    /// [`Inputs::read`] that also runs `map` on each document in the same
+    /// parallel step that parses it (with the worker's `init` state, made
+    /// by rayon's `map_init`), so the text is worked on while it is still in
+    /// the cache and freed on the thread that made it; `each` gets the
+    /// results in input order.
+    pub fn read_with<T, S, I, M, F>(
+        &self,
+        cfg: &InputConfig,
+        init: I,
+        map: M,
+        mut each: F,
+    ) -> Result<Skipped>
+    where
+        T: Send,
+        I: Fn() -> S + Sync + Send,
+        M: Fn(&mut S, Document) -> T + Sync + Send,
+        F: FnMut(Vec<T>, u64) -> Result<()>,
     {
         let mut skipped = Skipped {
             hidden: self.hidden,
@@ -416,18 +454,28 @@ impl Inputs {
         };
         // Only the first read looks for reused ids.
         let mut ids = self.duplicate_ids.get().is_none().then(IdTracker::default);
+        let track = ids.is_some();
         self.batches(cfg, |batch| {
             skipped.binary += batch.binary;
             skipped.blank_lines += batch.blank;
-            let parsed: Vec<std::result::Result<Document, Error>> = batch
+            let parsed: Vec<Result<(T, Option<SeenId>)>> = batch
                 .records
                 .into_par_iter()
-                .map(|raw| parse(raw, &self.files, cfg))
+                .map_init(&init, |state, raw| {
+                    let doc = parse(raw, &self.files, cfg)?;
+                    let seen = track.then(|| SeenId::of(&doc));
+                    Ok((map(state, doc), seen))
+                })
                 .collect();
             let mut docs = Vec::with_capacity(parsed.len());
             for p in parsed {
                 match p {
-                    Ok(d) => docs.push(d),
+                    Ok((d, seen)) => {
+                        docs.push(d);
+                        if let (Some(ids), Some(seen)) = (ids.as_mut(), seen) {
+                            ids.see(seen, &self.files);
+                        }
+                    }
                     Err(Error::Invalid { reason, .. }) if cfg.skip_invalid => {
                         *skipped
                             .invalid
@@ -435,11 +483,6 @@ impl Inputs {
                             .or_default() += 1;
                     }
                     Err(e) => return Err(e),
-                }
-            }
-            if let Some(ids) = ids.as_mut() {
-                for d in &docs {
-                    ids.see(d, &self.files);
                 }
             }
             each(docs, batch.bytes)
@@ -487,6 +530,70 @@ impl Inputs {
         F: FnMut(Vec<RawRecord>, u64) -> Result<()>,
     {
         self.batches(cfg, |batch| each(batch.records, batch.bytes))
+    }
+
+    /// [`Inputs::read_raw`] of the records at `wanted` only (origins as
+    /// read by [`Inputs::read`], in input order), in that order. Where every
+    /// file they lie in is uncompressed, each record is read at its offset
+    /// and nothing else is read: exact verification needs the few documents
+    /// in candidate pairs, and reading them alone costs a fraction of
+    /// reading the corpus again. Compressed files cannot be entered in the
+    /// middle; then every record is read, as by [`Inputs::read_raw`], and
+    /// `each` gets the others too (callers pick theirs by origin).
+    pub fn read_raw_subset<F>(
+        &self,
+        cfg: &InputConfig,
+        wanted: &[Origin],
+        mut each: F,
+    ) -> Result<()>
+    where
+        F: FnMut(Vec<RawRecord>, u64) -> Result<()>,
+    {
+        if !cfg!(unix) {
+            return self.read_raw(cfg, each);
+        }
+        let mut files: Vec<Option<File>> = (0..self.files.len()).map(|_| None).collect();
+        for o in wanted {
+            let slot = &mut files[o.file as usize];
+            if slot.is_none() {
+                let path = &self.files[o.file as usize].path;
+                let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+                let mut magic = [0u8; 4];
+                let got = file.read(&mut magic).map_err(|e| Error::io(path, e))?;
+                if magic[..got].starts_with(&[0x1f, 0x8b])
+                    || magic[..got].starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+                {
+                    return self.read_raw(cfg, each);
+                }
+                *slot = Some(file);
+            }
+        }
+        self.check_unchanged()?;
+        // Batches of about the reader's size, counted in records: the
+        // records of a batch are read in parallel.
+        const PER_BATCH: usize = 4096;
+        for chunk in wanted.chunks(PER_BATCH) {
+            let records: Vec<Result<RawRecord>> = chunk
+                .par_iter()
+                .map(|&origin| {
+                    let file = files[origin.file as usize]
+                        .as_ref()
+                        .ok_or_else(|| Error::Config(format!("no input file {}", origin.file)))?;
+                    let path = &self.files[origin.file as usize].path;
+                    let bytes = if self.files[origin.file as usize].jsonl {
+                        read_line_at(file, origin.offset, origin.line == 1)
+                    } else {
+                        read_all_at(file)
+                    }
+                    .map_err(|e| Error::io(path, e))?;
+                    Ok(RawRecord { origin, bytes })
+                })
+                .collect();
+            let records = records.into_iter().collect::<Result<Vec<_>>>()?;
+            let bytes = records.iter().map(|r| r.bytes.len() as u64).sum();
+            each(records, bytes)?;
+        }
+        self.check_unchanged()
     }
 
     /// The text of a raw record read by [`Inputs::read_raw`], with, for JSON
@@ -662,6 +769,7 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                         origin: Origin {
                             file: index as u32,
                             line: 0,
+                            offset: 0,
                         },
                         bytes,
                     });
@@ -672,6 +780,7 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                 return Ok(true);
             }
             let mut line_no = 0u64;
+            let mut offset = 0u64;
             // One growing buffer, then one allocation of the exact size per
             // record: growing a fresh `Vec` per line reallocated a dozen
             // times per record, and the allocator kept taking fresh pages
@@ -685,6 +794,8 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                 if n == 0 {
                     break;
                 }
+                let start = offset;
+                offset += n as u64;
                 line_no += 1;
                 batch.bytes += n as u64;
                 if line_no == 1 && line.starts_with(BOM) {
@@ -709,6 +820,7 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
                     origin: Origin {
                         file: index as u32,
                         line: line_no,
+                        offset: start,
                     },
                     bytes,
                 });
@@ -732,6 +844,66 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
     if !batch.records.is_empty() || batch.bytes > 0 {
         send(&mut batch, &mut pending);
     }
+}
+
+/// The line that starts at `offset` of `file`, with its line ending (the
+/// bytes [`read_batches`] reads for it; a leading byte-order mark is taken
+/// off the first line, as there).
+#[cfg(unix)]
+fn read_line_at(file: &File, offset: u64, first: bool) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = Vec::new();
+    let mut chunk = 16 << 10;
+    loop {
+        let at = bytes.len();
+        bytes.resize(at + chunk, 0);
+        let n = file.read_at(&mut bytes[at..], offset + at as u64)?;
+        bytes.truncate(at + n);
+        if let Some(nl) = memchr_newline(&bytes[at..]) {
+            bytes.truncate(at + nl + 1);
+            break;
+        }
+        if n == 0 {
+            break;
+        }
+        chunk = (chunk * 2).min(64 << 20);
+    }
+    if first && bytes.starts_with(BOM) {
+        bytes.drain(..BOM.len());
+    }
+    Ok(bytes)
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+#[cfg(not(unix))]
+fn read_line_at(_: &File, _: u64, _: bool) -> io::Result<Vec<u8>> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(not(unix))]
+fn read_all_at(_: &File) -> io::Result<Vec<u8>> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// The whole of `file`, from its start.
+#[cfg(unix)]
+fn read_all_at(file: &File) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata()?.len() as usize;
+    let mut bytes = vec![0; len];
+    let mut at = 0;
+    while at < len {
+        let n = file.read_at(&mut bytes[at..], at as u64)?;
+        if n == 0 {
+            break;
+        }
+        at += n;
+    }
+    bytes.truncate(at);
+    Ok(bytes)
 }
 
 /// Records of at least this many bytes are handed over in the reader's

@@ -39,11 +39,15 @@ pub fn params_paragraph(p: &Params, w: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         w,
-        "parameters: Jaccard ≥ {:.2} on {}-{unit} shingles; MinHash {} permutations; \
+        "parameters: Jaccard ≥ {:.2} on {}-{unit} shingles; {}; \
          LSH {} bands × {} rows; verify {}",
         p.threshold,
         p.shingle,
-        p.perms,
+        match p.sketch {
+            crate::sketch::Sketch::Oph => format!("one-permutation MinHash, {} bins", p.perms),
+            crate::sketch::Sketch::MinHash => format!("MinHash {} permutations", p.perms),
+            crate::sketch::Sketch::CMinHash => format!("C-MinHash {} values", p.perms),
+        },
         p.bands,
         p.rows,
         match p.verify {

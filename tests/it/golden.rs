@@ -45,8 +45,59 @@ fn shingle_fingerprints_and_signature_are_pinned() {
     );
 }
 
+/// Every sketch's values for a fixed input. A change here makes stored
+/// signatures incomparable with new ones.
+#[test]
+fn every_sketch_is_pinned() {
+    use nearcopy::sketch::{Sketch, Sketcher};
+    let fps: Vec<u64> = (0..300u64)
+        .map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
+        .collect();
+    // Few shingles: most one-permutation bins are densified.
+    let few = &fps[..5];
+    let cases: [(Sketch, &[u64], [u32; 8]); 6] = [
+        (Sketch::MinHash, &fps, PIN_MINHASH),
+        (Sketch::MinHash, few, PIN_MINHASH_FEW),
+        (Sketch::Oph, &fps, PIN_OPH),
+        (Sketch::Oph, few, PIN_OPH_FEW),
+        (Sketch::CMinHash, &fps, PIN_CMINHASH),
+        (Sketch::CMinHash, few, PIN_CMINHASH_FEW),
+    ];
+    for (kind, input, pinned) in cases {
+        let sig = Sketcher::new(kind, 128).signature(input);
+        let at: Vec<u32> = [0, 1, 2, 3, 63, 64, 126, 127]
+            .iter()
+            .map(|&i| sig[i])
+            .collect();
+        assert_eq!(at, pinned, "{kind} on {} fingerprints", input.len());
+    }
+}
+
+const PIN_MINHASH: [u32; 8] = [
+    644736, 18436215, 8607238, 1452869, 15136060, 35331799, 9337176, 968458,
+];
+const PIN_MINHASH_FEW: [u32; 8] = [
+    1117826600, 569731588, 2122100217, 603630505, 172982020, 595026804, 1176869443, 1328241336,
+];
+const PIN_OPH: [u32; 8] = [
+    1678719684, 3763632883, 1346747087, 3625753628, 1131365845, 607480725, 1436690112, 283971892,
+];
+const PIN_OPH_FEW: [u32; 8] = [
+    1876634732, 3136680426, 4154537880, 1869766011, 3136680426, 2681891947, 1876634732, 3136680426,
+];
+const PIN_CMINHASH: [u32; 8] = [
+    1822883, 33800251, 1686551, 2118504, 12919885, 1306504, 17931257, 14361548,
+];
+const PIN_CMINHASH_FEW: [u32; 8] = [
+    228272631, 606357193, 70781775, 90809054, 156936387, 969049987, 979446142, 443870724,
+];
+
 #[test]
 fn default_banding_is_pinned() {
+    // Paragraphs (and `similarity`): the 0.99 floor.
     let b = lsh::Banding::optimal(0.8, 128, lsh::Weights::default());
     assert_eq!((b.bands, b.rows), (16, 6));
+    // Documents: the 0.998 floor, as `scan` prints it.
+    let d = nearcopy::config::ScanConfig::default().banding();
+    assert_eq!((d.bands, d.rows), (21, 6));
 }

@@ -98,5 +98,9 @@ proptest! {
         let b = Banding::optimal(t, perms, Default::default());
         prop_assert!(b.used() <= perms);
         prop_assert!(b.probability(t) >= Banding::RECALL_FLOOR, "{b:?} at {t}");
+        let floor = Banding::DOCUMENT_RECALL_FLOOR;
+        let d = Banding::optimal_with_floor(t, perms, Default::default(), floor);
+        prop_assert!(d.used() <= perms);
+        prop_assert!(d.probability(t) >= floor, "{d:?} at {t}");
     }
 }

@@ -29,14 +29,16 @@ fn seeds_are_not_near_duplicates() {
         ]
     );
     assert_eq!(v["clusters"].as_array().map(Vec::len), Some(0));
-    assert_eq!(v["params"]["bands"], 16);
+    assert_eq!(v["params"]["sketch"], "oph");
+    assert_eq!(v["params"]["bands"], 21);
     assert_eq!(v["params"]["rows"], 6);
     nearcopy()
         .args(["scan", "corpus/news"])
         .assert()
         .success()
         .stdout(contains("No near-duplicate documents"))
-        .stdout(contains("16 bands × 6 rows"))
+        .stdout(contains("one-permutation MinHash, 128 bins"))
+        .stdout(contains("21 bands × 6 rows"))
         .stdout(contains("false-negative rate"));
 }
 
@@ -525,4 +527,74 @@ fn completions_and_manual_pages_come_from_the_argument_definitions() {
         .stderr(predicates::str::contains(
             "no command 'nope'; the commands are scan",
         ));
+}
+
+/// Exact verification reads the records of candidate documents again: at
+/// their offsets in plain files, by reading everything in compressed ones.
+/// Both give the same pairs and Jaccards, with a byte-order mark, CRLF
+/// line ends, blank lines and whole text files in the mix.
+#[test]
+fn exact_verification_reads_records_at_their_offsets() {
+    let dir = tempfile::tempdir().expect("dir");
+    let corpus = dir.path().join("synth.jsonl");
+    nearcopy()
+        .args(["synth", "--docs", "400", "--seed", "3", "-q", "-o"])
+        .arg(&corpus)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&corpus).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    // A BOM first, CRLF and blank lines in between.
+    let mut messy = String::from("\u{feff}");
+    for (i, l) in lines.iter().enumerate() {
+        messy.push_str(l);
+        messy.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+        if i % 50 == 0 {
+            messy.push_str("\n  \n");
+        }
+    }
+    let plain = dir.path().join("plain").join("docs.jsonl");
+    std::fs::create_dir_all(plain.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&plain, &messy).expect("write");
+    // Two whole text files that are near-duplicates of each other.
+    let body = serde_json::from_str::<serde_json::Value>(lines[0]).expect("json")["text"]
+        .as_str()
+        .expect("text")
+        .to_string();
+    std::fs::write(dir.path().join("plain").join("a.txt"), &body).expect("write");
+    std::fs::write(
+        dir.path().join("plain").join("b.txt"),
+        format!("{body} one more line"),
+    )
+    .expect("write");
+    let packed = dir.path().join("packed");
+    std::fs::create_dir_all(&packed).expect("mkdir");
+    std::fs::write(
+        packed.join("docs.jsonl.zst"),
+        zstd::encode_all(messy.as_bytes(), 3).expect("zstd"),
+    )
+    .expect("write");
+    std::fs::write(packed.join("a.txt"), &body).expect("write");
+    std::fs::write(packed.join("b.txt"), format!("{body} one more line")).expect("write");
+
+    let clusters = |path: &std::path::Path| {
+        let out = nearcopy()
+            .arg("scan")
+            .arg(path)
+            .args(["--no-passages", "--threshold", "0.5", "-f", "json", "-q"])
+            .assert()
+            .success();
+        let v = json_of(&out.get_output().stdout);
+        assert!(
+            v["summary"]["verified_pairs"].as_u64() > Some(10),
+            "{}",
+            v["summary"]
+        );
+        v["clusters"].clone()
+    };
+    let (a, b) = (clusters(plain.parent().expect("dir")), clusters(&packed));
+    // Ids name the file; compare everything else.
+    let strip = |v: serde_json::Value| v.to_string().replace("docs.jsonl.zst", "docs.jsonl");
+    assert_eq!(strip(a.clone()), strip(b));
+    assert!(a.to_string().contains("a.txt"), "the text files pair up");
 }

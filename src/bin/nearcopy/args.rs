@@ -9,6 +9,7 @@ use nearcopy::dedup::Keep;
 use nearcopy::input::{Format as InputFormat, InputConfig};
 use nearcopy::report::Format;
 use nearcopy::similarity::{Grouping, Rank, SimilarityConfig};
+use nearcopy::sketch::Sketch;
 use nearcopy::text::TokenKind;
 
 /// Find near-duplicate documents and repeated passages, with exact byte ranges.
@@ -75,6 +76,27 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
+/// `--sketch` (the library's [`Sketch`] without a CLI dependency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SketchArg {
+    /// One-permutation hashing with densification.
+    Oph,
+    /// Classic MinHash.
+    Minhash,
+    /// C-MinHash.
+    Cminhash,
+}
+
+impl From<SketchArg> for Sketch {
+    fn from(s: SketchArg) -> Sketch {
+        match s {
+            SketchArg::Oph => Sketch::Oph,
+            SketchArg::Minhash => Sketch::MinHash,
+            SketchArg::Cminhash => Sketch::CMinHash,
+        }
+    }
+}
+
 /// Flags that choose how documents are compared.
 #[derive(Debug, Clone, Args)]
 pub struct DetectArgs {
@@ -88,7 +110,13 @@ pub struct DetectArgs {
     /// spaces, such as Chinese or Japanese, and for OCR noise).
     #[arg(long, value_name = "N", conflicts_with = "shingle")]
     pub char_ngrams: Option<usize>,
-    /// MinHash permutations (signature length).
+    /// The sketch that signs documents: one-permutation hashing (one hash
+    /// per shingle, bins filled by densification), classic MinHash (one
+    /// hash function per value), or C-MinHash (circulant shifts of one
+    /// permutation). All estimate Jaccard similarity the same way.
+    #[arg(long, value_enum, default_value_t = SketchArg::Oph)]
+    pub sketch: SketchArg,
+    /// Values per signature (MinHash permutations or one-permutation bins).
     #[arg(long, default_value_t = 128, value_name = "K")]
     pub perms: usize,
     /// LSH bands (default: chosen from the threshold).
@@ -441,6 +469,7 @@ impl DetectArgs {
         };
         ScanConfig {
             shingle,
+            sketch: self.sketch.into(),
             perms: self.perms,
             threshold: self.threshold,
             bands: self.bands,
