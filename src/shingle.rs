@@ -28,6 +28,14 @@ impl Shingler {
         Shingler::default()
     }
 
+    /// Lets go of a buffer grown past `bytes` (by a huge document), so a
+    /// shingler kept between documents does not hold it for good.
+    pub fn trim(&mut self, bytes: usize) {
+        if self.bytes.capacity() > bytes {
+            self.bytes = Vec::new();
+        }
+    }
+
     /// Appends the fingerprint of every window of `k` tokens to `out`, in
     /// text order (cleared first; repeats are kept, see [`set`] for the set).
     /// Returns the fingerprint of the whole token sequence, which is equal
