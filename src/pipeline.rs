@@ -590,10 +590,13 @@ pub fn pair_jaccards(
         let built: Vec<Result<(u32, Vec<u64>)>> = batch
             .into_par_iter()
             .filter_map(|raw| wanted.get(&raw.origin).map(|&d| (d, raw)))
-            .map_init(Scratch::default, |scratch, (d, raw)| {
+            .map(|(d, raw)| {
                 let text = inputs.text_of(&raw, &cfg.input)?;
                 let mut set = Vec::new();
-                shingle_text(&text.text, cfg, scratch, &mut set);
+                SIGN_SCRATCH.with_borrow_mut(|(scratch, _)| {
+                    shingle_text(&text.text, cfg, scratch, &mut set);
+                    scratch.trim();
+                });
                 set.sort_unstable();
                 set.dedup();
                 Ok((d, set))
