@@ -8,6 +8,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 
 use nearcopy::lsh::{self, Banding, Weights};
 use nearcopy::minhash::MinHasher;
+use nearcopy::sketch::{Sketch, Sketcher};
 use nearcopy::shingle;
 use nearcopy::text::{self, Token};
 
@@ -63,6 +64,8 @@ fn stages(c: &mut Criterion) {
         b.iter(|| shingle::set(black_box(&tokens), 5, &mut set))
     });
     g.finish();
+    // Filled whether or not the benchmark above ran (a name filter).
+    shingle::set(&tokens, 5, &mut set);
     assert!(set.len() > 600);
 
     let hasher = MinHasher::new(128);
@@ -73,7 +76,26 @@ fn stages(c: &mut Criterion) {
         b.iter(|| hasher.sign(black_box(&set), &mut sig))
     });
     g.finish();
+    hasher.sign(&set, &mut sig);
     assert!(sig.iter().all(|&v| v < u32::MAX));
+
+    // Every sketch on sets of 5 to 2,000 shingles: one-permutation hashing
+    // densifies most of its bins below 128 shingles.
+    let mut g = c.benchmark_group("sketch");
+    for n in [5usize, 15, 40, 300, 2000] {
+        let fps: Vec<u64> = (0..n as u64)
+            .map(|i| nearcopy::hash::SplitMix64::new(i).next())
+            .collect();
+        g.throughput(Throughput::Elements(n as u64));
+        for kind in Sketch::ALL {
+            let s = Sketcher::new(kind, 128);
+            g.bench_function(format!("{kind}/{n}"), |b| {
+                b.iter(|| s.sign(black_box(&fps), &mut sig))
+            });
+            assert!(sig.iter().all(|&v| v < u32::MAX), "{kind}: every value set");
+        }
+    }
+    g.finish();
 
     // LSH: band keys and candidates over 10k signatures, 1 % near-copies.
     let banding = Banding::optimal(0.8, 128, Weights::default());
