@@ -8,8 +8,8 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 
 use nearcopy::lsh::{self, Banding, Weights};
 use nearcopy::minhash::MinHasher;
-use nearcopy::sketch::{Sketch, Sketcher};
 use nearcopy::shingle;
+use nearcopy::sketch::{Sketch, Sketcher};
 use nearcopy::text::{self, Token};
 
 fn seed_text() -> String {

@@ -58,7 +58,8 @@ pub struct PassageConfig {
     /// Tokens per paragraph shingle: small, so that one changed word breaks
     /// few shingles.
     pub shingle: usize,
-    /// MinHash permutations per paragraph.
+    /// Signature length the paragraph banding is chosen for; one bin per
+    /// value of a band is used.
     pub perms: usize,
     /// A passage found in at least this many documents is boilerplate
     /// (`--boilerplate-docs`).

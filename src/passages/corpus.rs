@@ -34,7 +34,8 @@ pub struct Params {
     pub passage_threshold: f64,
     /// Tokens per paragraph shingle.
     pub shingle: usize,
-    /// MinHash permutations per paragraph.
+    /// Signature length the paragraph banding is chosen for; one bin per
+    /// value of a band is used.
     pub perms: usize,
     /// LSH bands for paragraphs.
     pub bands: usize,

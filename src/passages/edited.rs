@@ -2,8 +2,8 @@
 //!
 //! Each paragraph of at least `min_words` tokens is cut into shingles of a
 //! few tokens (three words by default, so that one changed word breaks only
-//! three shingles), signed with MinHash and banded for LSH at the passage
-//! threshold. Paragraphs with the same normalised text are represented by
+//! three shingles), signed with one-permutation MinHash and banded for LSH
+//! at the passage threshold. Paragraphs with the same normalised text are represented by
 //! their first copy, so a paragraph printed a thousand times costs one
 //! signature in the candidate search. Candidate pairs are verified by the
 //! exact Jaccard similarity of their shingle sets.
@@ -23,8 +23,8 @@ use super::exact::sort;
 use crate::cluster::UnionFind;
 use crate::hash;
 use crate::lsh::Banding;
-use crate::minhash::MinHasher;
 use crate::shingle;
+use crate::sketch::oph::OnePermutationHasher;
 use crate::text::Token;
 
 /// Buckets (paragraphs sharing an LSH band) larger than this are linked as
@@ -46,10 +46,10 @@ pub(crate) struct Para {
     pub content: u64,
 }
 
-/// Signs paragraphs: shingle set, MinHash, band keys.
+/// Signs paragraphs: shingle set, one-permutation MinHash, band keys.
 #[derive(Debug, Clone)]
 pub(crate) struct Signer {
-    hasher: MinHasher,
+    hasher: OnePermutationHasher,
     banding: Banding,
     shingle: usize,
 }
@@ -67,13 +67,11 @@ impl Signer {
     /// A signer with `perms` permutations, `banding` and shingles of
     /// `shingle` tokens.
     pub fn new(perms: usize, banding: Banding, shingle: usize) -> Signer {
-        // Only the bands' values are ever used, and permutation `i` is the
-        // same whatever the count: computing the first `bands * rows`
-        // (rounded up to the kernel's 16 lanes) gives the same keys for
-        // less work (112 of 128 at the default 35 x 3).
-        let used = (banding.bands * banding.rows).div_ceil(16) * 16;
+        // Only the bands' values are ever used: one bin per value of a band
+        // (105 at the default 35 x 3).
+        let used = (banding.bands * banding.rows).clamp(1, perms.max(1));
         Signer {
-            hasher: MinHasher::new(perms.min(used)),
+            hasher: OnePermutationHasher::new(used),
             banding,
             shingle,
         }

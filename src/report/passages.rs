@@ -99,12 +99,11 @@ pub fn params_text(p: &Params, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         "passages: exact repeats of ≥ {} {unit}s; edited paragraphs at Jaccard ≥ {:.2} on \
-         {}-{unit} shingles (MinHash {}, LSH {} bands × {} rows, candidate probability {:.3} \
-         at the threshold); boilerplate in ≥ {} documents",
+         {}-{unit} shingles (one-permutation MinHash, LSH {} bands × {} rows, candidate \
+         probability {:.3} at the threshold); boilerplate in ≥ {} documents",
         p.min_words,
         p.passage_threshold,
         p.shingle,
-        p.perms,
         p.bands,
         p.rows,
         p.candidate_probability_at_threshold,
