@@ -209,7 +209,7 @@ pub(crate) fn maximal_repeats(
     // 2. Suffix array by prefix doubling. rank[i] is the start of i's group
     //    in `sa`; positions not in `sa` get unique ranks above all others.
     let n_sa = sa.len() as u32;
-    let mut rank: Vec<u32> = (0..n as u32).map(|i| n_sa + i).collect();
+    let mut rank: Vec<u32> = (0..n as u32).into_par_iter().map(|i| n_sa + i).collect();
     for &(s, e) in &groups {
         for k in s..e {
             rank[sa[k as usize] as usize] = s;
@@ -226,25 +226,7 @@ pub(crate) fn maximal_repeats(
     }
 
     // 3. LCP (Kasai), in symbols.
-    let mut lcp = vec![0u32; sa.len()];
-    let mut l = 0usize;
-    for i in 0..n {
-        if cls[i] == NONE {
-            l = 0;
-            continue;
-        }
-        let r = rank[i] as usize;
-        if r == 0 {
-            l = 0;
-            continue;
-        }
-        let j = sa[r - 1] as usize;
-        while cls[i + l] != NONE && cls[i + l] == cls[j + l] {
-            l += 1;
-        }
-        lcp[r] = l as u32;
-        l = l.saturating_sub(1);
-    }
+    let lcp = lcp_kasai(&cls, &sa, &rank);
 
     // 4. Maximal repeats: lcp-intervals that are left-diverse and have a
     //    witness (see the module documentation).
@@ -339,6 +321,51 @@ pub(crate) fn maximal_repeats(
         repeated,
         related,
     })
+}
+
+/// The longest common prefix, in classes, of each suffix-array entry with
+/// the one before it (`lcp[0] = 0`), by Kasai's algorithm: in text order,
+/// the LCP falls by at most one from a position to the next, so each
+/// comparison starts where the last one ended less one.
+///
+/// The text is cut into pieces done in parallel. A piece starts its first
+/// comparison from zero, which costs at most that position's LCP again
+/// (bounded by the longest repeat); after that it runs as the serial
+/// algorithm. Each entry of `sa` is the rank of one position, so the pieces
+/// write disjoint entries.
+fn lcp_kasai(cls: &[u32], sa: &[u32], rank: &[u32]) -> Vec<u32> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // Unit tests (the brute-force comparisons among them) cut their small
+    // texts into many pieces, so the joins between pieces are checked.
+    #[cfg(not(test))]
+    const PIECE: usize = 1 << 16;
+    #[cfg(test)]
+    const PIECE: usize = 5;
+    let lcp: Vec<AtomicU32> = (0..sa.len()).map(|_| AtomicU32::new(0)).collect();
+    let n = cls.len();
+    (0..n.div_ceil(PIECE)).into_par_iter().for_each(|p| {
+        let mut l = 0usize;
+        for i in p * PIECE..((p + 1) * PIECE).min(n) {
+            if cls[i] == NONE {
+                l = 0;
+                continue;
+            }
+            let r = rank[i] as usize;
+            if r == 0 {
+                l = 0;
+                continue;
+            }
+            let j = sa[r - 1] as usize;
+            while cls[i + l] != NONE && cls[i + l] == cls[j + l] {
+                l += 1;
+            }
+            // Relaxed: the pieces write disjoint entries, and the join
+            // at the end of the parallel loop orders them before the reads.
+            lcp[r].store(l as u32, Ordering::Relaxed);
+            l = l.saturating_sub(1);
+        }
+    });
+    lcp.into_iter().map(AtomicU32::into_inner).collect()
 }
 
 /// What precedes the suffixes of an interval.
