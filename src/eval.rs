@@ -299,9 +299,9 @@ fn open<'p>(path: &Path, progress: &'p dyn Progress) -> Result<Box<dyn BufRead +
         },
     );
     let head = buf.fill_buf().map_err(|e| io_error(path, e))?;
-    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+    Ok(if head.starts_with(crate::input::GZIP_MAGIC) {
         Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(buf)))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    } else if head.starts_with(crate::input::ZSTD_MAGIC) {
         let dec = zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| io_error(path, e))?;
         Box::new(BufReader::new(dec))
     } else {

@@ -34,7 +34,7 @@ use crate::input::{Inputs, Skipped};
 use crate::lsh;
 use crate::progress::Progress;
 use crate::shingle::Shingler;
-use crate::sketch::{self, minhash, Sketch, Sketcher};
+use crate::sketch::{self, Sketch, Sketcher};
 use crate::text::{self, Token};
 use crate::verify;
 
@@ -105,11 +105,7 @@ impl Params {
             false_negative_rate_at_threshold: round6(1.0 - p),
             false_positive_area: round6(b.false_positive_area(cfg.threshold)),
             false_negative_area: round6(b.false_negative_area(cfg.threshold)),
-            seed: match cfg.sketch {
-                Sketch::MinHash => minhash::SEED,
-                Sketch::Oph => sketch::oph::SEED,
-                Sketch::CMinHash => sketch::cminhash::SEED,
-            },
+            seed: cfg.sketch.seed(),
             passages: None,
         }
     }
@@ -191,7 +187,6 @@ pub struct Summary {
     pub exact_duplicates: u64,
     /// Candidate pairs produced by LSH.
     pub candidate_pairs: u64,
-
     /// Candidate pairs confirmed at the threshold.
     pub verified_pairs: u64,
     /// Near-duplicate groups.
@@ -297,6 +292,8 @@ impl<T: Copy> Rows<T> {
 struct Scratch {
     tokens: Vec<Token>,
     shingler: Shingler,
+    /// The shingle fingerprints of the last text, in text order.
+    fps: Vec<u64>,
 }
 
 impl Scratch {
@@ -308,6 +305,9 @@ impl Scratch {
         if self.tokens.capacity() > Scratch::KEEP {
             self.tokens = Vec::new();
         }
+        if self.fps.capacity() > Scratch::KEEP {
+            self.fps = Vec::new();
+        }
         self.shingler.trim(Scratch::KEEP * 8);
     }
 }
@@ -317,7 +317,7 @@ thread_local! {
     /// run. Made afresh for each piece of work rayon splits off, they grew
     /// again every time, and each growth took fresh pages that the kernel
     /// had to clear: about a fifth of a document-level scan's time.
-    static SIGN_SCRATCH: std::cell::RefCell<(Scratch, Vec<u64>)> = std::cell::RefCell::default();
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// What the signing stage keeps of one document.
@@ -328,22 +328,17 @@ struct Signed {
     keys: Vec<u64>,
 }
 
-/// Tokenises and shingles `text` into `fps` (in text order, with repeats:
-/// MinHash does not need a set); returns the token count and the
+/// Tokenises and shingles `text` into `scratch.fps` (in text order, with
+/// repeats: a sketch does not need a set); returns the token count and the
 /// fingerprint of the whole token sequence.
-fn shingle_text(
-    text: &str,
-    cfg: &ScanConfig,
-    scratch: &mut Scratch,
-    fps: &mut Vec<u64>,
-) -> (u64, u64) {
+fn shingle_text(text: &str, cfg: &ScanConfig, scratch: &mut Scratch) -> (u64, u64) {
     let s = scratch.shingler.text_fingerprints(
         text,
         cfg.shingle.kind,
         cfg.shingle.size,
         crate::shingle::PIECE_BYTES,
         &mut scratch.tokens,
-        fps,
+        &mut scratch.fps,
     );
     (s.tokens, s.content)
 }
@@ -380,14 +375,11 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let mut sources: AHashSet<Arc<str>> = AHashSet::new();
     let mut summary = Summary::default();
     // Each document is signed in the parallel step that parses it.
-    let sign = |_: &mut (), doc: Document| {
-        let (words, content, sig) = SIGN_SCRATCH.with_borrow_mut(|(scratch, set)| {
-            let (words, content) = shingle_text(&doc.text, cfg, scratch, set);
-            let sig = (!set.is_empty()).then(|| hasher.signature(set));
+    let sign = |doc: Document| {
+        let (words, content, sig) = SCRATCH.with_borrow_mut(|scratch| {
+            let (words, content) = shingle_text(&doc.text, cfg, scratch);
+            let sig = (!scratch.fps.is_empty()).then(|| hasher.signature(&scratch.fps));
             scratch.trim();
-            if set.capacity() > Scratch::KEEP {
-                *set = Vec::new();
-            }
             (words, content, sig)
         });
         let info = DocInfo {
@@ -415,43 +407,38 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
             keys: k,
         }
     };
-    let skipped = inputs.read_with(
-        &cfg.input,
-        || (),
-        sign,
-        |signed, raw_bytes| {
-            if progress.cancelled() {
-                return Err(Error::Interrupted);
-            }
-            let docs = signed.len() as u64;
-            for mut s in signed {
-                let index = documents.len() as u32;
-                // One allocation per distinct source, not per document.
-                match sources.get(&s.info.source) {
-                    Some(shared) => s.info.source = shared.clone(),
-                    None => {
-                        sources.insert(s.info.source.clone());
-                    }
+    let skipped = inputs.read_with(&cfg.input, sign, |signed, raw_bytes| {
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
+        let docs = signed.len() as u64;
+        for mut s in signed {
+            let index = documents.len() as u32;
+            // One allocation per distinct source, not per document.
+            match sources.get(&s.info.source) {
+                Some(shared) => s.info.source = shared.clone(),
+                None => {
+                    sources.insert(s.info.source.clone());
                 }
-                summary.bytes += s.info.bytes;
-                if s.sig.is_empty() {
-                    summary.too_short += 1;
-                } else if let Some(&first) = exact_of.get(&s.content) {
-                    exact_groups.entry(first).or_default().push(index);
-                    s.info.same_as = Some(first);
-                    summary.exact_duplicates += 1;
-                } else {
-                    exact_of.insert(s.content, index);
-                    lsh_docs.push(index);
-                    sigs.push(&s.sig);
-                    keys.push(&s.keys);
-                }
-                documents.push(s.info);
             }
-            progress.advance(docs, raw_bytes);
-            Ok(())
-        },
-    )?;
+            summary.bytes += s.info.bytes;
+            if s.sig.is_empty() {
+                summary.too_short += 1;
+            } else if let Some(&first) = exact_of.get(&s.content) {
+                exact_groups.entry(first).or_default().push(index);
+                s.info.same_as = Some(first);
+                summary.exact_duplicates += 1;
+            } else {
+                exact_of.insert(s.content, index);
+                lsh_docs.push(index);
+                sigs.push(&s.sig);
+                keys.push(&s.keys);
+            }
+            documents.push(s.info);
+        }
+        progress.advance(docs, raw_bytes);
+        Ok(())
+    })?;
     drop(exact_of);
     summary.documents = documents.len() as u64;
     if documents.is_empty() {
@@ -592,10 +579,11 @@ pub fn pair_jaccards(
             .filter_map(|raw| wanted.get(&raw.origin).map(|&d| (d, raw)))
             .map(|(d, raw)| {
                 let text = inputs.text_of(&raw, &cfg.input)?;
-                let mut set = Vec::new();
-                SIGN_SCRATCH.with_borrow_mut(|(scratch, _)| {
-                    shingle_text(&text.text, cfg, scratch, &mut set);
+                let mut set = SCRATCH.with_borrow_mut(|scratch| {
+                    shingle_text(&text.text, cfg, scratch);
+                    let set = scratch.fps.clone();
                     scratch.trim();
+                    set
                 });
                 set.sort_unstable();
                 set.dedup();

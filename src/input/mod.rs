@@ -427,25 +427,17 @@ impl Inputs {
     where
         F: FnMut(Vec<Document>, u64) -> Result<()>,
     {
-        self.read_with(cfg, || (), |_: &mut (), doc| doc, each)
+        self.read_with(cfg, |doc| doc, each)
     }
 
     /// [`Inputs::read`] that also runs `map` on each document in the same
-    /// parallel step that parses it (with the worker's `init` state, made
-    /// by rayon's `map_init`), so the text is worked on while it is still in
-    /// the cache and freed on the thread that made it; `each` gets the
-    /// results in input order.
-    pub fn read_with<T, S, I, M, F>(
-        &self,
-        cfg: &InputConfig,
-        init: I,
-        map: M,
-        mut each: F,
-    ) -> Result<Skipped>
+    /// parallel step that parses it, so the text is worked on while it is
+    /// still in the cache and freed on the thread that made it; `each` gets
+    /// the results in input order.
+    pub fn read_with<T, M, F>(&self, cfg: &InputConfig, map: M, mut each: F) -> Result<Skipped>
     where
         T: Send,
-        I: Fn() -> S + Sync + Send,
-        M: Fn(&mut S, Document) -> T + Sync + Send,
+        M: Fn(Document) -> T + Sync + Send,
         F: FnMut(Vec<T>, u64) -> Result<()>,
     {
         let mut skipped = Skipped {
@@ -461,10 +453,10 @@ impl Inputs {
             let parsed: Vec<Result<(T, Option<SeenId>)>> = batch
                 .records
                 .into_par_iter()
-                .map_init(&init, |state, raw| {
+                .map(|raw| {
                     let doc = parse(raw, &self.files, cfg)?;
                     let seen = track.then(|| SeenId::of(&doc));
-                    Ok((map(state, doc), seen))
+                    Ok((map(doc), seen))
                 })
                 .collect();
             let mut docs = Vec::with_capacity(parsed.len());
@@ -552,40 +544,33 @@ impl Inputs {
         if !cfg!(unix) {
             return self.read_raw(cfg, each);
         }
-        let mut files: Vec<Option<File>> = (0..self.files.len()).map(|_| None).collect();
-        for o in wanted {
-            let slot = &mut files[o.file as usize];
-            if slot.is_none() {
-                let path = &self.files[o.file as usize].path;
-                let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
-                let mut magic = [0u8; 4];
-                let got = file.read(&mut magic).map_err(|e| Error::io(path, e))?;
-                if magic[..got].starts_with(&[0x1f, 0x8b])
-                    || magic[..got].starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
-                {
-                    return self.read_raw(cfg, each);
-                }
-                *slot = Some(file);
-            }
+        let mut files: Vec<u32> = wanted.iter().map(|o| o.file).collect();
+        files.dedup();
+        let compressed: Vec<bool> = files
+            .par_iter()
+            .map(|&f| is_compressed(&self.files[f as usize].path))
+            .collect::<Result<_>>()?;
+        if compressed.contains(&true) {
+            return self.read_raw(cfg, each);
         }
         self.check_unchanged()?;
-        // Batches of about the reader's size, counted in records: the
-        // records of a batch are read in parallel.
+        // Each record opens its file: a directory of many text files would
+        // otherwise hold more open files than the system allows. Batches
+        // are counted in records; the records of a batch are read in
+        // parallel.
         const PER_BATCH: usize = 4096;
         for chunk in wanted.chunks(PER_BATCH) {
             let records: Vec<Result<RawRecord>> = chunk
                 .par_iter()
                 .map(|&origin| {
-                    let file = files[origin.file as usize]
-                        .as_ref()
-                        .ok_or_else(|| Error::Config(format!("no input file {}", origin.file)))?;
-                    let path = &self.files[origin.file as usize].path;
-                    let bytes = if self.files[origin.file as usize].jsonl {
-                        read_line_at(file, origin.offset, origin.line == 1)
+                    let file = &self.files[origin.file as usize];
+                    let bytes = if file.jsonl {
+                        File::open(&file.path)
+                            .and_then(|f| read_line_at(&f, origin.offset, origin.line == 1))
                     } else {
-                        read_all_at(file)
+                        std::fs::read(&file.path)
                     }
-                    .map_err(|e| Error::io(path, e))?;
+                    .map_err(|e| Error::io(&file.path, e))?;
                     Ok(RawRecord { origin, bytes })
                 })
                 .collect();
@@ -634,17 +619,32 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// The first bytes of a gzip stream.
+pub(crate) const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+/// The first bytes of a zstd frame.
+pub(crate) const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// Whether the file at `path` is gzip or zstd (read through a decoder by
+/// [`open_decoded`]).
+fn is_compressed(path: &Path) -> Result<bool> {
+    let mut head = Vec::with_capacity(4);
+    File::open(path)
+        .and_then(|f| f.take(4).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(head.starts_with(GZIP_MAGIC) || head.starts_with(ZSTD_MAGIC))
+}
+
 /// Opens `path`, transparently decompressing gzip or zstd by magic bytes.
 pub fn open_decoded(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut buf = BufReader::with_capacity(1 << 20, file);
     let head = buf.fill_buf().map_err(|e| Error::io(path, e))?;
-    let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+    let reader: Box<dyn BufRead + Send> = if head.starts_with(GZIP_MAGIC) {
         Box::new(BufReader::with_capacity(
             1 << 20,
             flate2::bufread::MultiGzDecoder::new(buf),
         ))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    } else if head.starts_with(ZSTD_MAGIC) {
         let dec = zstd::stream::read::Decoder::with_buffer(buf).map_err(|e| Error::io(path, e))?;
         Box::new(BufReader::with_capacity(1 << 20, dec))
     } else {
@@ -884,40 +884,22 @@ fn read_line_at(file: &File, offset: u64, first: bool) -> io::Result<Vec<u8>> {
         } else {
             0
         };
-        let bytes = buf[skip..end].to_vec();
+        // A huge record takes the buffer itself, as in `read_batches`:
+        // copying it would hold it twice.
         if buf.len() > KEEP {
-            *buf = Vec::new();
+            let mut bytes = std::mem::take(buf);
+            bytes.truncate(end);
+            bytes.drain(..skip);
+            bytes.shrink_to_fit();
+            return Ok(bytes);
         }
-        Ok(bytes)
+        Ok(buf[skip..end].to_vec())
     })
 }
 
 #[cfg(not(unix))]
 fn read_line_at(_: &File, _: u64, _: bool) -> io::Result<Vec<u8>> {
     Err(io::ErrorKind::Unsupported.into())
-}
-
-#[cfg(not(unix))]
-fn read_all_at(_: &File) -> io::Result<Vec<u8>> {
-    Err(io::ErrorKind::Unsupported.into())
-}
-
-/// The whole of `file`, from its start.
-#[cfg(unix)]
-fn read_all_at(file: &File) -> io::Result<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let len = file.metadata()?.len() as usize;
-    let mut bytes = vec![0; len];
-    let mut at = 0;
-    while at < len {
-        let n = file.read_at(&mut bytes[at..], at as u64)?;
-        if n == 0 {
-            break;
-        }
-        at += n;
-    }
-    bytes.truncate(at);
-    Ok(bytes)
 }
 
 /// Records of at least this many bytes are handed over in the reader's

@@ -3,9 +3,9 @@
 //! Each paragraph of at least `min_words` tokens is cut into shingles of a
 //! few tokens (three words by default, so that one changed word breaks only
 //! three shingles), signed with one-permutation MinHash and banded for LSH
-//! at the passage threshold. Paragraphs with the same normalised text are represented by
-//! their first copy, so a paragraph printed a thousand times costs one
-//! signature in the candidate search. Candidate pairs are verified by the
+//! at the passage threshold. Paragraphs with the same normalised text are
+//! represented by their first copy, so a paragraph printed a thousand times
+//! costs one signature in the candidate search. Candidate pairs are verified by the
 //! exact Jaccard similarity of their shingle sets.
 //!
 //! Verified pairs (and pairs of identical copies) that continue each other —
@@ -64,7 +64,7 @@ pub(crate) struct SignScratch {
 }
 
 impl Signer {
-    /// A signer with `perms` permutations, `banding` and shingles of
+    /// A signer for `banding` (chosen for `perms` values) and shingles of
     /// `shingle` tokens.
     pub fn new(perms: usize, banding: Banding, shingle: usize) -> Signer {
         // Only the bands' values are ever used: one bin per value of a band

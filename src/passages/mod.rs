@@ -194,8 +194,8 @@ pub struct Repeat {
 
 /// The repeats inside `text`: exact runs of at least `cfg.min_words`
 /// tokens, edited paragraphs and whole lines printed twice (of three tokens
-/// or more), each maximal, in the order of their first copy. Cutting every [`Repeat::later`] range (see [`later_copies`]) leaves
-/// one copy of each. For many documents, build a [`RepeatFinder`] once.
+/// or more), each maximal, in the order of their first copy. Cutting every
+/// [`Repeat::later`] range (see [`later_copies`]) leaves one copy of each. For many documents, build a [`RepeatFinder`] once.
 pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
     RepeatFinder::new(cfg).find(text)
 }

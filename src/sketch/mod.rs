@@ -43,6 +43,15 @@ impl Sketch {
     /// Every sketch, in the order the CLI lists them.
     pub const ALL: [Sketch; 3] = [Sketch::Oph, Sketch::MinHash, Sketch::CMinHash];
 
+    /// The seed of the sketch's hash functions, as reports print it.
+    pub fn seed(self) -> u64 {
+        match self {
+            Sketch::MinHash => minhash::SEED,
+            Sketch::Oph => oph::SEED,
+            Sketch::CMinHash => cminhash::SEED,
+        }
+    }
+
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -37,8 +37,8 @@ pub const SEED: u64 = 0x6f70_6869_6e67_0001; // "ophing", 1
 /// Seed of the densification targets.
 const DENSIFY_SEED: u64 = 0x6465_6e73_6966_7901; // "densify", 1
 
-/// Densification by rounds stops sending after this many rounds and fills what is
-/// left from the first non-empty bin. Sending reaches every bin within
+/// Densification by rounds stops sending after this many rounds and fills
+/// what is left from the first non-empty bin. Sending reaches every bin within
 /// `K ln K / m` rounds for `m` sending bins on average, so this is never
 /// reached in practice; it only bounds the work by construction.
 const MAX_ROUNDS: u64 = 1 << 20;
