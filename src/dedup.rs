@@ -47,7 +47,7 @@ use serde::Serialize;
 
 use crate::config::{PassageConfig, ScanConfig};
 use crate::error::{Error, Result};
-use crate::input::{Inputs, RawRecord, Skipped};
+use crate::input::{Corpus, Inputs, RawRecord, Skipped};
 use crate::output::AtomicFile;
 use crate::passages::{Match, RepeatFinder};
 use crate::pipeline::{self, round6, DocInfo, Params, Scan};
@@ -236,20 +236,22 @@ struct Removal {
     exact: bool,
 }
 
-/// Deduplicates `paths` into `targets`. See the module documentation.
-pub fn dedup(
-    paths: &[PathBuf],
+/// Deduplicates `corpus` (paths, or texts in memory) into `targets`. See
+/// the module documentation.
+pub fn dedup<'a>(
+    corpus: impl Into<Corpus<'a>>,
     cfg: &DedupConfig,
     targets: Targets<'_>,
     progress: &dyn Progress,
 ) -> Result<Dedup> {
+    let corpus = corpus.into();
     cfg.validate()?;
     // Outputs that cannot be created, or that are inputs, are reported now,
     // not after the scan.
-    crate::output::check(&[targets.kept.path(), targets.log.path()], paths)?;
+    crate::output::check(&[targets.kept.path(), targets.log.path()], corpus.paths())?;
     let pool = cfg.scan.pool()?;
     pool.install(|| {
-        let inputs = Inputs::open(paths, &cfg.scan.input)?;
+        let inputs = corpus.open(&cfg.scan.input)?;
         let result = run(&inputs, cfg, targets, progress);
         progress.finish();
         result

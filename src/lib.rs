@@ -66,6 +66,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod shingle;
+pub mod signatures;
 pub mod similarity;
 pub mod synth;
 pub mod tempfiles;

@@ -18,7 +18,6 @@
 //! Every step orders its results by document number (input order), so the
 //! output is the same whatever the thread count.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,7 +29,7 @@ use crate::cluster::UnionFind;
 use crate::config::{ScanConfig, Verify};
 use crate::document::{Document, Origin};
 use crate::error::{Error, Result};
-use crate::input::{Inputs, Skipped};
+use crate::input::{Corpus, Inputs, Skipped};
 use crate::lsh;
 use crate::progress::Progress;
 use crate::shingle::Shingler;
@@ -343,12 +342,33 @@ fn shingle_text(text: &str, cfg: &ScanConfig, scratch: &mut Scratch) -> (u64, u6
     (s.tokens, s.content)
 }
 
-/// Finds near-duplicate documents in `paths`.
-pub fn scan(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+/// Runs `f` on the shingle fingerprints of `text` (in text order, with
+/// repeats), its token count and the fingerprint of its whole token
+/// sequence, in this thread's scratch buffers.
+pub(crate) fn with_fingerprints<R>(
+    text: &str,
+    cfg: &ScanConfig,
+    f: impl FnOnce(&[u64], u64, u64) -> R,
+) -> R {
+    SCRATCH.with_borrow_mut(|scratch| {
+        let (words, content) = shingle_text(text, cfg, scratch);
+        let r = f(&scratch.fps, words, content);
+        scratch.trim();
+        r
+    })
+}
+
+/// Finds near-duplicate documents in `corpus` (paths, or texts in memory).
+pub fn scan<'a>(
+    corpus: impl Into<Corpus<'a>>,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<Scan> {
+    let corpus = corpus.into();
     cfg.validate()?;
     let pool = cfg.pool()?;
     pool.install(|| {
-        let inputs = Inputs::open(paths, &cfg.input)?;
+        let inputs = corpus.open(&cfg.input)?;
         scan_inputs(&inputs, cfg, progress)
     })
 }
@@ -376,10 +396,8 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let mut summary = Summary::default();
     // Each document is signed in the parallel step that parses it.
     let sign = |doc: Document| {
-        let (words, content, sig) = SCRATCH.with_borrow_mut(|scratch| {
-            let (words, content) = shingle_text(&doc.text, cfg, scratch);
-            let sig = (!scratch.fps.is_empty()).then(|| hasher.signature(&scratch.fps));
-            scratch.trim();
+        let (words, content, sig) = with_fingerprints(&doc.text, cfg, |fps, words, content| {
+            let sig = (!fps.is_empty()).then(|| hasher.signature(fps));
             (words, content, sig)
         });
         let info = DocInfo {
@@ -505,11 +523,14 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let mut passages = Vec::new();
     let mut t_passages = None;
     if cfg.passages.enabled {
-        let families = crate::passages::Families::new(
-            documents.len(),
-            clusters.iter().map(|c| c.member_indices.as_slice()),
-        );
-        let found = crate::passages::find_in_families(inputs, cfg, &families, progress)?;
+        let known = crate::passages::Known {
+            families: crate::passages::Families::new(
+                documents.len(),
+                clusters.iter().map(|c| c.member_indices.as_slice()),
+            ),
+            text_bytes: Some(summary.bytes),
+        };
+        let found = crate::passages::find_in_known(inputs, cfg, &known, progress)?;
         params.passages = Some(found.params);
         summary.passages = Some(found.summary);
         t_passages = Some(found.timings);

@@ -63,7 +63,6 @@
 //! and shingle size, so the result is the same at any thread count.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,7 +73,7 @@ use serde::Serialize;
 
 use crate::document::Document;
 use crate::error::{Error, Result};
-use crate::input::{InputConfig, Inputs, Skipped};
+use crate::input::{self, InputConfig, Inputs, Skipped};
 use crate::lsh::{self, Banding, Weights};
 use crate::minhash::{self, MinHasher};
 use crate::pipeline::round6;
@@ -490,15 +489,16 @@ pub struct Similarity {
     pub timings: Timings,
 }
 
-/// Compares the sources found in `paths`.
-pub fn similarity(
-    paths: &[PathBuf],
+/// Compares the sources found in `corpus` (paths, or texts in memory).
+pub fn similarity<'a>(
+    corpus: impl Into<input::Corpus<'a>>,
     cfg: &SimilarityConfig,
     progress: &dyn Progress,
 ) -> Result<Similarity> {
+    let corpus = corpus.into();
     cfg.validate()?;
     let pool = cfg.pool()?;
-    pool.install(|| run(paths, cfg, progress))
+    pool.install(|| run(corpus, cfg, progress))
 }
 
 /// Many lists stored end to end: list `i` is `data[ends[i-1]..ends[i]]`.
@@ -577,11 +577,15 @@ struct Corpus {
     doc_sigs: Vec<u32>,
 }
 
-fn run(paths: &[PathBuf], cfg: &SimilarityConfig, progress: &dyn Progress) -> Result<Similarity> {
+fn run(
+    corpus: input::Corpus<'_>,
+    cfg: &SimilarityConfig,
+    progress: &dyn Progress,
+) -> Result<Similarity> {
     let start = Instant::now();
     let sizes = cfg.sizes();
     let input_cfg = cfg.input_config();
-    let inputs = Inputs::open(paths, &input_cfg)?;
+    let inputs = corpus.open(&input_cfg)?;
     let hasher = cfg.estimate.then(|| MinHasher::new(cfg.perms));
     let total_bytes: u64 = inputs.total_bytes();
 

@@ -195,7 +195,21 @@ def run_datasketch(texts, threshold):
     return pairs
 
 
-RUNNERS = {"gaoya": run_gaoya, "rensa": run_rensa, "datasketch": run_datasketch}
+def run_nearcopy_python(texts, threshold):
+    """nearcopy's Python package on the texts in memory, as a Python user
+    calls it: documents only, its own tokenizer, exact verification."""
+    import nearcopy
+    report = nearcopy.scan(texts, threshold=threshold, passages=False)
+    found = set()
+    for cluster in report["clusters"]:
+        for p in cluster["pairs"]:
+            a, b = int(p["a"]), int(p["b"])
+            found.add((min(a, b), max(a, b)))
+    return len(found)
+
+
+RUNNERS = {"gaoya": run_gaoya, "rensa": run_rensa, "datasketch": run_datasketch,
+           "nearcopy-python": run_nearcopy_python}
 
 
 # -------------------------------------------------------------------- driver
@@ -243,6 +257,11 @@ def drive(args):
             pass
 
     tools = list(PEERS) + ["nearcopy"]
+    try:  # the Python package, where it is installed in this interpreter
+        import nearcopy  # noqa: F401
+        tools.append("nearcopy-python")
+    except ImportError:
+        print("nearcopy's Python package is not installed here; it is left out", file=sys.stderr)
     runs = {t: [] for t in tools}       # (wall, cpu, rss) per round
     pairs = {t: set() for t in tools}   # pair counts seen (should be one each)
     with tempfile.TemporaryDirectory() as tmp:
@@ -286,7 +305,7 @@ def drive(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("tool", choices=list(PEERS) + ["all"],
+    p.add_argument("tool", choices=list(RUNNERS) + ["all"],
                    help="one peer to run, or 'all' for the timed comparison")
     p.add_argument("corpus", help="JSON Lines, one {\"id\", \"text\"} object a line")
     p.add_argument("--threshold", type=float, default=0.8, help="Jaccard threshold (default 0.8)")

@@ -16,7 +16,10 @@
 //! its first non-blank byte is `{`.
 
 mod jsonl;
+mod texts;
 mod walk;
+
+pub use texts::{Corpus, Texts, TEXTS_NAME, TEXTS_SOURCE};
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -369,14 +372,20 @@ impl Inputs {
                 spools.push(tmp);
             }
         }
+        Ok(Inputs::with_files(files, hidden, spools))
+    }
+
+    /// Inputs of `files`, stamped now; `spools` are the temporary copies
+    /// among them, removed with the inputs.
+    fn with_files(files: Vec<InputFile>, hidden: u64, spools: Vec<TempFile>) -> Inputs {
         let stamps = files.iter().map(|f| Stamp::of(&f.path)).collect();
-        Ok(Inputs {
+        Inputs {
             files,
             stamps,
             hidden,
             duplicate_ids: std::sync::OnceLock::new(),
             _spools: spools,
-        })
+        }
     }
 
     /// Fails with [`Error::Changed`] if a file is no longer what it was when

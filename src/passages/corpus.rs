@@ -2,7 +2,6 @@
 //! [module documentation](super).
 
 use std::ops::Range;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use ahash::AHashMap;
@@ -19,7 +18,7 @@ use super::{edited_found, round6, verify_pair, Kind, Match, Occurrence, PassageG
 use crate::config::{PassageConfig, ScanConfig};
 use crate::document::Document;
 use crate::error::{Error, Result};
-use crate::input::{Inputs, Skipped};
+use crate::input::{Corpus, Inputs, Skipped};
 use crate::progress::Progress;
 use crate::text::{self, LineIndex, TokenKind};
 
@@ -122,12 +121,18 @@ pub struct Passages {
     pub timings: Timings,
 }
 
-/// Finds repeated passages in `paths`, on a thread pool of `cfg.threads`.
-pub fn find(paths: &[PathBuf], cfg: &ScanConfig, progress: &dyn Progress) -> Result<Passages> {
+/// Finds repeated passages in `corpus` (paths, or texts in memory), on a
+/// thread pool of `cfg.threads`.
+pub fn find<'a>(
+    corpus: impl Into<Corpus<'a>>,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<Passages> {
+    let corpus = corpus.into();
     cfg.validate()?;
     let pool = cfg.pool()?;
     pool.install(|| {
-        let inputs = Inputs::open(paths, &cfg.input)?;
+        let inputs = corpus.open(&cfg.input)?;
         find_in(&inputs, cfg, progress)
     })
 }
@@ -156,27 +161,41 @@ struct Located {
     sets: Vec<(u32, Vec<u64>)>,
 }
 
+/// What a read of the corpus before the passage search knows already
+/// (`scan`'s document-level pass).
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The near-duplicate families: what only members of one family share
+    /// is left out (see [`Families`]), as `scan` reports them as a group.
+    pub families: Families,
+    /// Bytes of text of all documents. The repeat filter is sized from it;
+    /// without it, from the size of the input files, which depends on how
+    /// the texts are encoded (JSON escapes, other fields, compression).
+    pub text_bytes: Option<u64>,
+}
+
 /// Finds repeated passages in `inputs`, on the current rayon pool (the
 /// caller's).
 pub fn find_in(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Passages> {
-    find_in_families(inputs, cfg, &Families::none(), progress)
+    find_in_known(inputs, cfg, &Known::default(), progress)
 }
 
-/// [`find_in`], leaving out what only documents of one near-duplicate
-/// family share (see [`Families`]): `scan` reports them as a group already.
-pub fn find_in_families(
+/// [`find_in`] with what an earlier read found (see [`Known`]).
+pub fn find_in_known(
     inputs: &Inputs,
     cfg: &ScanConfig,
-    families: &Families,
+    known: &Known,
     progress: &dyn Progress,
 ) -> Result<Passages> {
+    let families = &known.families;
     cfg.passages.validate()?;
     let start = Instant::now();
     let pc = &cfg.passages;
     let m = pc.min_words;
     let signer = Signer::new(pc.perms, pc.banding(), pc.shingle);
     let total_bytes = input_bytes(inputs);
-    let filter = RepeatFilter::with_bytes(filter_bytes(pc, total_bytes));
+    let filter =
+        RepeatFilter::with_bytes(filter_bytes(pc, known.text_bytes.unwrap_or(total_bytes)));
 
     // 1. Count.
     progress.stage("counting", Some(total_bytes));

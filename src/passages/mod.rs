@@ -24,7 +24,7 @@
 //!   documents (default 10).
 //!
 //! Told the near-duplicate groups of a `scan` ([`Families`],
-//! [`find_in_families`]), the search leaves out what only the members of
+//! [`find_in_known`]), the search leaves out what only the members of
 //! one group share: it is why they are a group. What they share with other
 //! documents, and what one of them repeats inside itself, is still found,
 //! with its places in every member.
@@ -88,7 +88,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 pub use crate::config::PassageConfig;
-pub use corpus::{find, find_in, find_in_families, Params, Passages, Summary, Timings};
+pub use corpus::{find, find_in, find_in_known, Known, Params, Passages, Summary, Timings};
 pub use families::Families;
 
 use analysis::Analysis;

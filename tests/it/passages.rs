@@ -1020,7 +1020,7 @@ fn near_duplicates_are_one_group_not_a_heap_of_shared_runs() {
 fn with_families_every_run_shared_outside_a_family_is_still_covered() {
     use nearcopy::config::ScanConfig;
     use nearcopy::input::Inputs;
-    use nearcopy::passages::{find_in_families, Families};
+    use nearcopy::passages::{find_in_known, Families, Known};
     use nearcopy::progress::Silent;
 
     // Random documents over a small vocabulary, with runs copied between
@@ -1059,8 +1059,12 @@ fn with_families_every_run_shared_outside_a_family_is_still_covered() {
     let cfg = ScanConfig::default();
     let m = cfg.passages.min_words;
     let inputs = Inputs::open(std::slice::from_ref(&path), &cfg.input).unwrap();
-    let families = Families::new(docs.len(), [&[0u32, 1, 2][..]]);
-    let found = find_in_families(&inputs, &cfg, &families, &Silent).unwrap();
+    let known = Known {
+        families: Families::new(docs.len(), [&[0u32, 1, 2][..]]),
+        text_bytes: None,
+    };
+    let found = find_in_known(&inputs, &cfg, &known, &Silent).unwrap();
+    let families = &known.families;
 
     // Tokens covered by reported places, from the byte ranges.
     let starts: Vec<Vec<usize>> = docs
