@@ -3,9 +3,11 @@
 tokenising the text *its own documented way*.
 
     own_tokenizers.py TOOL CORPUS.jsonl [--threshold 0.8]
-    own_tokenizers.py all  CORPUS.jsonl [--threshold 0.8] [--repeat 3] [--nearcopy BINARY]
+    own_tokenizers.py all  CORPUS.jsonl [--threshold 0.8] [--repeat 3] [--nearcopy BINARY] [--tools A,B]
 
-TOOL is gaoya, rensa or datasketch. One TOOL run is one whole process that
+TOOL is gaoya, rensa, datasketch or nearcopy-python (nearcopy's Python
+package, where it is installed: `nearcopy.scan(texts, passages=False)` on
+the texts read as the peers read them). One TOOL run is one whole process that
 reads the corpus (JSON Lines, one {"id", "text"} object a line), signs every
 document (5-word shingles, 128 permutations), builds the library's LSH index,
 queries it with every document and prints one line:
@@ -262,6 +264,12 @@ def drive(args):
         tools.append("nearcopy-python")
     except ImportError:
         print("nearcopy's Python package is not installed here; it is left out", file=sys.stderr)
+    if args.tools:
+        wanted = args.tools.split(",")
+        unknown = [t for t in wanted if t not in tools]
+        if unknown:
+            sys.exit(f"unknown or unavailable tools: {', '.join(unknown)} (there are {', '.join(tools)})")
+        tools = [t for t in tools if t in wanted]
     runs = {t: [] for t in tools}       # (wall, cpu, rss) per round
     pairs = {t: set() for t in tools}   # pair counts seen (should be one each)
     with tempfile.TemporaryDirectory() as tmp:
@@ -297,7 +305,10 @@ def drive(args):
         # A count that varied between rounds (it should not) is shown as a range.
         found = "–".join(str(n) for n in sorted(pairs[t])) if len(pairs[t]) > 1 else str(*pairs[t])
         print(f"| {t} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {found} |")
-    fastest = min(PEERS, key=lambda t: med[t][0])
+    peers = [t for t in PEERS if t in tools]
+    if not peers or "nearcopy" not in tools:
+        return
+    fastest = min(peers, key=lambda t: med[t][0])
     nc = med["nearcopy"][0]
     ratio = f"{med[fastest][0] / nc:.1f}x" if nc > 0 else "n/a (nearcopy wall time 0.00 s)"
     print(f"\nnearcopy speed-up over the fastest peer ({fastest}), median wall ratio: {ratio}")
@@ -310,6 +321,8 @@ def main():
     p.add_argument("corpus", help="JSON Lines, one {\"id\", \"text\"} object a line")
     p.add_argument("--threshold", type=float, default=0.8, help="Jaccard threshold (default 0.8)")
     p.add_argument("--repeat", type=int, default=3, help="rounds for 'all' (default 3)")
+    p.add_argument("--tools", help="for 'all': a comma-separated subset of the tools to run "
+                   "(gaoya, rensa, datasketch, nearcopy, nearcopy-python)")
     p.add_argument("--nearcopy", default=os.path.join(ROOT, "target", "release", "nearcopy"),
                    help="nearcopy binary for 'all' (default: target/release/nearcopy)")
     args = p.parse_args()

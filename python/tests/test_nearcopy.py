@@ -234,3 +234,23 @@ def test_ctrl_c_stops_a_run_with_keyboard_interrupt(corpus):
             nearcopy.scan(texts, threads=1)
     finally:
         timer.cancel()
+
+
+def test_parquet_written_by_pyarrow_reads_and_dedups_like_its_texts(corpus, tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    _, records = corpus
+    texts, ids, sources = columns(records)
+    table = pa.table({"text": texts, "id": ids, "site": sources, "n": list(range(len(texts)))})
+    path = tmp_path / "corpus.parquet"
+    pq.write_table(table, path, row_group_size=400)
+    from_file = without_timings(nearcopy.scan(paths=path, source_field="site"))
+    from_texts = without_timings(nearcopy.scan(texts, ids=ids, sources=sources))
+    for key in ("documents", "clusters", "passages", "summary"):
+        assert from_file[key] == from_texts[key], key
+    out = tmp_path / "kept.parquet"
+    nearcopy.dedup(paths=path, output=out, source_field="site")
+    kept = pq.read_table(out)
+    assert kept.schema == table.schema
+    expected = nearcopy.dedup(texts, ids=ids, sources=sources)["kept"]
+    assert kept.column("n").to_pylist() == expected

@@ -1,8 +1,9 @@
 //! Reading documents: directories of text files, JSON Lines (optionally gzip
-//! or zstd compressed) and standard input.
+//! or zstd compressed), Parquet files (a document per row), texts in memory
+//! ([`Texts`]) and standard input.
 //!
 //! Inputs are streamed in batches: a reader thread reads raw records (whole
-//! text files or JSONL lines) while the pipeline parses and processes the
+//! text files, JSONL lines or Parquet rows) while the pipeline parses and processes the
 //! previous batch in parallel, so memory holds a few batches of text, never the
 //! whole corpus. The order of documents is the order of the inputs as given,
 //! directories walked in byte order of their names, so ids and results never
@@ -12,13 +13,17 @@
 //! `28 b5 2f fd`), whatever the file is called. A file is read as JSON Lines
 //! when its name ends in `.jsonl`/`.ndjson` (before a `.gz`/`.zst`), or in
 //! `.json` and its first line is a whole JSON object, or for
-//! all files with `--input-format jsonl`; standard input is JSON Lines when
-//! its first non-blank byte is `{`.
+//! all files with `--input-format jsonl`; as Parquet when its name ends in
+//! `.parquet`/`.pq`, or with `--input-format parquet`. Standard input is
+//! Parquet when it starts with `PAR1`, JSON Lines when its first non-blank
+//! byte is `{`.
 
 mod jsonl;
+mod parquet;
 mod texts;
 mod walk;
 
+pub(crate) use parquet::{is_parquet_name, schema as parquet_schema};
 pub use texts::{Corpus, Texts, TEXTS_NAME, TEXTS_SOURCE};
 
 use std::collections::BTreeMap;
@@ -37,13 +42,26 @@ use crate::tempfiles::TempFile;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// JSON Lines by file name (`.jsonl`, `.ndjson`, optionally `.gz`/`.zst`; `.json` whose first line is a JSON object), text otherwise.
+    /// By file name: Parquet (`.parquet`, `.pq`), JSON Lines (`.jsonl`, `.ndjson`, optionally `.gz`/`.zst`; `.json` whose first line is a JSON object), text otherwise.
     #[default]
     Auto,
     /// Every file is one document.
     Text,
     /// Every file is JSON Lines, one document per line.
     Jsonl,
+    /// Every file is Parquet, one document per row.
+    Parquet,
+}
+
+/// How one file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// The whole file is one document.
+    Text,
+    /// JSON Lines: a document per line.
+    Jsonl,
+    /// Parquet: a document per row.
+    Parquet,
 }
 
 /// Input options.
@@ -91,8 +109,8 @@ pub struct InputFile {
     pub name: String,
     /// The source of its documents when records do not name one.
     pub source: String,
-    /// Whether it is read as JSON Lines.
-    pub jsonl: bool,
+    /// How it is read.
+    pub kind: FileKind,
 }
 
 /// What was passed over while reading, by cause.
@@ -336,12 +354,12 @@ impl Inputs {
                     return Err(Error::Config("standard input (-) given twice".into()));
                 }
                 let name = PathBuf::from("<stdin>");
-                let (tmp, jsonl) = spool(&mut io::stdin().lock(), &name, None, cfg.format)?;
+                let (tmp, kind) = spool(&mut io::stdin().lock(), &name, None, cfg.format)?;
                 files.push(InputFile {
                     path: tmp.path().to_path_buf(),
                     name: "<stdin>".into(),
                     source: "stdin".into(),
-                    jsonl,
+                    kind,
                 });
                 spools.push(tmp);
                 continue;
@@ -353,7 +371,7 @@ impl Inputs {
                 let name = path.display().to_string();
                 let source = file_stem(path);
                 files.push(InputFile {
-                    jsonl: walk::is_jsonl(path, cfg.format),
+                    kind: walk::kind(path, cfg.format),
                     path: path.clone(),
                     name,
                     source,
@@ -362,12 +380,12 @@ impl Inputs {
                 // A FIFO (`<(zcat x.gz)`), a character device or a socket:
                 // it can be read only once.
                 let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-                let (tmp, jsonl) = spool(&mut f, path, Some(path), cfg.format)?;
+                let (tmp, kind) = spool(&mut f, path, Some(path), cfg.format)?;
                 files.push(InputFile {
                     path: tmp.path().to_path_buf(),
                     name: path.display().to_string(),
                     source: file_stem(path),
-                    jsonl,
+                    kind,
                 });
                 spools.push(tmp);
             }
@@ -505,7 +523,10 @@ impl Inputs {
         std::thread::scope(|scope| -> Result<()> {
             let (tx, rx) = mpsc::sync_channel::<Result<RawBatch>>(2);
             let files = &self.files;
-            let reader = scope.spawn(move || read_batches(files, cfg.batch_bytes, &tx));
+            // Parquet row groups are decoded as many at a time as the
+            // pool has threads.
+            let threads = rayon::current_num_threads();
+            let reader = scope.spawn(move || read_batches(files, cfg, threads, &tx));
             for batch in rx.iter() {
                 each(batch?)?;
             }
@@ -555,9 +576,14 @@ impl Inputs {
         }
         let mut files: Vec<u32> = wanted.iter().map(|o| o.file).collect();
         files.dedup();
+        // Parquet rows cannot be read one by one either (a row costs its
+        // whole row group).
         let compressed: Vec<bool> = files
             .par_iter()
-            .map(|&f| is_compressed(&self.files[f as usize].path))
+            .map(|&f| {
+                let file = &self.files[f as usize];
+                Ok(file.kind == FileKind::Parquet || is_compressed(&file.path)?)
+            })
             .collect::<Result<_>>()?;
         if compressed.contains(&true) {
             return self.read_raw(cfg, each);
@@ -573,7 +599,7 @@ impl Inputs {
                 .par_iter()
                 .map(|&origin| {
                     let file = &self.files[origin.file as usize];
-                    let bytes = if file.jsonl {
+                    let bytes = if file.kind == FileKind::Jsonl {
                         File::open(&file.path)
                             .and_then(|f| read_line_at(&f, origin.offset, origin.line == 1))
                     } else {
@@ -603,7 +629,11 @@ impl Inputs {
             line: (raw.origin.line > 0).then_some(raw.origin.line),
             reason,
         };
-        if !file.jsonl {
+        if file.kind == FileKind::Parquet {
+            let text = parquet::text_of(&raw.bytes, cfg).map_err(invalid)?;
+            return Ok(RecordText { text, span: None });
+        }
+        if file.kind == FileKind::Text {
             let text = std::str::from_utf8(&raw.bytes).map_err(|e| {
                 invalid(Invalid::Utf8 {
                     offset: e.valid_up_to(),
@@ -664,15 +694,16 @@ pub fn open_decoded(path: &Path) -> Result<Box<dyn BufRead + Send>> {
 
 /// Copies a stream that can be read only once into a temporary file (in
 /// the system's temporary directory, removed at the end of the run or by a
-/// signal, swept by the next run after a `kill -9`). Whether it is JSON
-/// Lines: by `path`'s name where that says so, else by its first non-blank
-/// byte being `{` (so a FIFO named `.json` holding records is JSON Lines).
+/// signal, swept by the next run after a `kill -9`). How it is read: by
+/// `path`'s name where that says so, else Parquet when it starts with
+/// Parquet's magic bytes, JSON Lines when its first non-blank byte is `{`
+/// (so a FIFO named `.json` holding records is JSON Lines), else text.
 fn spool(
     reader: &mut dyn Read,
     name: &Path,
     path: Option<&Path>,
     format: Format,
-) -> Result<(TempFile, bool)> {
+) -> Result<(TempFile, FileKind)> {
     let dir = std::env::temp_dir();
     crate::tempfiles::sweep_stale(&dir);
     let mut tmp = TempFile::new_in(&dir, None).map_err(|e| {
@@ -688,21 +719,36 @@ fn spool(
     // By name only: a stream cannot be opened again to look inside.
     let named_jsonl =
         path.is_some_and(|p| matches!(walk::extension(p).as_str(), "jsonl" | "ndjson"));
-    let jsonl = match format {
-        Format::Jsonl => true,
-        Format::Text => false,
-        Format::Auto if named_jsonl => true,
+    let named_parquet = path.is_some_and(parquet::is_parquet_name);
+    let kind = match format {
+        Format::Jsonl => FileKind::Jsonl,
+        Format::Text => FileKind::Text,
+        Format::Parquet => FileKind::Parquet,
+        Format::Auto if named_parquet => FileKind::Parquet,
+        Format::Auto if named_jsonl => FileKind::Jsonl,
         Format::Auto => {
             let mut head = Vec::new();
-            open_decoded(tmp.path())?
-                .take(4096)
-                .read_to_end(&mut head)
+            File::open(tmp.path())
+                .and_then(|f| f.take(4).read_to_end(&mut head))
                 .map_err(|e| Error::io(name, e))?;
-            let head = head.strip_prefix(BOM).unwrap_or(&head);
-            head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+            if head == parquet::MAGIC {
+                FileKind::Parquet
+            } else {
+                head.clear();
+                open_decoded(tmp.path())?
+                    .take(4096)
+                    .read_to_end(&mut head)
+                    .map_err(|e| Error::io(name, e))?;
+                let head = head.strip_prefix(BOM).unwrap_or(&head);
+                if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+                    FileKind::Jsonl
+                } else {
+                    FileKind::Text
+                }
+            }
         }
     };
-    Ok((tmp, jsonl))
+    Ok((tmp, kind))
 }
 
 /// The UTF-8 byte-order mark, which some tools put before the first record
@@ -749,8 +795,15 @@ impl RawBatch {
     }
 }
 
-/// Reads raw records of all files into batches of about `batch_bytes`.
-fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<Result<RawBatch>>) {
+/// Reads raw records of all files into batches of about
+/// `cfg.batch_bytes`.
+fn read_batches(
+    files: &[InputFile],
+    cfg: &InputConfig,
+    threads: usize,
+    tx: &mpsc::SyncSender<Result<RawBatch>>,
+) {
+    let batch_bytes = cfg.batch_bytes;
     let mut batch = RawBatch::new();
     let mut pending = 0usize;
     let send = |batch: &mut RawBatch, pending: &mut usize| -> bool {
@@ -760,8 +813,23 @@ fn read_batches(files: &[InputFile], batch_bytes: usize, tx: &mpsc::SyncSender<R
     };
     for (index, file) in files.iter().enumerate() {
         let result = (|| -> Result<bool> {
+            if file.kind == FileKind::Parquet {
+                let mut going = true;
+                parquet::read(file, index as u32, cfg, threads, |records| {
+                    for r in records {
+                        batch.bytes += r.bytes.len() as u64;
+                        pending += r.bytes.len();
+                        batch.records.push(r);
+                    }
+                    if pending >= batch_bytes || batch.records.len() >= 65536 {
+                        going = send(&mut batch, &mut pending);
+                    }
+                    Ok(going)
+                })?;
+                return Ok(going);
+            }
             let mut reader = open_decoded(&file.path)?;
-            if !file.jsonl {
+            if file.kind == FileKind::Text {
                 // Sized from the file, so a large one is not read into a
                 // buffer doubled again and again (up to twice its size).
                 let hint = std::fs::metadata(&file.path).map_or(0, |m| m.len() as usize);
@@ -922,7 +990,11 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
         line: (raw.origin.line > 0).then_some(raw.origin.line),
         reason,
     };
-    if !file.jsonl {
+    if file.kind == FileKind::Parquet {
+        let fields = parquet::unframe(&raw.bytes, cfg).map_err(invalid)?;
+        return Ok(document(fields, file, raw.origin));
+    }
+    if file.kind == FileKind::Text {
         // A text file has no fields to group by.
         if let Some(name) = &cfg.group_field {
             return Err(invalid(Invalid::MissingGroupField(name.clone())));
@@ -941,15 +1013,21 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
         });
     }
     let fields = jsonl::extract(&raw.bytes, cfg).map_err(invalid)?;
-    Ok(Document {
+    Ok(document(fields, file, raw.origin))
+}
+
+/// The document of a record's fields: without an id, `FILE:LINE` (the row
+/// number for Parquet); without a source, the file's.
+fn document(fields: jsonl::Fields, file: &InputFile, origin: Origin) -> Document {
+    Document {
         id: fields
             .id
-            .unwrap_or_else(|| format!("{}:{}", file.name, raw.origin.line)),
+            .unwrap_or_else(|| format!("{}:{}", file.name, origin.line)),
         source: fields.source.unwrap_or_else(|| file.source.clone()),
         text: fields.text,
         group: fields.group,
-        origin: raw.origin,
-    })
+        origin,
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::{InputConfig, InputFile, Inputs};
+use super::{FileKind, InputConfig, InputFile, Inputs};
 use crate::error::{Error, Result};
 use crate::tempfiles::TempFile;
 
@@ -148,7 +148,7 @@ impl Inputs {
             path: tmp.path().to_path_buf(),
             name: TEXTS_NAME.into(),
             source: TEXTS_SOURCE.into(),
-            jsonl: true,
+            kind: FileKind::Jsonl,
         }];
         Ok(Inputs::with_files(files, 0, vec![tmp]))
     }

@@ -2,15 +2,27 @@
 
 use std::path::Path;
 
-use super::{Format, InputFile};
+use super::{FileKind, Format, InputFile};
 use crate::error::{Error, Result};
+
+/// How a file is read: as Parquet when its name ends in `.parquet` or
+/// `.pq`, as JSON Lines when [`is_jsonl`] says so, else as one text; or as
+/// `format` says.
+pub(crate) fn kind(path: &Path, format: Format) -> FileKind {
+    match format {
+        Format::Parquet => FileKind::Parquet,
+        Format::Auto if super::parquet::is_parquet_name(path) => FileKind::Parquet,
+        _ if is_jsonl(path, format) => FileKind::Jsonl,
+        _ => FileKind::Text,
+    }
+}
 
 /// Whether a file is read as JSON Lines: by its name (`.jsonl`, `.ndjson`;
 /// `.json` when its first line is a whole JSON object), or as `format` says.
 pub(crate) fn is_jsonl(path: &Path, format: Format) -> bool {
     match format {
         Format::Jsonl => true,
-        Format::Text => false,
+        Format::Text | Format::Parquet => false,
         Format::Auto => match extension(path).as_str() {
             "jsonl" | "ndjson" => true,
             "json" => first_line_is_object(path),
@@ -103,7 +115,7 @@ pub(crate) fn directory(root: &Path, format: Format, out: &mut Vec<InputFile>) -
                     rel.clone()
                 };
                 out.push(InputFile {
-                    jsonl: is_jsonl(&path, format),
+                    kind: self::kind(&path, format),
                     path,
                     name: rel_name,
                     source,

@@ -10,6 +10,7 @@ mod dedup;
 mod eval;
 mod exact;
 mod golden;
+mod parquet;
 mod passages;
 mod properties;
 mod quality;

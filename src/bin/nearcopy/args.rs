@@ -134,17 +134,19 @@ pub struct DetectArgs {
 /// Flags that choose how input is read.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// JSONL field holding the text.
+    /// JSONL field (or Parquet column) holding the text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
-    /// JSONL field holding the document id (else FILE:LINE).
+    /// JSONL field (or Parquet column) holding the document id (else
+    /// FILE:LINE, FILE:ROW for Parquet).
     #[arg(long, default_value = "id", value_name = "NAME")]
     pub id_field: String,
-    /// JSONL field naming the document's source (else the file name).
+    /// JSONL field (or Parquet column) naming the document's source (else
+    /// the file name).
     #[arg(long, default_value = "source", value_name = "NAME")]
     pub source_field: String,
     /// How files are read: by name (.jsonl, .ndjson, optionally .gz/.zst, are
-    /// JSON Lines), or force one way for all.
+    /// JSON Lines; .parquet and .pq are Parquet), or force one way for all.
     #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
     pub input_format: InputFormat,
     /// Skip records that cannot be used (invalid UTF-8 or JSON, missing text
@@ -313,12 +315,13 @@ pub struct SimilarityArgs {
 
 #[derive(Debug, Args)]
 pub struct DedupArgs {
-    /// JSON Lines files (.jsonl, optionally .gz or .zst), directories of text
-    /// files, or - for standard input.
+    /// JSON Lines files (.jsonl, optionally .gz or .zst), Parquet files,
+    /// directories of text files, or - for standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub paths: Vec<PathBuf>,
-    /// Where the kept records go, as JSON Lines (.gz or .zst compress), or -
-    /// for standard output. Written to a temporary file beside OUT and renamed
+    /// Where the kept records go, as JSON Lines (.gz or .zst compress), as
+    /// Parquet with the inputs' schema when it ends in .parquet (Parquet
+    /// inputs only), or - for standard output. Written to a temporary file beside OUT and renamed
     /// into place only when complete; never one of the inputs.
     #[arg(
         long,

@@ -36,6 +36,8 @@
 //! records are written in input order and cuts are computed per document, so
 //! the output is the same at any thread count.
 
+mod parquet;
+
 use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -47,7 +49,7 @@ use serde::Serialize;
 
 use crate::config::{PassageConfig, ScanConfig};
 use crate::error::{Error, Result};
-use crate::input::{Corpus, Inputs, RawRecord, Skipped};
+use crate::input::{Corpus, FileKind, Inputs, RawRecord, Skipped};
 use crate::output::AtomicFile;
 use crate::passages::{Match, RepeatFinder};
 use crate::pipeline::{self, round6, DocInfo, Params, Scan};
@@ -265,6 +267,12 @@ fn run(
     progress: &dyn Progress,
 ) -> Result<Dedup> {
     let start = Instant::now();
+    // Parquet output keeps the inputs' schema: refused now, not after the
+    // scan, when the inputs cannot give it one.
+    let parquet_schema = match &targets.kept {
+        Target::File(p) if crate::input::is_parquet_name(p) => Some(parquet::check(inputs, p)?),
+        _ => None,
+    };
     // Passages are looked for inside each kept document, in the write pass;
     // the corpus-wide search of `scan` would only cost three more reads.
     let mut scan_cfg = cfg.scan.clone();
@@ -312,6 +320,7 @@ fn run(
         &cutter,
         targets,
         &mut summary,
+        parquet_schema,
         progress,
     )?;
     let t_write = t.elapsed().as_secs_f64();
@@ -965,6 +974,8 @@ struct Written {
     line: Option<Vec<u8>>,
     log: Option<Vec<u8>>,
     cuts: Vec<Cut>,
+    /// The text after the cuts, when there are cuts.
+    cut_text: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1024,9 +1035,10 @@ fn process(
             line: None,
             log: Some(log),
             cuts: Vec::new(),
+            cut_text: None,
         });
     }
-    let jsonl = inputs.files()[raw.origin.file as usize].jsonl;
+    let jsonl = inputs.files()[raw.origin.file as usize].kind == FileKind::Jsonl;
     if jsonl && !cutter.active() {
         let mut line = raw.bytes;
         if line.last() != Some(&b'\n') {
@@ -1036,6 +1048,7 @@ fn process(
             line: Some(line),
             log: None,
             cuts: Vec::new(),
+            cut_text: None,
         });
     }
     let record = inputs.text_of(&raw, &cfg.scan.input)?;
@@ -1081,6 +1094,7 @@ fn process(
         line: Some(line),
         log,
         cuts,
+        cut_text: text,
     })
 }
 
@@ -1120,14 +1134,23 @@ fn write(
     cutter: &Cutter<'_>,
     targets: Targets<'_>,
     summary: &mut DedupSummary,
+    parquet_schema: Option<std::sync::Arc<arrow_schema::Schema>>,
     progress: &dyn Progress,
 ) -> Result<()> {
     let total_bytes: u64 = inputs.total_bytes();
-    // Opened only now, so an error or interrupt earlier leaves no file at all.
-    let mut kept = Sink::open(targets.kept)?;
+    let docs = &scan.documents;
+    // Parquet is written after the pass, from the fates it decides.
+    let (mut kept, parquet_target) = match (&parquet_schema, targets.kept) {
+        (Some(_), Target::File(p)) => (None, Some(p)),
+        // Opened only now, so an error or interrupt earlier leaves no file at all.
+        (_, t) => (Sink::open(t)?, None),
+    };
+    let mut fates = parquet_target.as_ref().map(|_| parquet::Fates {
+        kept: vec![false; docs.len()],
+        cut: Default::default(),
+    });
     let mut log = Sink::open(targets.log)?;
     progress.stage("writing", Some(total_bytes));
-    let docs = &scan.documents;
     let mut next = 0usize;
     inputs.read_raw(&cfg.scan.input, |batch, raw_bytes| {
         if progress.cancelled() {
@@ -1143,6 +1166,7 @@ fn write(
             }
         }
         let count = items.len() as u64;
+        let numbers: Vec<usize> = items.iter().map(|(doc, _)| *doc).collect();
         let process_one = |(doc, raw): (usize, RawRecord)| {
             process(inputs, cfg, scan, cutter, doc, removals[doc], raw)
         };
@@ -1151,9 +1175,14 @@ fn write(
         } else {
             items.into_iter().map(process_one).collect()
         };
-        for w in written {
-            let w = w?;
-            if let Some(line) = &w.line {
+        for (w, doc) in written.into_iter().zip(numbers) {
+            let mut w = w?;
+            if let (Some(fates), Some(_)) = (fates.as_mut(), &w.line) {
+                fates.kept[doc] = true;
+                if let Some(text) = w.cut_text.take() {
+                    fates.cut.insert(doc as u32, text);
+                }
+            } else if let Some(line) = &w.line {
                 summary.bytes_out += line.len() as u64;
                 if let Some(k) = kept.as_mut() {
                     k.write_all(line)?;
@@ -1193,6 +1222,15 @@ fn write(
     }
     // Both files complete before either replaces its target.
     let mut finished = Vec::new();
+    if let (Some(target), Some(fates), Some(schema)) = (parquet_target, fates, parquet_schema) {
+        progress.stage("writing Parquet", Some(total_bytes));
+        let origins: Vec<_> = docs.iter().map(|d| d.origin).collect();
+        let file = AtomicFile::create(&target)?;
+        let (done, bytes) =
+            parquet::write(inputs, &cfg.scan.input, schema, &origins, &fates, file)?;
+        summary.bytes_out = bytes;
+        finished.push(done);
+    }
     for sink in [kept, log].into_iter().flatten() {
         match sink {
             Sink::File(f) => finished.push(f.finish()?),
