@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use nearcopy::document::Document;
-use nearcopy::input::{Format, InputConfig, Inputs, RawRecord, Skipped};
+use nearcopy::input::{FileKind, Format, InputConfig, Inputs, RawRecord, Skipped};
 use nearcopy::Error;
 use serde_json::Value;
 
@@ -338,7 +338,7 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => panic!("cannot open a file just written: {e}"),
     };
     assert_eq!(inputs.files().len(), 1);
-    assert_eq!(inputs.files()[0].jsonl, !text_file);
+    assert_eq!(inputs.files()[0].kind == FileKind::Jsonl, !text_file);
     let strict = read(&inputs, &cfg);
     let lenient = read(
         &inputs,

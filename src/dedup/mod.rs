@@ -36,6 +36,10 @@
 //! records are written in input order and cuts are computed per document, so
 //! the output is the same at any thread count.
 
+#[cfg(feature = "parquet")]
+mod parquet;
+#[cfg(not(feature = "parquet"))]
+#[path = "parquet_off.rs"]
 mod parquet;
 
 use std::io::Write;
@@ -1134,7 +1138,7 @@ fn write(
     cutter: &Cutter<'_>,
     targets: Targets<'_>,
     summary: &mut DedupSummary,
-    parquet_schema: Option<std::sync::Arc<arrow_schema::Schema>>,
+    parquet_schema: Option<parquet::Layout>,
     progress: &dyn Progress,
 ) -> Result<()> {
     let total_bytes: u64 = inputs.total_bytes();

@@ -41,9 +41,12 @@ pub(super) struct Fates {
     pub cut: AHashMap<u32, String>,
 }
 
+/// What the output will look like: the schema every input shares.
+pub(super) struct Layout(Arc<Schema>);
+
 /// The schema every input shares, or why Parquet cannot be written to
 /// `out` from these inputs.
-pub(super) fn check(inputs: &Inputs, out: &Path) -> Result<Arc<Schema>> {
+pub(super) fn check(inputs: &Inputs, out: &Path) -> Result<Layout> {
     let refuse = |why: String| {
         Error::Config(format!(
             "{}: Parquet output keeps the inputs' columns, so {why}; \
@@ -72,7 +75,7 @@ pub(super) fn check(inputs: &Inputs, out: &Path) -> Result<Arc<Schema>> {
         }
     }
     shared
-        .map(|(s, _)| s)
+        .map(|(s, _)| Layout(s))
         .ok_or_else(|| refuse("there must be an input".into()))
 }
 
@@ -137,7 +140,7 @@ fn replace(column: &ArrayRef, rows: &AHashMap<usize, &str>) -> Option<ArrayRef> 
 pub(super) fn write(
     inputs: &Inputs,
     cfg: &InputConfig,
-    schema: Arc<Schema>,
+    Layout(schema): Layout,
     origins: &[Origin],
     fates: &Fates,
     file: AtomicFile,

@@ -19,12 +19,18 @@
 //! byte is `{`.
 
 mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
+#[cfg(not(feature = "parquet"))]
+#[path = "parquet_off.rs"]
 mod parquet;
 mod texts;
 mod walk;
 
-pub(crate) use parquet::{is_parquet_name, schema as parquet_schema};
+#[cfg(feature = "parquet")]
+pub(crate) use parquet::schema as parquet_schema;
 pub use texts::{Corpus, Texts, TEXTS_NAME, TEXTS_SOURCE};
+pub(crate) use walk::is_parquet_name;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -719,7 +725,7 @@ fn spool(
     // By name only: a stream cannot be opened again to look inside.
     let named_jsonl =
         path.is_some_and(|p| matches!(walk::extension(p).as_str(), "jsonl" | "ndjson"));
-    let named_parquet = path.is_some_and(parquet::is_parquet_name);
+    let named_parquet = path.is_some_and(walk::is_parquet_name);
     let kind = match format {
         Format::Jsonl => FileKind::Jsonl,
         Format::Text => FileKind::Text,
@@ -731,7 +737,7 @@ fn spool(
             File::open(tmp.path())
                 .and_then(|f| f.take(4).read_to_end(&mut head))
                 .map_err(|e| Error::io(name, e))?;
-            if head == parquet::MAGIC {
+            if head == walk::PARQUET_MAGIC {
                 FileKind::Parquet
             } else {
                 head.clear();

@@ -37,18 +37,6 @@ use crate::error::{Error, Invalid, Result};
 /// Rows per decoded batch.
 const BATCH_ROWS: usize = 4096;
 
-/// Whether `path` is named as a Parquet file.
-pub(crate) fn is_parquet_name(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    name.ends_with(".parquet") || name.ends_with(".pq")
-}
-
-/// The magic bytes that open and close a Parquet file.
-pub(crate) const MAGIC: &[u8] = b"PAR1";
-
 fn parquet_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io {
         path: path.to_path_buf(),

@@ -11,11 +11,23 @@ use crate::error::{Error, Result};
 pub(crate) fn kind(path: &Path, format: Format) -> FileKind {
     match format {
         Format::Parquet => FileKind::Parquet,
-        Format::Auto if super::parquet::is_parquet_name(path) => FileKind::Parquet,
+        Format::Auto if is_parquet_name(path) => FileKind::Parquet,
         _ if is_jsonl(path, format) => FileKind::Jsonl,
         _ => FileKind::Text,
     }
 }
+
+/// Whether `path` is named as a Parquet file (`.parquet`, `.pq`).
+pub(crate) fn is_parquet_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".parquet") || name.ends_with(".pq")
+}
+
+/// The magic bytes that open (and close) a Parquet file.
+pub(crate) const PARQUET_MAGIC: &[u8] = b"PAR1";
 
 /// Whether a file is read as JSON Lines: by its name (`.jsonl`, `.ndjson`;
 /// `.json` when its first line is a whole JSON object), or as `format` says.

@@ -10,6 +10,7 @@ mod dedup;
 mod eval;
 mod exact;
 mod golden;
+#[cfg(feature = "parquet")]
 mod parquet;
 mod passages;
 mod properties;
