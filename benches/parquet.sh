@@ -2,7 +2,7 @@
 # Parquet against JSON Lines of the same records: `nearcopy scan` (documents
 # only, and the default with passages) and `dedup`, wall time and peak
 # memory, alternating formats within each round; the reports are checked to
-# be equal apart from timings.
+# be equal apart from timings (and sources, which are the file names).
 #
 #   benches/parquet.sh CORPUS.jsonl [ROUNDS] [PYTHON]
 #
@@ -46,7 +46,7 @@ for ((r = 1; r <= rounds; r++)); do
       wall[$key]+="$secs "
       rss[$key]+="$kb "
       if [[ $run != dedup ]]; then
-        python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r.pop("timings"); r.pop("skipped"); print(json.dumps(r, sort_keys=True))' "$out/r.json" > "$out/$r-${run// /_}-$(basename "$input").json"
+        python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r.pop("timings"); r.pop("skipped"); [d.pop("source") for d in r.get("documents", [])]; print(json.dumps(r, sort_keys=True))' "$out/r.json" > "$out/$r-${run// /_}-$(basename "$input").json"
       fi
     done
     if [[ $run != dedup ]]; then

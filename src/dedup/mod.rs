@@ -1017,6 +1017,16 @@ fn json_line<T: Serialize>(value: &T) -> Vec<u8> {
     v
 }
 
+/// The log line of a removed document.
+fn removed_line(scan: &Scan, doc: usize, r: Removal) -> Vec<u8> {
+    json_line(&RemovedLine {
+        id: &scan.documents[doc].id,
+        duplicate_of: &scan.documents[r.keeper as usize].id,
+        jaccard: r.jaccard,
+        reason: if r.exact { "exact" } else { "near" },
+    })
+}
+
 /// The output of one record: the record written (if kept) and its log line.
 fn process(
     inputs: &Inputs,
@@ -1029,15 +1039,9 @@ fn process(
 ) -> Result<Written> {
     let info = &scan.documents[doc];
     if let Some(r) = removal {
-        let log = json_line(&RemovedLine {
-            id: &info.id,
-            duplicate_of: &scan.documents[r.keeper as usize].id,
-            jaccard: r.jaccard,
-            reason: if r.exact { "exact" } else { "near" },
-        });
         return Ok(Written {
             line: None,
-            log: Some(log),
+            log: Some(removed_line(scan, doc, r)),
             cuts: Vec::new(),
             cut_text: None,
         });
@@ -1156,68 +1160,86 @@ fn write(
     let mut log = Sink::open(targets.log)?;
     progress.stage("writing", Some(total_bytes));
     let mut next = 0usize;
-    inputs.read_raw(&cfg.scan.input, |batch, raw_bytes| {
-        if progress.cancelled() {
-            return Err(Error::Interrupted);
-        }
-        summary.bytes_in += raw_bytes;
-        // Records that are not documents were skipped with --skip-invalid.
-        let mut items: Vec<(usize, RawRecord)> = Vec::with_capacity(batch.len());
-        for raw in batch {
-            if next < docs.len() && docs[next].origin == raw.origin {
-                items.push((next, raw));
-                next += 1;
-            }
-        }
-        let count = items.len() as u64;
-        let numbers: Vec<usize> = items.iter().map(|(doc, _)| *doc).collect();
-        let process_one = |(doc, raw): (usize, RawRecord)| {
-            process(inputs, cfg, scan, cutter, doc, removals[doc], raw)
-        };
-        let written: Vec<Result<Written>> = if cutter.active() {
-            items.into_par_iter().map(process_one).collect()
-        } else {
-            items.into_iter().map(process_one).collect()
-        };
-        for (w, doc) in written.into_iter().zip(numbers) {
-            let mut w = w?;
-            if let (Some(fates), Some(_)) = (fates.as_mut(), &w.line) {
-                fates.kept[doc] = true;
-                if let Some(text) = w.cut_text.take() {
-                    fates.cut.insert(doc as u32, text);
-                }
-            } else if let Some(line) = &w.line {
-                summary.bytes_out += line.len() as u64;
-                if let Some(k) = kept.as_mut() {
-                    k.write_all(line)?;
-                }
-            }
-            if !w.cuts.is_empty() {
-                summary.records_edited += 1;
-            }
-            for c in &w.cuts {
-                let bytes = (c.end - c.start) as u64;
-                match c.why {
-                    CutKind::Passage { .. } => {
-                        summary.passages_cut += 1;
-                        summary.passage_bytes_cut += bytes;
-                    }
-                    CutKind::Boilerplate { .. } => {
-                        summary.boilerplate_lines_cut += 1;
-                        summary.boilerplate_bytes_cut += bytes;
+    if let (Some(fates), false) = (fates.as_mut(), cutter.active()) {
+        // Parquet without cuts: the fates follow from the plan alone, and
+        // the Parquet writer reads the rows it copies.
+        summary.bytes_in = total_bytes;
+        for (doc, removal) in removals.iter().enumerate() {
+            match removal {
+                Some(r) => {
+                    summary.log_lines += 1;
+                    if let Some(l) = log.as_mut() {
+                        l.write_all(&removed_line(scan, doc, *r))?;
                     }
                 }
-            }
-            if let Some(line) = &w.log {
-                summary.log_lines += 1;
-                if let Some(l) = log.as_mut() {
-                    l.write_all(line)?;
-                }
+                None => fates.kept[doc] = true,
             }
         }
-        progress.advance(count, raw_bytes);
-        Ok(())
-    })?;
+        next = docs.len();
+    } else {
+        inputs.read_raw(&cfg.scan.input, |batch, raw_bytes| {
+            if progress.cancelled() {
+                return Err(Error::Interrupted);
+            }
+            summary.bytes_in += raw_bytes;
+            // Records that are not documents were skipped with --skip-invalid.
+            let mut items: Vec<(usize, RawRecord)> = Vec::with_capacity(batch.len());
+            for raw in batch {
+                if next < docs.len() && docs[next].origin == raw.origin {
+                    items.push((next, raw));
+                    next += 1;
+                }
+            }
+            let count = items.len() as u64;
+            let numbers: Vec<usize> = items.iter().map(|(doc, _)| *doc).collect();
+            let process_one = |(doc, raw): (usize, RawRecord)| {
+                process(inputs, cfg, scan, cutter, doc, removals[doc], raw)
+            };
+            let written: Vec<Result<Written>> = if cutter.active() {
+                items.into_par_iter().map(process_one).collect()
+            } else {
+                items.into_iter().map(process_one).collect()
+            };
+            for (w, doc) in written.into_iter().zip(numbers) {
+                let mut w = w?;
+                if let (Some(fates), Some(_)) = (fates.as_mut(), &w.line) {
+                    fates.kept[doc] = true;
+                    if let Some(text) = w.cut_text.take() {
+                        fates.cut.insert(doc as u32, text);
+                    }
+                } else if let Some(line) = &w.line {
+                    summary.bytes_out += line.len() as u64;
+                    if let Some(k) = kept.as_mut() {
+                        k.write_all(line)?;
+                    }
+                }
+                if !w.cuts.is_empty() {
+                    summary.records_edited += 1;
+                }
+                for c in &w.cuts {
+                    let bytes = (c.end - c.start) as u64;
+                    match c.why {
+                        CutKind::Passage { .. } => {
+                            summary.passages_cut += 1;
+                            summary.passage_bytes_cut += bytes;
+                        }
+                        CutKind::Boilerplate { .. } => {
+                            summary.boilerplate_lines_cut += 1;
+                            summary.boilerplate_bytes_cut += bytes;
+                        }
+                    }
+                }
+                if let Some(line) = &w.log {
+                    summary.log_lines += 1;
+                    if let Some(l) = log.as_mut() {
+                        l.write_all(line)?;
+                    }
+                }
+            }
+            progress.advance(count, raw_bytes);
+            Ok(())
+        })?;
+    }
     if next != docs.len() {
         return Err(changed());
     }

@@ -21,7 +21,8 @@ use arrow_schema::{DataType, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
 use crate::document::Origin;
 use crate::error::{Error, Result};
@@ -171,7 +172,15 @@ pub(super) fn write(
                 .first()
                 .and_then(|g| g.columns().first())
                 .map_or(Compression::SNAPPY, |c| c.compression());
-            let props = WriterProperties::builder().set_compression(codec).build();
+            // Long texts are nearly all distinct: a dictionary for them is
+            // built only to be dropped, and min/max statistics of whole
+            // documents help no reader. Other columns keep both.
+            let text = ColumnPath::from(cfg.text_field.as_str());
+            let props = WriterProperties::builder()
+                .set_compression(codec)
+                .set_column_dictionary_enabled(text.clone(), false)
+                .set_column_statistics_enabled(text, EnabledStatistics::None)
+                .build();
             let sink = Counting {
                 inner: file.take().ok_or_else(|| {
                     write_err(parquet::errors::ParquetError::General("no output".into()))
