@@ -140,6 +140,9 @@ def scan(texts=None, *, paths=None, ids=None, sources=None, **options) -> dict:
     ``jaccard``), ``passages`` (every copy with its byte range ``start``,
     ``end`` in its document), ``summary``, ``params``. ``passages=False``
     looks for documents only (faster).
+
+    Offsets are bytes of the UTF-8 text, as in the command's reports:
+    ``text.encode()[start:end].decode()`` is the copy.
     """
     return _report("scan", texts, paths, ids, sources, options)
 

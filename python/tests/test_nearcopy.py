@@ -99,7 +99,7 @@ def test_passages_of_texts_have_the_command_lines_byte_ranges(corpus):
     assert got == expected
     by_id = dict(zip(ids, texts))
     first = got["passages"][0]
-    copies = {by_id[o["doc"]][o["start"] : o["end"]] for o in first["occurrences"]}
+    copies = {by_id[o["doc"]].encode()[o["start"] : o["end"]].decode() for o in first["occurrences"]}
     if first["kind"] == "exact":
         assert len(copies) == 1 and first["text"] in copies
 
@@ -254,3 +254,13 @@ def test_parquet_written_by_pyarrow_reads_and_dedups_like_its_texts(corpus, tmp_
     assert kept.schema == table.schema
     expected = nearcopy.dedup(texts, ids=ids, sources=sources)["kept"]
     assert kept.column("n").to_pylist() == expected
+
+
+def test_offsets_are_bytes_of_the_utf8_text():
+    shared = "größere Übel wären ärgerlich für alle Beteiligten hier und heute früh"
+    texts = [f"Vorwort über Dinge. {shared}. Ende", f"Anders: {shared}. Schluss"]
+    report = nearcopy.passages(texts, min_words=8)
+    occurrences = report["passages"][0]["occurrences"]
+    for o in occurrences:
+        copy = texts[int(o["doc"])].encode()[o["start"] : o["end"]].decode()
+        assert shared in copy or copy in shared + "."
