@@ -27,8 +27,7 @@ use pyo3::exceptions::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use nearcopy::config::PassageConfig;
-use nearcopy::dedup::{DedupConfig, Target, Targets};
+use nearcopy::dedup::{Target, Targets};
 use nearcopy::input::{Corpus, Texts};
 use nearcopy::progress::Progress;
 use nearcopy::report::Format;
@@ -200,7 +199,7 @@ fn command(
             nearcopy::report::similarity::write(&sim, Format::Json, &mut out.report).map_err(io)?;
         }
         args::Command::Dedup(a) => {
-            let cfg = dedup_config(&a);
+            let cfg = a.config();
             let mut kept = Vec::new();
             let mut log = Vec::new();
             let targets = match texts {
@@ -234,26 +233,6 @@ fn command(
     }
     out.report.flush().map_err(io)?;
     Ok(out)
-}
-
-/// `dedup`'s configuration, as the command line makes it.
-fn dedup_config(a: &args::DedupArgs) -> DedupConfig {
-    let mut scan = a.detect.config(&a.input, &a.run);
-    let mut passages = PassageConfig::for_tokens(scan.shingle.kind);
-    if let Some(n) = a.min_words {
-        passages.min_words = n;
-    }
-    if let Some(n) = a.detect.char_ngrams {
-        passages.shingle = n;
-    }
-    passages.enabled = false;
-    scan.passages = passages;
-    DedupConfig {
-        scan,
-        keep: a.keep,
-        passages: a.passages,
-        boilerplate: a.boilerplate,
-    }
 }
 
 /// Signatures and band keys of `texts` (or of the documents in the paths of

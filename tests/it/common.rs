@@ -60,6 +60,18 @@ pub fn run_ok(args: &[&str]) -> Vec<u8> {
     stdout_ok(nearcopy().args(args))
 }
 
+/// Standard error of a run of `nearcopy ARGS`, which must fail.
+pub fn run_err(args: &[&str]) -> String {
+    let out = nearcopy()
+        .args(args)
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Standard output of `cmd`, which must succeed.
 pub fn stdout_ok(cmd: &mut assert_cmd::Command) -> Vec<u8> {
     cmd.assert().success().get_output().stdout.clone()

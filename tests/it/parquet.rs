@@ -8,7 +8,7 @@ use arrow_array::RecordBatch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
-use crate::common::{json_of, nearcopy, p, root, run_ok, stdout_ok, without_timings};
+use crate::common::{json_of, nearcopy, p, root, run_err, run_ok, stdout_ok, without_timings};
 
 fn data(name: &str) -> PathBuf {
     root().join("tests/data/parquet").join(name)
@@ -99,20 +99,13 @@ fn large_strings_without_an_id_column_are_named_by_row() {
 
 #[test]
 fn a_missing_text_column_is_named_with_the_columns_there_are() {
-    let out = nearcopy()
-        .args([
-            "scan",
-            p(&data("news.parquet")),
-            "--text-field",
-            "body",
-            "-q",
-        ])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8_lossy(&out);
+    let err = run_err(&[
+        "scan",
+        p(&data("news.parquet")),
+        "--text-field",
+        "body",
+        "-q",
+    ]);
     assert!(err.contains("news.parquet"), "{err}");
     assert!(err.contains("no column \"body\""), "{err}");
     assert!(err.contains("text, id, site, tags, meta, score"), "{err}");
@@ -121,14 +114,7 @@ fn a_missing_text_column_is_named_with_the_columns_there_are() {
 
 #[test]
 fn a_null_text_stops_at_its_row_or_is_skipped_and_counted() {
-    let out = nearcopy()
-        .args(["scan", p(&data("nulls.parquet")), "-q"])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8_lossy(&out);
+    let err = run_err(&["scan", p(&data("nulls.parquet")), "-q"]);
     assert!(err.contains("nulls.parquet:3"), "{err}");
     assert!(err.contains("missing field \"text\""), "{err}");
     let v = json_of(&run_ok(&[
@@ -244,31 +230,17 @@ fn dedup_of_parquet_to_json_lines_writes_records() {
 fn parquet_output_needs_parquet_inputs_and_says_so_before_writing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("kept.parquet");
-    let err = nearcopy()
-        .args(["dedup", p(&data("news.jsonl")), "-o", p(&out), "-q"])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8_lossy(&err);
+    let err = run_err(&["dedup", p(&data("news.jsonl")), "-o", p(&out), "-q"]);
     assert!(err.contains("every input must be Parquet"), "{err}");
     assert!(!out.exists());
-    let err = nearcopy()
-        .args([
-            "dedup",
-            p(&data("news.parquet")),
-            p(&data("news-large.parquet")),
-            "-o",
-            p(&out),
-            "-q",
-        ])
-        .assert()
-        .failure()
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8_lossy(&err);
+    let err = run_err(&[
+        "dedup",
+        p(&data("news.parquet")),
+        p(&data("news-large.parquet")),
+        "-o",
+        p(&out),
+        "-q",
+    ]);
     assert!(err.contains("one schema"), "{err}");
     assert!(!out.exists());
     assert_eq!(crate::common::entries(dir.path()), Vec::<String>::new());

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use nearcopy::config::{PassageConfig, ScanConfig, ShingleConfig, Verify};
-use nearcopy::dedup::Keep;
+use nearcopy::dedup::{DedupConfig, Keep};
 use nearcopy::input::{Format as InputFormat, InputConfig};
 use nearcopy::report::Format;
 use nearcopy::similarity::{Grouping, Rank, SimilarityConfig};
@@ -365,6 +365,29 @@ pub struct DedupArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+impl DedupArgs {
+    pub fn config(&self) -> DedupConfig {
+        let mut scan = self.detect.config(&self.input, &self.run);
+        let mut passages = PassageConfig::for_tokens(scan.shingle.kind);
+        if let Some(n) = self.min_words {
+            passages.min_words = n;
+        }
+        if let Some(n) = self.detect.char_ngrams {
+            passages.shingle = n;
+        }
+        // Repeats inside each kept document are found one document at a
+        // time; the scan itself does not look for passages.
+        passages.enabled = false;
+        scan.passages = passages;
+        DedupConfig {
+            scan,
+            keep: self.keep,
+            passages: self.passages,
+            boilerplate: self.boilerplate,
+        }
+    }
 }
 
 impl SimilarityArgs {

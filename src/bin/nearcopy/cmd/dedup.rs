@@ -4,31 +4,13 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use anyhow::bail;
-use nearcopy::config::PassageConfig;
-use nearcopy::dedup::{DedupConfig, Target, Targets};
+use nearcopy::dedup::{Target, Targets};
 
 use crate::args::{DedupArgs, SummaryFormat};
 use crate::bar::Bar;
 
 pub fn run(a: DedupArgs) -> anyhow::Result<()> {
-    let mut scan = a.detect.config(&a.input, &a.run);
-    let mut passages = PassageConfig::for_tokens(scan.shingle.kind);
-    if let Some(n) = a.min_words {
-        passages.min_words = n;
-    }
-    if let Some(n) = a.detect.char_ngrams {
-        passages.shingle = n;
-    }
-    // Repeats inside each kept document are found one document at a time;
-    // the scan itself does not look for passages.
-    passages.enabled = false;
-    scan.passages = passages;
-    let cfg = DedupConfig {
-        scan,
-        keep: a.keep,
-        passages: a.passages,
-        boilerplate: a.boilerplate,
-    };
+    let cfg = a.config();
     let is_stdout = |p: &Path| p.as_os_str() == "-";
     let output = if a.dry_run { None } else { a.output.as_deref() };
     let removed = a.removed.as_deref();
