@@ -101,17 +101,19 @@ impl<W: Write> Write for Counting<W> {
 /// `column` with the values of `rows` (row in the batch → new text)
 /// replaced, of the same string type.
 fn replace(column: &ArrayRef, rows: &AHashMap<usize, &str>) -> Option<ArrayRef> {
-    let value = |i: usize, old: Option<&str>| -> Option<String> {
-        rows.get(&i)
-            .map(|s| s.to_string())
-            .or_else(|| old.map(str::to_owned))
-    };
+    fn value<'a>(
+        rows: &AHashMap<usize, &'a str>,
+        i: usize,
+        old: Option<&'a str>,
+    ) -> Option<&'a str> {
+        rows.get(&i).copied().or(old)
+    }
     Some(match column.data_type() {
         DataType::Utf8 => {
             let a = column.as_string::<i32>();
             let mut b = StringBuilder::with_capacity(a.len(), a.value_data().len());
             for i in 0..a.len() {
-                b.append_option(value(i, a.is_valid(i).then(|| a.value(i))));
+                b.append_option(value(rows, i, a.is_valid(i).then(|| a.value(i))));
             }
             Arc::new(b.finish())
         }
@@ -119,7 +121,7 @@ fn replace(column: &ArrayRef, rows: &AHashMap<usize, &str>) -> Option<ArrayRef> 
             let a = column.as_string::<i64>();
             let mut b = LargeStringBuilder::with_capacity(a.len(), a.value_data().len());
             for i in 0..a.len() {
-                b.append_option(value(i, a.is_valid(i).then(|| a.value(i))));
+                b.append_option(value(rows, i, a.is_valid(i).then(|| a.value(i))));
             }
             Arc::new(b.finish())
         }
@@ -127,7 +129,7 @@ fn replace(column: &ArrayRef, rows: &AHashMap<usize, &str>) -> Option<ArrayRef> 
             let a = column.as_string_view();
             let mut b = StringViewBuilder::with_capacity(a.len());
             for i in 0..a.len() {
-                b.append_option(value(i, a.is_valid(i).then(|| a.value(i))));
+                b.append_option(value(rows, i, a.is_valid(i).then(|| a.value(i))));
             }
             Arc::new(b.finish())
         }

@@ -194,12 +194,13 @@ fn dedup_of_parquet_keeps_every_column_of_the_kept_rows() {
     let in_ids = column(&input, "id");
     for name in ["site", "tags", "meta", "score"] {
         let all = column(&input, name);
+        let kept_values = column(&kept, name);
         for (i, id) in ids.iter().enumerate() {
             let row = in_ids
                 .iter()
                 .position(|x| x == id)
                 .expect("kept row in input");
-            assert_eq!(column(&kept, name)[i], all[row], "{name} of {id}");
+            assert_eq!(kept_values[i], all[row], "{name} of {id}");
         }
     }
     // The log names the removed rows.
