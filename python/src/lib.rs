@@ -3,16 +3,12 @@
 //! The Python half (`python/nearcopy/__init__.py`) turns keyword arguments
 //! into the command line's flags and the JSON this module returns into
 //! dicts. Flags are parsed here by the command line's own definitions
-//! (`args.rs` of the `nearcopy` binary), so every option, default and check
-//! is the CLI's, and a keyword argument means exactly what its flag means.
+//! (`nearcopy_cli::args`), so every option, default and check is the
+//! CLI's, and a keyword argument means exactly what its flag means.
 //!
 //! Work runs on a thread of its own with the GIL released; the calling
 //! thread wakes every few milliseconds to let Python deliver Ctrl-C, which
 //! stops the work at its next batch (`KeyboardInterrupt`, nothing written).
-
-#[allow(dead_code)]
-#[path = "../../src/bin/nearcopy/args.rs"]
-mod args;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,6 +17,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::Parser;
+use nearcopy_cli::args;
 use pyo3::exceptions::{
     PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyTypeError, PyValueError,
 };
@@ -186,7 +183,7 @@ fn command(
     };
     match cmd {
         args::Command::Scan(a) => {
-            let scan = nearcopy::pipeline::scan(corpus(texts, &a.paths), &a.config(), cancel)?;
+            let scan = nearcopy::scan::scan(corpus(texts, &a.paths), &a.config(), cancel)?;
             nearcopy::report::scan::write(&scan, Format::Json, &mut out.report).map_err(io)?;
         }
         args::Command::Passages(a) => {

@@ -1,0 +1,98 @@
+//! The `nearcopy` command: parses arguments, calls the library, writes the
+//! report. Exit codes: 0 success, 1 error, 2 bad usage; 130, 143 and 129
+//! when stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP (no temporary file is
+//! left, and existing outputs are untouched).
+
+mod bar;
+mod cmd;
+mod signals;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+use nearcopy_cli::args;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    signals::install();
+    let result = match cli.command {
+        args::Command::Scan(a) => cmd::scan::run(a),
+        args::Command::Similarity(a) => cmd::similarity::run(a),
+        args::Command::Synth(a) => cmd::synth::run(a),
+        args::Command::Eval(a) => cmd::eval::run(a),
+        args::Command::Exact(a) => cmd::exact::run(a),
+        args::Command::Passages(a) => cmd::passages::run(a),
+        args::Command::Dedup(a) => cmd::dedup::run(a),
+        args::Command::Completions(a) => cmd::completions::run(a),
+        args::Command::Man(a) => cmd::man::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_interrupted(&e) => {
+            let _ = writeln!(io::stderr(), "nearcopy: {e}");
+            ExitCode::from(130)
+        }
+        Err(e) => {
+            let mut msg = format!("nearcopy: {e}");
+            for cause in e.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg.push_str(&format!(": {c}"));
+                }
+            }
+            let _ = writeln!(io::stderr(), "{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A closed pipe (`nearcopy … | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Ctrl-C, honoured by the library.
+fn is_interrupted(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<nearcopy::Error>(),
+        Some(nearcopy::Error::Interrupted)
+    )
+}
+
+/// Warns on standard error about what the reader noticed but did not stop
+/// for: documents that reuse an id.
+pub fn warn_skipped(skipped: &nearcopy::input::Skipped) {
+    if let Some(w) = skipped.duplicate_ids.describe() {
+        let _ = writeln!(io::stderr(), "nearcopy: warning: {w}");
+    }
+}
+
+/// Writes a report to `output` (see [`nearcopy::output`]: atomically for a
+/// file, directly for `-`, a device or a FIFO), or to standard output.
+pub fn emit(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => Ok(nearcopy::output::write_atomic(path, write)?),
+        None => {
+            let stdout = io::stdout();
+            let mut w = io::BufWriter::new(stdout.lock());
+            write(&mut w)?;
+            w.flush()?;
+            Ok(())
+        }
+    }
+}
+
+// Documents and batches are allocated and freed at a high rate from several
+// threads; mimalloc cuts the time glibc's allocator spent there (measured in
+// BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,0 +1,132 @@
+//! Criterion benchmarks, one group per pipeline stage, on news-like text
+//! (the seed articles repeated to about 5 KB per document).
+//!
+//! Each bench asserts its result first, so a broken optimisation cannot
+//! report a speed-up.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+
+use nearcopy::lsh::{self, Banding, Weights};
+use nearcopy::minhash::MinHasher;
+use nearcopy::shingle;
+use nearcopy::sketch::{Sketch, Sketcher};
+use nearcopy::text::{self, Token};
+
+fn seed_text() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus/news");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus/news")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("seed text"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn stages(c: &mut Criterion) {
+    let all = seed_text();
+    // A 5 KB document, cut at a character boundary.
+    let mut end = 5000.min(all.len());
+    while !all.is_char_boundary(end) {
+        end -= 1;
+    }
+    let doc = &all[..end];
+    let ascii: String = doc
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { ' ' })
+        .collect();
+
+    let mut tokens: Vec<Token> = Vec::new();
+    text::words(doc, &mut tokens);
+    assert!(tokens.len() > 700, "{} words", tokens.len());
+
+    let mut g = c.benchmark_group("text");
+    g.throughput(Throughput::Bytes(doc.len() as u64));
+    g.bench_function("words/news-5k", |b| {
+        b.iter(|| text::words(black_box(doc), &mut tokens))
+    });
+    g.bench_function("words/ascii-5k", |b| {
+        b.iter(|| text::words(black_box(&ascii), &mut tokens))
+    });
+    g.bench_function("chars/news-5k", |b| {
+        b.iter(|| text::chars(black_box(doc), &mut tokens))
+    });
+    g.finish();
+
+    text::words(doc, &mut tokens);
+    let mut set = Vec::new();
+    let mut g = c.benchmark_group("shingle");
+    g.throughput(Throughput::Bytes(doc.len() as u64));
+    g.bench_function("set/k5", |b| {
+        b.iter(|| shingle::set(black_box(&tokens), 5, &mut set))
+    });
+    g.finish();
+    // Filled whether or not the benchmark above ran (a name filter).
+    shingle::set(&tokens, 5, &mut set);
+    assert!(set.len() > 600);
+
+    let hasher = MinHasher::new(128);
+    let mut sig = vec![0u32; 128];
+    let mut g = c.benchmark_group("minhash");
+    g.throughput(Throughput::Bytes(doc.len() as u64));
+    g.bench_function("sign/128", |b| {
+        b.iter(|| hasher.sign(black_box(&set), &mut sig))
+    });
+    g.finish();
+    hasher.sign(&set, &mut sig);
+    assert!(sig.iter().all(|&v| v < u32::MAX));
+
+    // Every sketch on sets of 5 to 2,000 shingles: one-permutation hashing
+    // densifies most of its bins below 128 shingles.
+    let mut g = c.benchmark_group("sketch");
+    for n in [5usize, 15, 40, 300, 2000] {
+        let fps: Vec<u64> = (0..n as u64)
+            .map(|i| nearcopy::hash::SplitMix64::new(i).next())
+            .collect();
+        g.throughput(Throughput::Elements(n as u64));
+        for kind in Sketch::ALL {
+            let s = Sketcher::new(kind, 128);
+            g.bench_function(format!("{kind}/{n}"), |b| {
+                b.iter(|| s.sign(black_box(&fps), &mut sig))
+            });
+            assert!(sig.iter().all(|&v| v < u32::MAX), "{kind}: every value set");
+        }
+    }
+    g.finish();
+
+    // LSH: band keys and candidates over 10k signatures, 1 % near-copies.
+    let banding = Banding::optimal(0.8, 128, Weights::default());
+    let n = 10_000u32;
+    let sigs: Vec<Vec<u32>> = (0..n)
+        .map(|i| {
+            let base = if i % 100 == 99 { i - 1 } else { i };
+            let fps: Vec<u64> = (0..700u64).map(|j| (base as u64) << 32 | j).collect();
+            hasher.signature(&fps)
+        })
+        .collect();
+    let mut keys = vec![0u64; n as usize * banding.bands];
+    let mut g = c.benchmark_group("lsh");
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("keys/10k", |b| {
+        b.iter(|| {
+            for (i, s) in sigs.iter().enumerate() {
+                banding.keys(s, &mut keys[i * banding.bands..(i + 1) * banding.bands]);
+            }
+        })
+    });
+    let docs: Vec<u32> = (0..n).collect();
+    let bands = banding.bands;
+    let key = |slot: usize, band: usize| keys[slot * bands + band];
+    let pairs = lsh::candidates(key, &docs, bands);
+    assert_eq!(pairs.len(), 100);
+    g.bench_function("candidates/10k", |b| {
+        b.iter(|| lsh::candidates(black_box(key), &docs, bands))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

@@ -1,0 +1,146 @@
+//! `nearcopy scan`: near-duplicate documents, then repeated passages.
+//!
+//! 1. **Sign** (`sign.rs`, one streaming read, parallel per batch):
+//!    tokenise, shingle, fingerprint, sketch, band keys; exact copies of an
+//!    earlier document skip LSH.
+//! 2. **Candidates**: LSH banding ([`crate::lsh`]).
+//! 3. **Verify** (`verify.rs`): exact Jaccard by a second read of the
+//!    candidate documents only, or the sketches' estimate.
+//! 4. **Cluster** (`clusters.rs`): union-find over the verified pairs and the
+//!    exact groups.
+//! 5. **Passages** (unless disabled): [`crate::passages::find_in_known`] on
+//!    the same inputs, told the groups; three more reads.
+//!
+//! Every step orders its results by document number (input order), so the
+//! output is the same whatever the thread count.
+
+mod clusters;
+mod result;
+mod sign;
+mod verify;
+
+use std::time::Instant;
+
+use crate::config::ScanConfig;
+use crate::error::Result;
+use crate::figures::round6;
+use crate::input::{Corpus, Inputs};
+use crate::lsh;
+use crate::progress::Progress;
+
+pub use result::{Cluster, DocInfo, Pair, Scan, ScanParams, ScanSummary, ScanTimings};
+pub(crate) use sign::with_fingerprints;
+pub use verify::pair_jaccards;
+
+/// Exact-duplicate groups larger than this report pairs against their first
+/// member only, instead of all pairs (which grow quadratically).
+pub const EXACT_PAIRS_LIMIT: usize = 200;
+
+/// Clusters with more members than this list one link per member instead
+/// of every verified pair: all pairs of a cluster of `n` near-copies are
+/// `n²/2` (a template site of 50,000 pages would list over a billion). The
+/// links are the exact copies paired with their first copy and, taking the
+/// verified pairs in order (by first then second document), each pair
+/// joining two parts of the cluster not yet joined: a spanning tree, so
+/// every member but the first has one pair linking it into the group, and
+/// the cluster lists `members - 1` pairs. Smaller clusters list every
+/// verified pair, and every pair of copies, as before.
+pub const CLUSTER_PAIRS_LIMIT: usize = crate::cluster::LARGE_GROUP;
+
+/// Finds near-duplicate documents in `corpus` (paths, or texts in memory).
+pub fn scan<'a>(
+    corpus: impl Into<Corpus<'a>>,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<Scan> {
+    let corpus = corpus.into();
+    cfg.validate()?;
+    let pool = cfg.pool()?;
+    pool.install(|| {
+        let inputs = corpus.open(&cfg.input)?;
+        scan_inputs(&inputs, cfg, progress)
+    })
+}
+
+/// [`scan`] of inputs already opened, for jobs that read them again
+/// afterwards (standard input is spooled once, in [`Inputs::open`]). Runs on
+/// the current rayon pool: call it inside the caller's `pool.install`.
+/// Stops with [`crate::Error::Interrupted`] between batches once
+/// [`Progress::cancelled`] says so.
+pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+    let start = Instant::now();
+
+    // 1. Sign.
+    progress.stage("signing", Some(inputs.total_bytes()));
+    let signing = sign::sign(inputs, cfg, progress)?;
+    if signing.documents.is_empty() {
+        progress.finish();
+        return Err(signing.skipped.empty_input());
+    }
+    let t_sign = start.elapsed().as_secs_f64();
+
+    // 2. Candidates.
+    let t = Instant::now();
+    let candidates = lsh::candidates(
+        |slot, band| signing.keys.row(slot)[band],
+        &signing.lsh_docs,
+        cfg.banding().bands,
+    );
+    let t_candidates = t.elapsed().as_secs_f64();
+
+    // 3. Verify.
+    let t = Instant::now();
+    let verified = verify::verify(inputs, cfg, &signing, &candidates, progress)?;
+    let t_verify = t.elapsed().as_secs_f64();
+    let sign::Signing {
+        documents,
+        exact_groups,
+        mut summary,
+        skipped,
+        ..
+    } = signing;
+    summary.candidate_pairs = candidates.len() as u64;
+    summary.verified_pairs = verified.len() as u64;
+
+    // 4. Cluster.
+    let clusters = clusters::build_clusters(&documents, &exact_groups, &verified);
+    summary.clusters = clusters.len() as u64;
+    summary.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
+    progress.finish();
+
+    // 5. Passages: three more reads.
+    let mut params = ScanParams::new(cfg);
+    let mut passages = Vec::new();
+    let mut t_passages = None;
+    if cfg.passages.enabled {
+        let known = crate::passages::Known {
+            families: crate::passages::Families::new(
+                documents.len(),
+                clusters.iter().map(|c| c.member_indices.as_slice()),
+            ),
+            text_bytes: Some(summary.bytes),
+        };
+        let found = crate::passages::find_in_known(inputs, cfg, &known, progress)?;
+        params.passages = Some(found.params);
+        summary.passages = Some(found.summary);
+        t_passages = Some(found.timings);
+        passages = found.passages;
+    }
+    let total = start.elapsed().as_secs_f64();
+    Ok(Scan {
+        params,
+        documents,
+        clusters,
+        passages,
+        timings: ScanTimings {
+            sign: round6(t_sign),
+            candidates: round6(t_candidates),
+            verify: round6(t_verify),
+            total: round6(total),
+            mb_per_s: round6(summary.bytes as f64 / 1e6 / total.max(1e-9)),
+            passages: t_passages,
+        },
+        summary,
+        skipped,
+    })
+}
