@@ -42,6 +42,7 @@
 //! | [`verify`] | exact Jaccard and containment of fingerprint sets |
 //! | [`cluster`] | union-find |
 //! | [`hash`], [`figures`], [`document`], [`config`], [`error`], [`progress`] | stable hashes, rounding of figures, the document type, configurations, errors, progress and cancellation |
+//! | [`truth`] | the truth file of a synthetic corpus, which `synth` writes and `eval` reads |
 //!
 //! **Engines**, one folder or file per command, each with a config, an entry
 //! point and a result:
@@ -50,11 +51,11 @@
 //! |---|---|---|---|
 //! | [`scan`](mod@scan) (sign, verify, clusters) | [`scan()`] | [`ScanConfig`] | [`Scan`] |
 //! | [`passages`] (count, extract, repeats, locate) | [`passages::find`], [`passages::within_document`] | [`PassageConfig`] | [`Passages`] |
-//! | [`similarity`](mod@similarity) | [`similarity()`] | [`SimilarityConfig`] | [`Similarity`] |
+//! | [`similarity`](mod@similarity) (read, count, estimate, views) | [`similarity()`] | [`SimilarityConfig`] | [`Similarity`] |
 //! | [`dedup`](mod@dedup) (plan, cut, write) | [`dedup()`] | [`DedupConfig`] | [`Dedup`] |
 //! | [`exact`] (all-pairs join) | [`exact::join`] | [`ExactConfig`] | [`exact::Join`] |
-//! | [`synth`] (corpora with planted truth) | [`synth::generate`] | [`SynthConfig`] | [`synth::SynthSummary`] |
-//! | [`eval`] (scores against truth) | [`eval::run`] | [`EvalConfig`] | [`eval::Evaluation`] |
+//! | [`synth`] (random, vocab, generator: corpora with planted truth) | [`synth::generate`] | [`SynthConfig`] | [`synth::SynthSummary`] |
+//! | [`eval`] (read, score: a result against truth) | [`eval::run`] | [`EvalConfig`] | [`eval::Evaluation`] |
 //! | [`signatures`](mod@signatures) (for LSH run elsewhere) | [`signatures()`] | [`ScanConfig`] | [`Signatures`] |
 //!
 //! **Outputs**: [`report`] (text, JSON, JSON Lines, CSV, HTML and SVG, one
@@ -96,6 +97,7 @@ pub mod similarity;
 pub mod synth;
 pub mod tempfiles;
 pub mod text;
+pub mod truth;
 pub mod verify;
 
 pub use config::{PassageConfig, ScanConfig, ShingleConfig, Verify};

@@ -622,6 +622,27 @@ impl Inputs {
         self.check_unchanged()
     }
 
+    /// The documents at `wanted` (origins as read by [`Inputs::read`], in
+    /// input order), in that order, parsed in parallel; `each` gets one
+    /// batch at a time with the raw bytes it covers. Read as by
+    /// [`Inputs::read_raw_subset`]: at their offsets where the files allow,
+    /// else by reading everything and parsing only the wanted records. For
+    /// the jobs that need a few documents again (the side-by-side views of
+    /// `similarity`); exact verification uses the raw records themselves.
+    pub fn read_subset<F>(&self, cfg: &InputConfig, wanted: &[Origin], mut each: F) -> Result<()>
+    where
+        F: FnMut(Vec<Document>, u64) -> Result<()>,
+    {
+        self.read_raw_subset(cfg, wanted, |batch, bytes| {
+            let docs = batch
+                .into_par_iter()
+                .filter(|raw| wanted.binary_search(&raw.origin).is_ok())
+                .map(|raw| parse(raw, &self.files, cfg))
+                .collect::<Result<Vec<_>>>()?;
+            each(docs, bytes)
+        })
+    }
+
     /// The text of a raw record read by [`Inputs::read_raw`], with, for JSON
     /// Lines, where the text field's value lies in the line. Fails as
     /// [`Inputs::read`] would on the same record.

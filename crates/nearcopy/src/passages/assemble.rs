@@ -350,6 +350,15 @@ impl OuterIndex {
     }
 }
 
+/// The finishing step of every search, of a corpus or of one text: drops
+/// the fragments of longer findings, labels each group (within, across, or
+/// boilerplate from `boilerplate_docs` documents) and sorts them.
+pub(crate) fn finish(found: Vec<Found>, boilerplate_docs: usize) -> Vec<Found> {
+    let mut found = drop_fragments(found);
+    classify_and_sort(&mut found, boilerplate_docs);
+    found
+}
+
 /// Labels each group and sorts: within, across, boilerplate; most words
 /// first; then by first place.
 pub(crate) fn classify_and_sort(found: &mut [Found], boilerplate_docs: usize) {

@@ -76,28 +76,27 @@
 mod analysis;
 pub(crate) mod assemble;
 mod corpus;
+mod count;
 pub(crate) mod edited;
 pub(crate) mod exact;
+mod extract;
 mod families;
 pub mod filter;
+mod locate;
 pub(crate) mod units;
-
-use std::cmp::Reverse;
-use std::ops::Range;
+mod within;
 
 use serde::Serialize;
-
-use crate::figures::round6;
 
 pub use crate::config::PassageConfig;
 pub use corpus::{
     find, find_in, find_in_known, Known, PassageParams, PassageSummary, PassageTimings, Passages,
 };
 pub use families::Families;
+pub use within::{later_copies, within_document, Repeat, RepeatFinder};
 
-use analysis::Analysis;
 use assemble::{Found, Place};
-use edited::{Para, Signer, Verified};
+use edited::{Para, Verified};
 
 /// Where a passage group was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -177,194 +176,6 @@ pub struct PassageGroup {
 
 /// Bytes of text kept as the preview of a passage.
 pub const PREVIEW_BYTES: usize = 200;
-
-/// A passage repeated inside one document, as byte ranges of its text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Repeat {
-    /// The first copy.
-    pub first: Range<usize>,
-    /// Every later copy, ascending. None overlaps `first`, except in a
-    /// periodic run whose period is shorter than `min_words` (`ha ha ha
-    /// …`): it is reported as its two maximal copies, one period apart,
-    /// so cutting the later one leaves a single period.
-    pub later: Vec<Range<usize>>,
-    /// Tokens in the first copy.
-    pub words: usize,
-    /// 1 for exact repeats, else the Jaccard similarity of the paragraphs.
-    pub similarity: f64,
-    /// How the copies match.
-    pub matched: Match,
-}
-
-/// The repeats inside `text`: exact runs of at least `cfg.min_words`
-/// tokens, edited paragraphs and whole lines printed twice (of three tokens
-/// or more), each maximal, in the order of their first copy. Cutting every
-/// [`Repeat::later`] range (see [`later_copies`]) leaves one copy of each. For many documents, build a [`RepeatFinder`] once.
-pub fn within_document(text: &str, cfg: &PassageConfig) -> Vec<Repeat> {
-    RepeatFinder::new(cfg).find(text)
-}
-
-/// Finds repeats inside single documents ([`within_document`]), with the
-/// paragraph signer built once.
-#[derive(Debug, Clone)]
-pub struct RepeatFinder {
-    cfg: PassageConfig,
-    signer: Signer,
-}
-
-impl RepeatFinder {
-    /// A finder for `cfg`. Values out of range (see
-    /// [`PassageConfig::validate`]) are brought to the nearest valid one.
-    pub fn new(cfg: &PassageConfig) -> RepeatFinder {
-        let mut cfg = cfg.clone();
-        cfg.min_words = cfg.min_words.clamp(2, 100_000);
-        cfg.shingle = cfg.shingle.clamp(1, 64);
-        cfg.perms = cfg.perms.clamp(1, 1024);
-        if !(cfg.passage_threshold > 0.0 && cfg.passage_threshold <= 1.0) {
-            cfg.passage_threshold = PassageConfig::default().passage_threshold;
-        }
-        RepeatFinder {
-            signer: Signer::new(cfg.perms, cfg.banding(), cfg.shingle),
-            cfg,
-        }
-    }
-
-    /// The repeats inside `text`, as [`within_document`].
-    pub fn find(&self, text: &str) -> Vec<Repeat> {
-        let (cfg, signer) = (&self.cfg, &self.signer);
-        let mut a = Analysis::default();
-        if a.tokens_and_grams(text, cfg).is_err() {
-            return Vec::new();
-        }
-        let m = cfg.min_words;
-
-        // Exact: count the m-grams of this one text exactly.
-        let mut order: Vec<(u64, u32)> = a
-            .grams
-            .iter()
-            .enumerate()
-            .map(|(p, &g)| (g, p as u32))
-            .collect();
-        order.sort_unstable();
-        let mut repeated = vec![false; a.grams.len()];
-        let mut i = 0;
-        while i < order.len() {
-            let mut j = i + 1;
-            while j < order.len() && order[j].0 == order[i].0 {
-                j += 1;
-            }
-            if j - i >= 2 {
-                for &(_, p) in &order[i..j] {
-                    repeated[p as usize] = true;
-                }
-            }
-            i = j;
-        }
-        let mut runs = exact::Runs::default();
-        let mut p = 0;
-        while p < repeated.len() {
-            if !repeated[p] {
-                p += 1;
-                continue;
-            }
-            let q = repeated[p..]
-                .iter()
-                .position(|&r| !r)
-                .map_or(repeated.len(), |k| p + k);
-            runs.push(0, p as u32, &a.grams[p..q]);
-            p = q;
-        }
-        let mut found = match exact::maximal_repeats(runs, m, &Families::none()) {
-            Ok(repeats) => assemble::exact(repeats.groups, m as u32),
-            Err(_) => Vec::new(),
-        };
-
-        // Edited: all long-enough paragraphs of this text.
-        a.paragraphs(text, cfg, signer);
-        let mut paras = Vec::with_capacity(a.eligible.len());
-        for k in 0..a.eligible.len() {
-            let r = a.eligible_range(k);
-            let content = a.content(r.clone());
-            paras.push(Para {
-                doc: 0,
-                index: k as u32,
-                tokens: r,
-                content,
-            });
-        }
-        let rep = edited::representatives(&paras);
-        let bands = signer.bands();
-        let entries = (0..a.keys.len())
-            .map(|k| (a.keys[k], (k / bands) as u32))
-            .collect();
-        let pairs = edited::candidates(&rep, entries);
-        let mut sets: ahash::AHashMap<u32, Vec<u64>> = ahash::AHashMap::new();
-        let mut verified = Vec::new();
-        for &(x, y) in &pairs {
-            for z in [x, y] {
-                if !sets.contains_key(&z) {
-                    let r = paras[z as usize].tokens.clone();
-                    signer.shingles(&a.tokens[r.start as usize..r.end as usize], &mut a.sign);
-                    sets.insert(z, a.sign.set.clone());
-                }
-            }
-            if let Some(v) = verify_pair(x, y, &sets[&x], &sets[&y], cfg.passage_threshold) {
-                verified.push(v);
-            }
-        }
-        let shingles =
-            |i: u32| edited::shingle_count(paras[i as usize].tokens.len() as u32, cfg.shingle);
-        for g in edited::groups(&paras, &rep, &verified, shingles) {
-            found.push(edited_found(&g, &paras));
-        }
-        let mut found = assemble::drop_covered(found);
-
-        // Lines: whole short lines printed twice or more.
-        a.short_lines(m);
-        let lines = a
-            .short
-            .iter()
-            .map(|(r, c)| {
-                let place = Place {
-                    doc: 0,
-                    start: r.start,
-                    end: r.end,
-                };
-                (*c, place)
-            })
-            .collect();
-        found.extend(assemble::lines(lines, usize::MAX));
-        let mut found = assemble::drop_fragments(found);
-        assemble::classify_and_sort(&mut found, usize::MAX);
-        found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
-        let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;
-        found
-            .iter()
-            .map(|f| Repeat {
-                first: bytes(&f.places[0]),
-                later: f.places[1..].iter().map(bytes).collect(),
-                words: f.places[0].words() as usize,
-                similarity: round6(f.similarity),
-                matched: f.matched,
-            })
-            .collect()
-    }
-}
-
-/// The later copies of `repeats` as sorted, merged byte ranges: what to cut
-/// to keep one copy of each repeat.
-pub fn later_copies(repeats: &[Repeat]) -> Vec<Range<usize>> {
-    let mut all: Vec<Range<usize>> = repeats.iter().flat_map(|r| r.later.clone()).collect();
-    all.sort_unstable_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<usize>> = Vec::new();
-    for r in all {
-        match out.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
-}
 
 /// Exact Jaccard of two sorted shingle sets, kept when it reaches
 /// `threshold`.

@@ -21,17 +21,10 @@ pub fn write(d: &Dedup, json: bool, w: &mut dyn Write) -> io::Result<()> {
         human_bytes(s.bytes_in)
     )?;
     super::scan::params_paragraph(&p.scan, w)?;
+    // Blank lines are not records, but dedup does not copy them either.
     let sk = &d.skipped;
-    let mut skipped = Vec::new();
-    for (why, n) in &sk.invalid {
-        skipped.push(format!("{n} {why}"));
-    }
-    if sk.binary > 0 {
-        skipped.push(format!("{} binary files", sk.binary));
-    }
-    if sk.blank_lines > 0 {
-        skipped.push(format!("{} blank lines", sk.blank_lines));
-    }
+    let blank = (sk.blank_lines > 0).then(|| format!("{} blank lines", sk.blank_lines));
+    let skipped: Vec<String> = sk.describe().into_iter().chain(blank).collect();
     if !skipped.is_empty() {
         writeln!(w, "skipped (not written): {}", skipped.join(", "))?;
     }

@@ -121,14 +121,8 @@ fn text(p: &Passages, w: &mut dyn Write) -> io::Result<()> {
         human_bytes(s.bytes)
     )?;
     params_text(&p.params, w)?;
-    let sk = &p.skipped;
-    if sk.invalid_total() > 0 || sk.binary > 0 {
-        writeln!(
-            w,
-            "skipped: {} invalid records, {} binary files",
-            sk.invalid_total(),
-            sk.binary
-        )?;
+    if let Some(skipped) = p.skipped.describe() {
+        writeln!(w, "skipped: {skipped}")?;
     }
     writeln!(w)?;
     groups_text(&p.passages, p.params.tokens, s.hidden_boilerplate, w)?;

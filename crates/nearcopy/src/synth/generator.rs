@@ -1,505 +1,32 @@
-//! Synthetic corpora with known truth.
-//!
-//! Recall and precision need an answer key, and real labelled corpora are
-//! small. This module writes English-like corpora of any size with
-//! near-duplicates and repeated passages planted on purpose, and a truth file
-//! that says exactly what was planted:
-//!
-//! * **Text.** Words are drawn from a generated vocabulary with Zipf
-//!   frequencies (exponent 1: the top ranks are real English function words,
-//!   the rest pronounceable made-up words, one in a hundred with an accent so
-//!   the Unicode path of the tokeniser is exercised), in sentences and
-//!   paragraphs with commas, numbers, quotations and a headline. Each
-//!   document belongs to one of several *sites*, each with its own header and
-//!   footer lines (navigation, copyright) and its own line wrapping.
-//! * **Near-duplicates** of earlier documents at a target Jaccard drawn
-//!   uniformly from `[min_jaccard, 1)`: word substitutions, insertions and
-//!   deletions; reordered paragraphs; truncation; extension with new
-//!   paragraphs; sometimes republished on another site. Plus **exact copies**
-//!   (the same bytes) and **reformatted copies** (re-wrapped lines, a
-//!   capitalised headline: Jaccard 1 after normalisation, different bytes).
-//! * **Passages.** Documents that print a block of paragraphs (or their
-//!   headline) twice, and documents that received one or two paragraphs
-//!   copied from another document.
-//!
-//! The truth records, for every planted pair and every other pair of related
-//! documents at Jaccard ≥ [`COMPLETE_FROM`], the exact Jaccard of their
-//! shingle sets computed with the library's own tokeniser and shingler (so it
-//! is the number `scan` computes), and the byte ranges of every occurrence of
-//! every planted passage, including those inherited by copies. Unrelated
-//! documents share only site boilerplate, which keeps their Jaccard well
-//! under [`COMPLETE_FROM`] (a test checks this with the exact join).
-//!
-//! **Determinism.** Everything is a pure function of the seed and the
-//! document number: each document draws from its own streams of a SplitMix64
-//! generator seeded by XXH3 of `(seed, document, purpose)`, and no
-//! floating-point function outside IEEE basic arithmetic is used (no `powf`,
-//! `exp`, `ln`, whose last bits vary between platforms). So any document can
-//! be regenerated on its own, which is how a near-duplicate finds the text of
-//! its source far earlier in the corpus, and the output is byte-identical at
-//! any thread count: documents are made in chunks of [`CHUNK`] in parallel
-//! and written in order.
-//!
-//! **Truth cost.** After writing, documents linked by a planted relation are
-//! grouped (union-find), each group is regenerated and shingled, and its
-//! pairs are found with the exact join ([`crate::exact::join_sets`]); groups
-//! stay small at the default rates.
+//! The generator: each document a pure function of the seed and its number,
+//! with planted near-duplicates, copies and passages, and the truth of
+//! every pair and passage.
 
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use ahash::{AHashMap, AHashSet};
+use ahash::AHashMap;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64;
 
 use crate::cluster::UnionFind;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exact;
 use crate::figures::round6;
-use crate::hash::SplitMix64;
 use crate::output;
 use crate::progress::Progress;
 use crate::shingle;
 use crate::text::{self, LineIndex, Token};
 use crate::verify;
 
-/// Documents generated together (and with the same per-chunk work split);
-/// fixed, so output never depends on the thread count.
-pub const CHUNK: usize = 1024;
-
-/// Every pair of related documents with Jaccard at or above this is in the
-/// truth (planted pairs are there whatever their Jaccard).
-pub const COMPLETE_FROM: f64 = 0.2;
-
-/// Version of the generator; bumped whenever the same seed would give
-/// different bytes.
-pub const VERSION: u32 = 1;
-
-/// What to generate.
-#[derive(Debug, Clone)]
-pub struct SynthConfig {
-    /// Number of documents.
-    pub docs: usize,
-    /// Seed: the same seed and options give the same bytes.
-    pub seed: u64,
-    /// Number of sites (sources), each with its own boilerplate.
-    pub sites: usize,
-    /// Size of the generated vocabulary.
-    pub vocabulary: usize,
-    /// Mean number of words in a document body (headline and boilerplate
-    /// not counted); about 6.5 bytes per word.
-    pub words: usize,
-    /// Share of documents that are near-duplicates of an earlier one.
-    pub near: f64,
-    /// Share of documents that are exact (two thirds) or reformatted (one
-    /// third) copies of an earlier one.
-    pub exact: f64,
-    /// Share of documents that print a block of paragraphs, or the
-    /// headline, twice.
-    pub doubled: f64,
-    /// Share of documents that received paragraphs copied from another.
-    pub passages: f64,
-    /// Lowest target Jaccard of a near-duplicate (targets are uniform in
-    /// `[min_jaccard, 1)`).
-    pub min_jaccard: f64,
-    /// Words per shingle of the Jaccard figures in the truth.
-    pub shingle: usize,
-    /// Worker threads; 0 means one per core.
-    pub threads: usize,
-}
-
-impl Default for SynthConfig {
-    fn default() -> SynthConfig {
-        SynthConfig {
-            docs: 10_000,
-            seed: 0,
-            sites: 8,
-            vocabulary: 30_000,
-            words: 700,
-            near: 0.15,
-            exact: 0.04,
-            doubled: 0.05,
-            passages: 0.05,
-            min_jaccard: 0.3,
-            shingle: 5,
-            threads: 0,
-        }
-    }
-}
-
-impl SynthConfig {
-    /// Checks every value, with a message that says what to change.
-    pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::Config(m));
-        if self.docs == 0 || self.docs >= u32::MAX as usize {
-            return bad(format!(
-                "--docs must be 1 to {}, got {}",
-                u32::MAX - 1,
-                self.docs
-            ));
-        }
-        if self.sites == 0 || self.sites > 1000 {
-            return bad(format!("--sites must be 1 to 1000, got {}", self.sites));
-        }
-        if self.vocabulary < 1000 || self.vocabulary > 1_000_000 {
-            return bad(format!(
-                "--vocabulary must be 1000 to 1000000, got {}",
-                self.vocabulary
-            ));
-        }
-        // Shorter bodies would let two unrelated documents of one site share
-        // enough boilerplate to look related.
-        if self.words < 100 || self.words > 100_000 {
-            return bad(format!("--words must be 100 to 100000, got {}", self.words));
-        }
-        for (name, v) in [
-            ("--near", self.near),
-            ("--exact", self.exact),
-            ("--doubled", self.doubled),
-            ("--passages", self.passages),
-        ] {
-            if !(0.0..=1.0).contains(&v) {
-                return bad(format!("{name} must be a share in [0, 1], got {v}"));
-            }
-        }
-        // Above this, planted links chain most documents into one group whose
-        // truth is slow to compute.
-        if self.near + self.exact + self.passages > 0.6 + 1e-9 {
-            return bad(format!(
-                "--near + --exact + --passages must be at most 0.6, got {}",
-                self.near + self.exact + self.passages
-            ));
-        }
-        if !(0.05..1.0).contains(&self.min_jaccard) {
-            return bad(format!(
-                "--min-jaccard must be in [0.05, 1), got {}",
-                self.min_jaccard
-            ));
-        }
-        if self.shingle == 0 || self.shingle > 64 {
-            return bad(format!("--shingle must be 1 to 64, got {}", self.shingle));
-        }
-        Ok(())
-    }
-
-    /// A rayon pool of the configured size, owned by the run.
-    pub fn pool(&self) -> Result<rayon::ThreadPool> {
-        crate::config::pool(self.threads)
-    }
-
-    /// Shortest body in words.
-    fn body_min(&self) -> usize {
-        (self.words / 4).max(100)
-    }
-}
-
-/// A small stable pseudo-random generator: SplitMix64 behind helpers.
-/// Unlike general-purpose crates, its streams are fixed forever.
-#[derive(Debug, Clone)]
-pub struct Rng(SplitMix64);
-
-impl Rng {
-    /// A generator for one purpose (`tag`) of one item under `seed`.
-    pub fn stream(seed: u64, item: u64, tag: u64) -> Rng {
-        let mut b = [0u8; 24];
-        b[..8].copy_from_slice(&seed.to_le_bytes());
-        b[8..16].copy_from_slice(&item.to_le_bytes());
-        b[16..].copy_from_slice(&tag.to_le_bytes());
-        Rng(SplitMix64::new(xxh3_64(&b)))
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0.next()
-    }
-
-    /// Uniform in `0..n` (`n > 0`), by multiply-high.
-    pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() as u128 * n as u128) >> 64) as usize
-    }
-
-    /// Uniform in `[0, 1)` with 53 bits.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
-
-// Stream tags: one per purpose, so that changing how one thing is drawn
-// leaves the others as they were.
-const ROLE: u64 = 1;
-const SITE: u64 = 2;
-const BASE: u64 = 3;
-const EDIT: u64 = 4;
-const FEATURES: u64 = 5;
-const DONOR: u64 = 6;
-const SOURCE: u64 = 7;
-const VOCAB: u64 = 8;
-const SITES: u64 = 9;
-const REFORMAT: u64 = 10;
-
-/// Walker/Vose alias table: O(1) draws from a fixed discrete distribution.
-#[derive(Debug, Clone)]
-struct Alias {
-    prob: Vec<f64>,
-    alias: Vec<u32>,
-}
-
-impl Alias {
-    /// Zipf with exponent 1 over `n` ranks: weight `1 / (rank + 1)`.
-    fn zipf(n: usize) -> Alias {
-        let weights: Vec<f64> = (0..n).map(|r| 1.0 / (r + 1) as f64).collect();
-        let total: f64 = weights.iter().sum();
-        let mut prob: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
-        let mut alias = vec![0u32; n];
-        let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| prob[i] < 1.0);
-        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
-            small.pop();
-            alias[s] = l as u32;
-            prob[l] -= 1.0 - prob[s];
-            if prob[l] < 1.0 {
-                large.pop();
-                small.push(l);
-            }
-        }
-        for i in small.into_iter().chain(large) {
-            prob[i] = 1.0;
-        }
-        Alias { prob, alias }
-    }
-
-    fn sample(&self, rng: &mut Rng) -> usize {
-        let x = rng.next_u64();
-        let i = (((x >> 32) * self.prob.len() as u64) >> 32) as usize;
-        let coin = (x & 0xffff_ffff) as f64 * (1.0 / 4_294_967_296.0);
-        if coin < self.prob[i] {
-            i
-        } else {
-            self.alias[i] as usize
-        }
-    }
-}
-
-/// The most frequent English words, in order: the top of the vocabulary.
-const FUNCTION_WORDS: &[&str] = &[
-    "the", "of", "and", "to", "a", "in", "that", "is", "was", "he", "for", "it", "with", "as",
-    "his", "on", "be", "at", "by", "had", "not", "are", "but", "from", "or", "have", "an", "they",
-    "which", "one", "you", "were", "her", "all", "she", "there", "would", "their", "we", "him",
-    "been", "has", "when", "who", "will", "more", "no", "if", "out", "so", "said", "what", "up",
-    "its", "about", "into", "than", "them", "can", "only", "other", "new", "some", "could", "time",
-    "these", "two", "may", "then", "do", "first", "any", "my", "now", "such", "like", "our",
-    "over", "man", "me", "even", "most", "made", "after", "also", "did", "many", "before", "must",
-    "through", "back", "years", "where", "much", "your", "way", "well", "down", "should",
-    "because", "each", "just", "those", "people", "how", "too", "little", "state", "good", "very",
-    "make", "world", "still", "own", "see", "men", "work", "long", "get", "here", "between",
-    "both", "life", "being", "under", "never", "day", "same", "another", "know", "while", "last",
-    "might", "great", "old", "year", "off", "come", "since", "against", "go", "came", "right",
-    "used", "take", "three",
-];
-
-/// Made-up words never contain these, so that no generated text reads as
-/// an insult.
-const BLOCKED: &[&str] = &[
-    "anal", "anus", "arse", "ass", "bitch", "cock", "crap", "cum", "cunt", "damn", "dick", "fag",
-    "fuck", "jiz", "nig", "piss", "poo", "porn", "rape", "shit", "slut", "tit", "twat", "whor",
-];
-
-const ONSETS: &[&str] = &[
-    "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br",
-    "cr", "dr", "fl", "gr", "pl", "pr", "st", "tr", "ch", "sh", "th", "sl", "sp", "bl", "cl", "gl",
-    "sc",
-];
-const VOWELS: &[&str] = &[
-    "a", "e", "i", "o", "u", "a", "e", "i", "o", "ea", "ou", "ai", "ie", "oo",
-];
-const CODAS: &[&str] = &[
-    "", "", "", "", "", "", "n", "r", "s", "l", "t", "m", "nd", "st", "ng", "ck", "x",
-];
-
-/// The vocabulary: words by rank, stored end to end, and a Zipf sampler.
-#[derive(Debug, Clone)]
-struct Vocab {
-    arena: String,
-    ends: Vec<u32>,
-    zipf: Alias,
-}
-
-impl Vocab {
-    fn new(seed: u64, size: usize) -> Vocab {
-        let mut arena = String::new();
-        let mut ends = Vec::with_capacity(size);
-        let mut seen: AHashSet<String> = AHashSet::new();
-        for rank in 0..size {
-            let word = match FUNCTION_WORDS.get(rank) {
-                Some(w) => w.to_string(),
-                None => {
-                    let mut rng = Rng::stream(seed, rank as u64, VOCAB);
-                    loop {
-                        let w = pseudo_word(&mut rng, rank);
-                        if !seen.contains(&w) && !BLOCKED.iter().any(|b| w.contains(b)) {
-                            break w;
-                        }
-                    }
-                }
-            };
-            arena.push_str(&word);
-            ends.push(arena.len() as u32);
-            seen.insert(word);
-        }
-        Vocab {
-            arena,
-            ends,
-            zipf: Alias::zipf(size),
-        }
-    }
-
-    fn word(&self, rank: usize) -> &str {
-        let start = if rank == 0 {
-            0
-        } else {
-            self.ends[rank - 1] as usize
-        };
-        &self.arena[start..self.ends[rank] as usize]
-    }
-
-    fn sample(&self, rng: &mut Rng) -> &str {
-        self.word(self.zipf.sample(rng))
-    }
-
-    fn len(&self) -> usize {
-        self.ends.len()
-    }
-}
-
-/// A pronounceable made-up word; rarer ranks get longer words, as in
-/// natural languages.
-fn pseudo_word(rng: &mut Rng, rank: usize) -> String {
-    let syllables = match rank {
-        0..=1999 => 1 + rng.below(2),
-        2000..=9999 => 2,
-        _ => 2 + rng.below(2),
-    };
-    let mut w = String::new();
-    for s in 0..syllables {
-        if s > 0 || !rng.chance(0.3) {
-            w.push_str(ONSETS[rng.below(ONSETS.len())]);
-        }
-        w.push_str(VOWELS[rng.below(VOWELS.len())]);
-        w.push_str(CODAS[rng.below(CODAS.len())]);
-    }
-    if rng.chance(0.01) {
-        // An accented vowel: exercises the non-ASCII path of the tokeniser.
-        if let Some(i) = w.rfind(['e', 'o', 'u', 'i']) {
-            let acc = match &w[i..i + 1] {
-                "e" => "é",
-                "o" => "ö",
-                "u" => "ü",
-                _ => "ï",
-            };
-            w.replace_range(i..i + 1, acc);
-        }
-    }
-    w
-}
-
-fn push_capitalized(out: &mut String, word: &str) {
-    let mut chars = word.chars();
-    if let Some(c) = chars.next() {
-        out.extend(c.to_uppercase());
-        out.push_str(chars.as_str());
-    }
-}
-
-/// One site: its name, boilerplate and line wrapping.
-#[derive(Debug, Clone)]
-struct Site {
-    slug: String,
-    header: String,
-    footer: String,
-    /// Column at which body lines are wrapped; 0 = one line per paragraph.
-    wrap: usize,
-}
-
-const SITE_KINDS: &[&str] = &[
-    "Daily",
-    "Times",
-    "Post",
-    "Herald",
-    "Review",
-    "Journal",
-    "Tribune",
-    "Gazette",
-    "Observer",
-    "Chronicle",
-    "Courier",
-    "Ledger",
-];
-
-fn make_sites(seed: u64, n: usize, vocab: &Vocab) -> Vec<Site> {
-    let mut sites = Vec::with_capacity(n);
-    let mut slugs: AHashSet<String> = AHashSet::new();
-    let cap = |rng: &mut Rng, from: usize, to: usize| -> String {
-        loop {
-            let w = vocab.word(from + rng.below(to - from));
-            if w.is_ascii() {
-                let mut s = String::new();
-                push_capitalized(&mut s, w);
-                return s;
-            }
-        }
-    };
-    let mid = vocab.len().min(5000);
-    for i in 0..n {
-        let mut rng = Rng::stream(seed, i as u64, SITES);
-        let brand = cap(&mut rng, FUNCTION_WORDS.len(), mid);
-        let kind = SITE_KINDS[rng.below(SITE_KINDS.len())];
-        let name = format!("{brand} {kind}");
-        let mut slug = format!("{}-{}", brand.to_lowercase(), kind.to_lowercase());
-        if !slugs.insert(slug.clone()) {
-            slug = format!("{slug}-{i}");
-            slugs.insert(slug.clone());
-        }
-        let mut nav = String::from("Home");
-        for _ in 0..5 {
-            nav.push_str(" | ");
-            nav.push_str(&cap(&mut rng, FUNCTION_WORDS.len(), mid));
-        }
-        nav.push_str(" | Subscribe");
-        let header = format!("{name}\n{nav}");
-        let footer = format!(
-            "© {} {name}. All rights reserved.\nAbout us | Contact | Privacy policy | Terms of use | {}\n\
-             Follow {name} on {} and {} for more {} news.",
-            1995 + rng.below(30),
-            cap(&mut rng, FUNCTION_WORDS.len(), mid),
-            cap(&mut rng, FUNCTION_WORDS.len(), mid),
-            cap(&mut rng, FUNCTION_WORDS.len(), mid),
-            vocab
-                .word(FUNCTION_WORDS.len() + rng.below(mid - FUNCTION_WORDS.len())),
-        );
-        let wrap = if rng.chance(0.35) {
-            64 + rng.below(17)
-        } else {
-            0
-        };
-        sites.push(Site {
-            slug,
-            header,
-            footer,
-            wrap,
-        });
-    }
-    sites
-}
+use super::random::*;
+use super::vocab::*;
+use super::{SynthConfig, SynthSummary, CHUNK, COMPLETE_FROM, VERSION};
+use crate::truth::*;
 
 /// How a near-duplicate was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub(super) enum Op {
     /// Word substitutions, insertions and deletions.
     Edit,
     /// Paragraphs shuffled, then edited.
@@ -523,7 +50,7 @@ impl Op {
 
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Role {
+pub(super) enum Role {
     Original,
     /// The same bytes as `source`.
     Exact {
@@ -564,25 +91,25 @@ impl Role {
 /// A doubled block: the headline, or paragraphs `from..to` repeated at
 /// paragraph boundary `at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Double {
+pub(super) enum Double {
     Title,
     Block { from: usize, to: usize, at: usize },
 }
 
 /// Where a document's own planted passages go.
 #[derive(Debug, Clone, Copy, Default)]
-struct Features {
+pub(super) struct Features {
     double: Option<Double>,
     /// Paragraph boundary where received paragraphs are inserted.
     insert: Option<usize>,
 }
 
 /// A byte range `[start, end)`.
-type Span = (usize, usize);
+pub(super) type Span = (usize, usize);
 
 /// A passage planted in a document (spans not yet trimmed to words).
 #[derive(Debug, Clone)]
-enum Event {
+pub(super) enum Event {
     Double(Span, Span),
     Receive {
         donor: u32,
@@ -595,7 +122,7 @@ enum Event {
 /// chunk (`(old start, new start)` of each white-space-free chunk); bytes
 /// after it moved by `delta`.
 #[derive(Debug, Clone)]
-struct Rewrap {
+pub(super) struct Rewrap {
     from: usize,
     to: usize,
     delta: isize,
@@ -620,7 +147,7 @@ impl Rewrap {
 
 /// A generated document with what the truth needs to know about it.
 #[derive(Debug, Clone)]
-struct Generated {
+pub(super) struct Generated {
     text: String,
     site: u32,
     role: Role,
@@ -659,7 +186,7 @@ pub struct Generator {
 /// Edit rate `p` per word that leaves a share `(1 - p)^k` of `k`-shingles
 /// intact, which for equal sizes gives Jaccard `q / (2 - q)`; solved for the
 /// target Jaccard by bisection with multiplications only.
-fn edit_rate(target: f64, k: usize) -> f64 {
+pub(super) fn edit_rate(target: f64, k: usize) -> f64 {
     let q = 2.0 * target / (1.0 + target);
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     for _ in 0..50 {
@@ -680,11 +207,11 @@ fn edit_rate(target: f64, k: usize) -> f64 {
 /// Fewest body words a truncated copy keeps. With about 30 words of site
 /// boilerplate, two unrelated documents of one site then stay below Jaccard
 /// 0.15, under [`COMPLETE_FROM`].
-const MIN_KEPT: usize = 80;
+pub(super) const MIN_KEPT: usize = 80;
 
 /// Targets are quantised to this many steps so that edit rates can be
 /// precomputed.
-const TARGET_STEPS: usize = 1000;
+pub(super) const TARGET_STEPS: usize = 1000;
 
 impl Generator {
     /// The generator of `cfg` (validated here).
@@ -1669,17 +1196,17 @@ impl Generator {
 }
 
 /// Pairs of one group: document numbers and the pair.
-type UnitPairs = Vec<(u32, u32, TruthPair)>;
+pub(super) type UnitPairs = Vec<(u32, u32, TruthPair)>;
 /// Passages of one group, each keyed by its occurrences' (document, start).
-type UnitPassages = Vec<(Vec<(u32, usize)>, TruthPassage)>;
+pub(super) type UnitPassages = Vec<(Vec<(u32, usize)>, TruthPassage)>;
 
-fn order(a: usize, b: usize) -> (usize, usize) {
+pub(super) fn order(a: usize, b: usize) -> (usize, usize) {
     (a.min(b), a.max(b))
 }
 
 /// Appends `para` (words separated by single spaces) wrapped at `width`
 /// columns (0: one line).
-fn push_wrapped(out: &mut String, para: &str, width: usize) {
+pub(super) fn push_wrapped(out: &mut String, para: &str, width: usize) {
     if width == 0 {
         out.push_str(para);
         return;
@@ -1702,7 +1229,7 @@ fn push_wrapped(out: &mut String, para: &str, width: usize) {
 
 /// Re-wraps the body `[from, to)` of `text` at `width` (0: paragraphs on one
 /// line), keeping paragraph breaks; returns the new text and the offset map.
-fn rewrap(text: &str, (from, to): Span, width: usize) -> (String, Rewrap) {
+pub(super) fn rewrap(text: &str, (from, to): Span, width: usize) -> (String, Rewrap) {
     let mut out = String::with_capacity(text.len() + 64);
     out.push_str(&text[..from]);
     let mut chunks = Vec::new();
@@ -1753,221 +1280,22 @@ fn rewrap(text: &str, (from, to): Span, width: usize) -> (String, Rewrap) {
 }
 
 #[derive(Default)]
-struct Chunk {
-    jsonl: Vec<u8>,
-    lens: Vec<u32>,
-    bytes: u64,
-    originals: u64,
-    near: u64,
-    exact: u64,
-    reformat: u64,
-    doubled: u64,
-    received: u64,
-}
-
-/// What `synth` wrote.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SynthSummary {
-    /// Documents written.
-    pub documents: u64,
-    /// Bytes of text (not counting JSON syntax or compression).
-    pub bytes: u64,
-    /// Original documents.
-    pub originals: u64,
-    /// Near-duplicates.
-    pub near: u64,
-    /// Exact copies.
-    pub exact: u64,
-    /// Reformatted copies.
-    pub reformat: u64,
-    /// Documents with a doubled block or headline.
-    pub doubled: u64,
-    /// Documents that received copied paragraphs.
-    pub received: u64,
-    /// Pairs in the truth, when written.
-    pub truth_pairs: Option<u64>,
-    /// Passages in the truth, when written.
-    pub truth_passages: Option<u64>,
-    /// Seconds spent writing the corpus.
-    pub generate_seconds: f64,
-    /// Seconds spent computing and writing the truth.
-    pub truth_seconds: Option<f64>,
-    /// Seconds in all.
-    pub seconds: f64,
-    /// Text gigabytes (10^9 bytes) per minute over the whole run.
-    pub gb_per_minute: f64,
-}
-
-impl SynthSummary {
-    fn add(&mut self, c: &Chunk) {
-        self.documents += c.lens.len() as u64;
-        self.bytes += c.bytes;
-        self.originals += c.originals;
-        self.near += c.near;
-        self.exact += c.exact;
-        self.reformat += c.reformat;
-        self.doubled += c.doubled;
-        self.received += c.received;
-    }
-}
-
-/// Writes a synthetic corpus to `corpus` and, if given, its truth to
-/// `truth`; both atomically, compressed by extension.
-pub fn generate(
-    cfg: &SynthConfig,
-    corpus: &Path,
-    truth: Option<&Path>,
-    progress: &dyn Progress,
-) -> Result<SynthSummary> {
-    Generator::new(cfg)?.write(corpus, truth, progress)
-}
-
-/// The truth file of a synthetic corpus.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Truth {
-    /// How the corpus was made.
-    pub params: TruthParams,
-    /// The sites, with the byte lengths of their boilerplate: every document
-    /// of a site starts with its header and ends with its footer.
-    pub sites: Vec<SiteInfo>,
-    /// Counts.
-    pub summary: TruthSummary,
-    /// Planted pairs and every other related pair at Jaccard ≥
-    /// `params.complete_from`, by (a, b) in corpus order.
-    pub pairs: Vec<TruthPair>,
-    /// Planted passages, by first occurrence.
-    pub passages: Vec<TruthPassage>,
-}
-
-/// Parameters of a synthetic corpus.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TruthParams {
-    /// `"nearcopy synth"`.
-    pub generator: String,
-    /// Generator version ([`VERSION`]).
-    pub version: u32,
-    /// Documents.
-    pub docs: u64,
-    /// Seed.
-    pub seed: u64,
-    /// Sites.
-    pub sites: u64,
-    /// Vocabulary size.
-    pub vocabulary: u64,
-    /// Mean body words.
-    pub words: u64,
-    /// Share of near-duplicates.
-    pub near: f64,
-    /// Share of exact and reformatted copies.
-    pub exact: f64,
-    /// Share of documents with a doubled block.
-    pub doubled: f64,
-    /// Share of documents with received paragraphs.
-    pub passages: f64,
-    /// Lowest target Jaccard.
-    pub min_jaccard: f64,
-    /// Words per shingle of every Jaccard figure.
-    pub shingle: u64,
-    /// `"words"`: Unicode words, NFKC and lowercase, as `scan` tokenises.
-    pub tokens: String,
-    /// Every pair with Jaccard at or above this is listed.
-    pub complete_from: f64,
-}
-
-/// A site and its boilerplate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SiteInfo {
-    /// The site's name (the documents' `source`).
-    pub name: String,
-    /// Documents of the site.
-    pub documents: u64,
-    /// Bytes of the header every document of the site starts with.
-    pub header_bytes: u64,
-    /// Bytes of the footer every document of the site ends with.
-    pub footer_bytes: u64,
-}
-
-/// Counts of a synthetic corpus.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TruthSummary {
-    /// Documents.
-    pub documents: u64,
-    /// Originals.
-    pub originals: u64,
-    /// Near-duplicates.
-    pub near: u64,
-    /// Exact copies.
-    pub exact: u64,
-    /// Reformatted copies.
-    pub reformat: u64,
-    /// Documents with a doubled block or headline.
-    pub doubled: u64,
-    /// Documents with received paragraphs.
-    pub received: u64,
-    /// Pairs listed.
-    pub pairs: u64,
-    /// Passages listed.
-    pub passages: u64,
-}
-
-/// A pair of documents and the exact Jaccard of their shingle sets.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TruthPair {
-    /// The earlier document.
-    pub a: String,
-    /// The later document.
-    pub b: String,
-    /// `shared / union`, rounded to 6 decimals.
-    pub jaccard: f64,
-    /// Shingles in both.
-    pub shared: u64,
-    /// Shingles in either.
-    pub union: u64,
-    /// Share of a's shingles in b.
-    pub a_in_b: f64,
-    /// Share of b's shingles in a.
-    pub b_in_a: f64,
-    /// How b was made from a: `exact`, `reformat`, `edit`, `reorder`,
-    /// `truncate`, `extend`, `passage` (b received paragraphs of a, or the
-    /// reverse); `related` for pairs related only through others (two
-    /// near-duplicates of one original).
-    pub kind: String,
-    /// The target Jaccard of a near-duplicate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<f64>,
-}
-
-/// A planted passage and where it occurs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TruthPassage {
-    /// `double` (printed twice in one document) or `copy` (paragraphs copied
-    /// from one document into another).
-    pub kind: String,
-    /// Words in the shortest occurrence.
-    pub words: u64,
-    /// Occurrences, by document and offset.
-    pub occurrences: Vec<TruthOccurrence>,
-}
-
-/// One occurrence of a passage: from the first character of its first word
-/// to the end of its last word.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TruthOccurrence {
-    /// Document id.
-    pub doc: String,
-    /// Byte offset of the start.
-    pub start: u64,
-    /// Byte offset of the end (exclusive).
-    pub end: u64,
-    /// 1-based line of the start.
-    pub line_start: u64,
-    /// 1-based line of the end.
-    pub line_end: u64,
+pub(super) struct Chunk {
+    pub(super) jsonl: Vec<u8>,
+    pub(super) lens: Vec<u32>,
+    pub(super) bytes: u64,
+    pub(super) originals: u64,
+    pub(super) near: u64,
+    pub(super) exact: u64,
+    pub(super) reformat: u64,
+    pub(super) doubled: u64,
+    pub(super) received: u64,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text;
 
     fn small() -> SynthConfig {
         SynthConfig {

@@ -1,0 +1,317 @@
+//! Read 3 of a corpus search, of the documents involved only: token
+//! positions become byte offsets, lines and previews, and candidate
+//! paragraph pairs get their exact Jaccard.
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+
+use super::assemble::Found;
+use super::corpus::{changed_if, Candidates, Search};
+use super::edited::{self, Para, Signer, Verified};
+use super::{verify_pair, Match, Occurrence, PassageGroup};
+use crate::config::PassageConfig;
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::figures::round6;
+use crate::input::Inputs;
+use crate::progress::Progress;
+use crate::text::{self, LineIndex};
+
+/// A token boundary to turn into a byte offset: document, token, and
+/// whether it is the end of a range (the end of the token before it).
+type Boundary = (u32, u32, bool);
+
+/// A token range to preview: document, first token, end token.
+type Preview = (u32, u32, u32);
+
+/// What the third read finds: where every boundary is in bytes and lines,
+/// the previews, the documents' ids and the verified paragraph pairs.
+pub(super) struct Located {
+    /// Sorted, distinct.
+    ends: Vec<Boundary>,
+    /// Byte offset and 1-based line of each of `ends`.
+    end_at: Vec<(u64, u64)>,
+    /// Sorted, distinct.
+    previews: Vec<Preview>,
+    /// The text of each of `previews`.
+    preview_text: Vec<String>,
+    /// Ids of the documents read.
+    ids: AHashMap<u32, String>,
+    /// Paragraph pairs at or above the passage threshold, by (a, b).
+    pub verified: Vec<Verified>,
+}
+
+/// What the third read of one document finds.
+struct DocLocated {
+    doc: u32,
+    id: String,
+    ends: Vec<(u64, u64)>,
+    previews: Vec<String>,
+    sets: Vec<(u32, Vec<u64>)>,
+}
+
+/// Reads the documents that hold a place of `found` or a paragraph of a
+/// candidate pair. `documents` is the count of the first read.
+pub(super) fn locate(
+    inputs: &Inputs,
+    search: &Search,
+    c: &Candidates,
+    documents: u64,
+    progress: &dyn Progress,
+) -> Result<Located> {
+    let (pc, paras, pairs) = (search.pc, &c.paras, &c.pairs);
+    progress.stage("locating", Some(search.total_bytes));
+    let mut ends: Vec<Boundary> = Vec::new();
+    let mut previews: Vec<Preview> = Vec::new();
+    for f in &c.found {
+        for p in &f.places {
+            ends.push((p.doc, p.start, false));
+            ends.push((p.doc, p.end, true));
+        }
+        let p = f.places[0];
+        previews.push((p.doc, p.start, p.end));
+    }
+    let may_appear = edited::may_appear(paras, &c.rep, pairs);
+    for (p, _) in paras.iter().zip(&may_appear).filter(|(_, &a)| a) {
+        ends.push((p.doc, p.tokens.start, false));
+        ends.push((p.doc, p.tokens.end, true));
+        previews.push((p.doc, p.tokens.start, p.tokens.end));
+    }
+    drop(may_appear);
+    ends.par_sort_unstable();
+    ends.dedup();
+    previews.par_sort_unstable();
+    previews.dedup();
+    // Representatives to verify, with the last document that needs them.
+    let mut last_use: AHashMap<u32, u32> = AHashMap::new();
+    for &(a, b) in pairs {
+        let later = paras[b as usize].doc;
+        for x in [a, b] {
+            let e = last_use.entry(x).or_insert(later);
+            *e = (*e).max(later);
+        }
+    }
+    let mut to_sign: Vec<u32> = last_use.keys().copied().collect();
+    to_sign.sort_unstable_by_key(|&x| (paras[x as usize].doc, x));
+    // Pairs in the order their later member is read.
+    let mut by_later: Vec<usize> = (0..pairs.len()).collect();
+    by_later.sort_unstable_by_key(|&i| (paras[pairs[i].1 as usize].doc, pairs[i]));
+
+    let mut end_at = vec![(0u64, 0u64); ends.len()];
+    let mut preview_text = vec![String::new(); previews.len()];
+    let mut ids: AHashMap<u32, String> = AHashMap::new();
+    let mut sets: AHashMap<u32, Vec<u64>> = AHashMap::new();
+    let mut verified: Vec<Verified> = Vec::new();
+    let mut cursor = 0usize;
+    let mut next_doc = 0u32;
+    inputs.read(&search.cfg.input, |batch, raw| {
+        let first = next_doc;
+        let n_batch = batch.len() as u64;
+        next_doc += batch.len() as u32;
+        let located: Vec<DocLocated> = batch
+            .into_par_iter()
+            .enumerate()
+            .filter_map(|(i, doc)| {
+                let d = first + i as u32;
+                let wanted = Wanted {
+                    ends: slice_of(&ends, d, |e| e.0),
+                    previews: slice_of(&previews, d, |p| p.0),
+                    sign: slice_of(&to_sign, d, |&x| paras[x as usize].doc),
+                };
+                if wanted.is_empty() {
+                    return None;
+                }
+                Some(locate_doc(d, doc, pc, &search.signer, paras, &wanted))
+            })
+            .collect::<Result<_>>()?;
+        for l in located {
+            let e0 = ends.partition_point(|e| e.0 < l.doc);
+            end_at[e0..e0 + l.ends.len()].copy_from_slice(&l.ends);
+            let p0 = previews.partition_point(|p| p.0 < l.doc);
+            for (k, text) in l.previews.into_iter().enumerate() {
+                preview_text[p0 + k] = text;
+            }
+            sets.extend(l.sets);
+            ids.insert(l.doc, l.id);
+        }
+        let end = by_later[cursor..]
+            .partition_point(|&i| paras[pairs[i].1 as usize].doc < next_doc)
+            + cursor;
+        let threshold = pc.passage_threshold;
+        let done: Vec<Verified> = by_later[cursor..end]
+            .par_iter()
+            .filter_map(|&i| {
+                let (a, b) = pairs[i];
+                verify_pair(a, b, sets.get(&a)?, sets.get(&b)?, threshold)
+            })
+            .collect();
+        verified.extend(done);
+        cursor = end;
+        sets.retain(|x, _| last_use.get(x).is_some_and(|&l| l >= next_doc));
+        progress.advance(n_batch, raw);
+        Ok(())
+    })?;
+    changed_if(next_doc as u64 != documents || cursor != pairs.len())?;
+    verified.sort_unstable_by_key(|v| (v.a, v.b));
+    Ok(Located {
+        ends,
+        end_at,
+        previews,
+        preview_text,
+        ids,
+        verified,
+    })
+}
+
+impl Located {
+    /// `found` as reported: byte offsets, lines, previews and ids of every
+    /// place. A place the third read did not see means the input changed
+    /// after the first.
+    pub(super) fn groups(&self, found: &[Found], paras: &[Para]) -> Result<Vec<PassageGroup>> {
+        found.iter().map(|f| self.group(f, paras)).collect()
+    }
+
+    fn group(&self, f: &Found, paras: &[Para]) -> Result<PassageGroup> {
+        let occurrences = f
+            .places
+            .iter()
+            .map(|p| {
+                let (start, line_start) = self.end(p.doc, p.start, false)?;
+                let (end, line_end) = self.end(p.doc, p.end, true)?;
+                let doc = self.ids.get(&p.doc).ok_or_else(changed)?.clone();
+                Ok(Occurrence {
+                    doc,
+                    start,
+                    end,
+                    line_start,
+                    line_end,
+                    words: p.words() as u64,
+                    doc_index: p.doc,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(PassageGroup {
+            kind: f.kind,
+            words: f.places[0].words() as u64,
+            text: self.preview(f, paras)?,
+            similarity: round6(f.similarity),
+            documents: f.documents() as u64,
+            matched: f.matched,
+            occurrences,
+        })
+    }
+
+    /// Byte offset and line of a token boundary.
+    fn end(&self, doc: u32, token: u32, is_end: bool) -> Result<(u64, u64)> {
+        let k = self
+            .ends
+            .binary_search(&(doc, token, is_end))
+            .map_err(|_| changed())?;
+        Ok(self.end_at[k])
+    }
+
+    /// The preview of a finding: its first place, or for edited copies the
+    /// first paragraph of its first place.
+    fn preview(&self, f: &Found, paras: &[Para]) -> Result<String> {
+        let p = f.places[0];
+        let key = if f.matched == Match::Edited {
+            let k = paras.partition_point(|q| (q.doc, q.tokens.start) < (p.doc, p.start));
+            let q = paras.get(k).ok_or_else(changed)?;
+            (q.doc, q.tokens.start, q.tokens.end)
+        } else {
+            (p.doc, p.start, p.end)
+        };
+        let k = self.previews.binary_search(&key).map_err(|_| changed())?;
+        Ok(self.preview_text[k].clone())
+    }
+}
+
+fn changed() -> Error {
+    Error::Changed("passage search".into())
+}
+
+/// What the third read needs of one document (each sorted).
+struct Wanted<'a> {
+    ends: &'a [Boundary],
+    previews: &'a [Preview],
+    /// Paragraphs (indices into `paras`) whose shingle sets are needed.
+    sign: &'a [u32],
+}
+
+impl Wanted<'_> {
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty() && self.previews.is_empty() && self.sign.is_empty()
+    }
+}
+
+/// The entries of sorted `v` whose document (given by `doc`) is `d`.
+fn slice_of<T>(v: &[T], d: u32, doc: impl Fn(&T) -> u32) -> &[T] {
+    let lo = v.partition_point(|x| doc(x) < d);
+    let hi = v.partition_point(|x| doc(x) <= d);
+    &v[lo..hi]
+}
+
+/// The third read of one document: byte offsets and lines of the token
+/// boundaries it wants, previews, and shingle sets of its paragraphs.
+fn locate_doc(
+    d: u32,
+    doc: Document,
+    pc: &PassageConfig,
+    signer: &Signer,
+    paras: &[Para],
+    wanted: &Wanted,
+) -> Result<DocLocated> {
+    let mut tokens = Vec::new();
+    text::tokenize(&doc.text, pc.tokens, &mut tokens);
+    let lines = LineIndex::new(&doc.text);
+    let n = tokens.len() as u32;
+    let bad = |t: u32, is_end: bool| if is_end { t == 0 || t > n } else { t >= n };
+    if wanted.ends.iter().any(|&(_, t, e)| bad(t, e))
+        || wanted.previews.iter().any(|&(_, s, e)| s >= e || e > n)
+    {
+        changed_if(true)?;
+    }
+    let byte = |t: u32, is_end: bool| -> usize {
+        if is_end {
+            tokens[t as usize - 1].end
+        } else {
+            tokens[t as usize].start
+        }
+    };
+    let ends = wanted
+        .ends
+        .iter()
+        .map(|&(_, t, is_end)| {
+            let b = byte(t, is_end);
+            let line = lines.line(if is_end { b - 1 } else { b });
+            (b as u64, line as u64)
+        })
+        .collect();
+    let previews = wanted
+        .previews
+        .iter()
+        .map(|&(_, s, e)| {
+            crate::text::excerpt(
+                &doc.text[byte(s, false)..byte(e, true)],
+                super::PREVIEW_BYTES,
+            )
+        })
+        .collect();
+    let mut scratch = edited::SignScratch::default();
+    let mut sets = Vec::with_capacity(wanted.sign.len());
+    for &x in wanted.sign {
+        let r = &paras[x as usize].tokens;
+        if r.end > n {
+            changed_if(true)?;
+        }
+        signer.shingles(&tokens[r.start as usize..r.end as usize], &mut scratch);
+        sets.push((x, scratch.set.clone()));
+    }
+    Ok(DocLocated {
+        doc: d,
+        id: doc.id,
+        ends,
+        previews,
+        sets,
+    })
+}
