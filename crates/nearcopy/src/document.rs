@@ -20,7 +20,7 @@ pub struct Document {
 
 /// Where a document was read: which input file, and for JSON Lines which
 /// line, so that a later pass can find the same record again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
     /// Index into [`crate::input::Inputs::files`].
     pub file: u32,

@@ -1126,3 +1126,48 @@ fn with_families_every_run_shared_outside_a_family_is_still_covered() {
     );
     assert!(found.summary.related_positions > 0);
 }
+
+/// The third read takes only the documents that hold a passage: read at
+/// their offsets in a plain file, or picked out of the whole stream in a
+/// compressed one. Both give the same report, and every reported range
+/// slices the passage out of its record's text.
+#[test]
+fn few_documents_with_passages_are_located_at_their_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = "the harbour commission voted late on tuesday to reopen the \
+                  eastern pier after a decade of repairs and lawsuits";
+    let mut lines = Vec::new();
+    for i in 0..40 {
+        let text = if i == 7 {
+            format!("alpha begins the first record.\n\n{shared}.\n\nzulu ends it.")
+        } else if i == 31 {
+            format!("omega starts another one.\n\n{shared}.\n\nyankee finishes here.")
+        } else {
+            format!("document number {i} talks about topic {i} alone, with nothing shared {i}.")
+        };
+        lines.push(serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
+    }
+    let body = lines.join("\n") + "\n";
+    let plain = dir.path().join("c.jsonl");
+    std::fs::write(&plain, &body).unwrap();
+    let gz = dir.path().join("c.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, body.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+
+    let a = without_timings(passages(&[p(&plain)]));
+    let b = without_timings(passages(&[p(&gz)]));
+    assert_eq!(a["passages"], b["passages"]);
+    let groups = a["passages"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{a:#}");
+    let occ = groups[0]["occurrences"].as_array().unwrap();
+    let docs: Vec<&str> = occ.iter().map(|o| o["doc"].as_str().unwrap()).collect();
+    assert_eq!(docs, ["d7", "d31"]);
+    for o in occ {
+        let i: usize = o["doc"].as_str().unwrap()[1..].parse().unwrap();
+        let record: Value = serde_json::from_str(&lines[i]).unwrap();
+        let text = record["text"].as_str().unwrap();
+        let (s, e) = (o["start"].as_u64().unwrap(), o["end"].as_u64().unwrap());
+        assert_eq!(&text[s as usize..e as usize], shared);
+    }
+}

@@ -16,6 +16,7 @@ use super::filter::RepeatFilter;
 use super::locate::locate;
 use super::{edited_found, Kind, PassageGroup};
 use crate::config::{PassageConfig, ScanConfig};
+use crate::document::Origin;
 use crate::error::{Error, Result};
 use crate::figures::round6;
 use crate::input::{Corpus, Inputs, Skipped};
@@ -229,7 +230,7 @@ pub fn find_in_known(
 
     // 3. Locate and verify.
     let t = Instant::now();
-    let located = locate(inputs, &search, &candidates, counted.documents, progress)?;
+    let located = locate(inputs, &search, &candidates, progress)?;
     summary.verified_pairs = located.verified.len() as u64;
     let Candidates {
         mut found,
@@ -303,6 +304,8 @@ pub(super) struct Candidates {
     pub repeated_positions: u64,
     /// Positions left out as shared only within a family.
     pub related_positions: u64,
+    /// Where the documents that kept anything were read, by number.
+    pub origins: Vec<(u32, Origin)>,
 }
 
 impl Candidates {
@@ -327,6 +330,7 @@ impl Candidates {
             pairs,
             repeated_positions: repeats.repeated,
             related_positions: repeats.related,
+            origins: x.origins,
         })
     }
 }

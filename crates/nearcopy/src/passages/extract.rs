@@ -13,7 +13,7 @@ use super::edited::{Para, Signer};
 use super::exact::Runs;
 use super::filter::RepeatFilter;
 use crate::config::PassageConfig;
-use crate::document::Document;
+use crate::document::{Document, Origin};
 use crate::error::Result;
 use crate::input::Inputs;
 use crate::progress::Progress;
@@ -34,6 +34,9 @@ pub(super) struct Extracted {
     pub tokens: u64,
     /// Paragraphs long enough to be compared.
     pub paragraphs: u64,
+    /// Where each document that kept anything was read, by document
+    /// number (ascending): the third read reads those again, and only those.
+    pub origins: Vec<(u32, Origin)>,
 }
 
 /// What the second read keeps of one document.
@@ -53,6 +56,7 @@ struct Kept {
     lines: Vec<(u64, Range<u32>)>,
     tokens: u64,
     eligible: u64,
+    origin: Origin,
 }
 
 /// A paragraph kept by the second read.
@@ -97,6 +101,9 @@ pub(super) fn extract(
 impl Extracted {
     /// Adds what was kept of document `doc`.
     fn add(&mut self, doc: u32, k: Kept) {
+        if !(k.runs.is_empty() && k.paras.is_empty() && k.lines.is_empty()) {
+            self.origins.push((doc, k.origin));
+        }
         self.tokens += k.tokens;
         self.paragraphs += k.eligible;
         for (start, r) in &k.runs {
@@ -130,7 +137,10 @@ fn keep(
     signer: &Signer,
     filter: &RepeatFilter,
 ) -> Result<Kept> {
-    let mut k = Kept::default();
+    let mut k = Kept {
+        origin: doc.origin,
+        ..Kept::default()
+    };
     a.tokens_and_grams(&doc.text, pc)?;
     k.tokens = a.tokens.len() as u64;
     filter.repeated_all(&a.grams, &mut a.repeated);

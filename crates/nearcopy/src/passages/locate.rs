@@ -10,7 +10,7 @@ use super::corpus::{changed_if, Candidates, Search};
 use super::edited::{self, Para, Signer, Verified};
 use super::{verify_pair, Match, Occurrence, PassageGroup};
 use crate::config::PassageConfig;
-use crate::document::Document;
+use crate::document::{Document, Origin};
 use crate::error::{Error, Result};
 use crate::figures::round6;
 use crate::input::Inputs;
@@ -51,12 +51,11 @@ struct DocLocated {
 }
 
 /// Reads the documents that hold a place of `found` or a paragraph of a
-/// candidate pair. `documents` is the count of the first read.
+/// candidate pair, and only those ([`Inputs::read_subset`]).
 pub(super) fn locate(
     inputs: &Inputs,
     search: &Search,
     c: &Candidates,
-    documents: u64,
     progress: &dyn Progress,
 ) -> Result<Located> {
     let (pc, paras, pairs) = (search.pc, &c.paras, &c.pairs);
@@ -97,6 +96,23 @@ pub(super) fn locate(
     let mut by_later: Vec<usize> = (0..pairs.len()).collect();
     by_later.sort_unstable_by_key(|&i| (paras[pairs[i].1 as usize].doc, pairs[i]));
 
+    // The documents to read again, and where each was read.
+    let mut docs: Vec<u32> = ends.iter().map(|e| e.0).collect();
+    docs.extend(previews.iter().map(|p| p.0));
+    docs.extend(to_sign.iter().map(|&x| paras[x as usize].doc));
+    docs.sort_unstable();
+    docs.dedup();
+    let origins: Vec<Origin> = docs
+        .iter()
+        .map(|&d| {
+            let k = c
+                .origins
+                .binary_search_by_key(&d, |o| o.0)
+                .map_err(|_| changed())?;
+            Ok(c.origins[k].1)
+        })
+        .collect::<Result<_>>()?;
+
     let mut end_at = vec![(0u64, 0u64); ends.len()];
     let mut preview_text = vec![String::new(); previews.len()];
     let mut ids: AHashMap<u32, String> = AHashMap::new();
@@ -104,15 +120,23 @@ pub(super) fn locate(
     let mut verified: Vec<Verified> = Vec::new();
     let mut cursor = 0usize;
     let mut next_doc = 0u32;
-    inputs.read(&search.cfg.input, |batch, raw| {
-        let first = next_doc;
+    let mut read = 0usize;
+    inputs.read_subset(&search.cfg.input, &origins, |batch, raw| {
         let n_batch = batch.len() as u64;
-        next_doc += batch.len() as u32;
+        read += batch.len();
+        // Documents arrive in input order: every wanted one before the
+        // last of this batch has been read.
+        if let Some(last) = batch.last() {
+            let k = origins.binary_search(&last.origin).map_err(|_| changed())?;
+            next_doc = docs[k] + 1;
+        }
         let located: Vec<DocLocated> = batch
             .into_par_iter()
-            .enumerate()
-            .filter_map(|(i, doc)| {
-                let d = first + i as u32;
+            .filter_map(|doc| {
+                let d = match origins.binary_search(&doc.origin) {
+                    Ok(k) => docs[k],
+                    Err(_) => return Some(Err(changed())),
+                };
                 let wanted = Wanted {
                     ends: slice_of(&ends, d, |e| e.0),
                     previews: slice_of(&previews, d, |p| p.0),
@@ -151,7 +175,7 @@ pub(super) fn locate(
         progress.advance(n_batch, raw);
         Ok(())
     })?;
-    changed_if(next_doc as u64 != documents || cursor != pairs.len())?;
+    changed_if(read != docs.len() || cursor != pairs.len())?;
     verified.sort_unstable_by_key(|v| (v.a, v.b));
     Ok(Located {
         ends,
