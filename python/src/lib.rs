@@ -187,7 +187,7 @@ fn command(
             nearcopy::report::scan::write(&scan, Format::Json, &mut out.report).map_err(io)?;
         }
         args::Command::Passages(a) => {
-            let found = nearcopy::passages::find(corpus(texts, &a.paths), &a.config(), cancel)?;
+            let found = nearcopy::scan::passages(corpus(texts, &a.paths), &a.config(), cancel)?;
             nearcopy::report::passages::write(&found, Format::Json, &mut out.report).map_err(io)?;
         }
         args::Command::Similarity(a) => {

@@ -1171,3 +1171,48 @@ fn few_documents_with_passages_are_located_at_their_offsets() {
         assert_eq!(&text[s as usize..e as usize], shared);
     }
 }
+
+/// `nearcopy passages` on hundreds of near-copies of one page: the group
+/// is found first and takes part through its first member, as in `scan`,
+/// so the stretches between the copies' edits are not each located in
+/// every copy. What the page shares with a document outside the group is
+/// still found.
+#[test]
+fn passages_take_a_large_group_of_near_copies_through_its_first_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let words: Vec<String> = (0..150).map(|i| format!("w{}x", i * 7919 % 1009)).collect();
+    let shared = "the harbour commission voted late on tuesday to reopen the eastern \
+                  pier after a decade of repairs and lawsuits";
+    let page = format!("{}\n\n{shared}.", words.join(" "));
+    let mut lines = vec![serde_json::json!({"id": "page", "text": page}).to_string()];
+    for c in 0..300usize {
+        let mut w = words.clone();
+        w[(c * 37) % 150] = format!("edit{c}a");
+        w[(c * 53 + 11) % 150] = format!("edit{c}b");
+        let text = format!("{}\n\n{shared}.", w.join(" "));
+        lines.push(serde_json::json!({"id": format!("copy{c}"), "text": text}).to_string());
+    }
+    let outsider = format!("an unrelated report on fishing quotas.\n\n{shared}.\n\nnothing else.");
+    lines.push(serde_json::json!({"id": "outsider", "text": outsider}).to_string());
+    let path = dir.path().join("copies.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+    let v = passages(&[p(&path)]);
+    let left_out = v["summary"]["left_out_documents"].as_u64().unwrap();
+    assert!(left_out >= 290, "left out {left_out}: {:#}", v["summary"]);
+    let shared_group = v["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| {
+            let docs: Vec<&str> = g["occurrences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["doc"].as_str().unwrap())
+                .collect();
+            docs.contains(&"outsider") && docs.contains(&"page")
+        })
+        .expect("the paragraph the page shares with the outsider");
+    assert_eq!(shared_group["words"], 19, "{shared_group:#}");
+}

@@ -90,6 +90,9 @@ pub struct PassageSummary {
     /// members of that group, or they are in a group of more than 200
     /// members, which takes part through its first member only.
     pub related_positions: u64,
+    /// Members of near-duplicate groups of more than 200 documents other
+    /// than each group's first, which alone takes part.
+    pub left_out_documents: u64,
     /// Share of the filter's second level set (its load).
     pub filter_load: f64,
     /// Paragraphs long enough to compare.
@@ -113,6 +116,10 @@ pub struct PassageSummary {
 /// Wall-clock seconds per read; the only part that may differ between runs.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PassageTimings {
+    /// `nearcopy passages` only: the document-level read that finds the
+    /// large near-duplicate groups first (see [`crate::scan::passages`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<f64>,
     /// First read: counting fingerprints.
     pub count: f64,
     /// Second read: keeping what repeats.
@@ -213,6 +220,7 @@ pub fn find_in_known(
         paragraphs: extracted.paragraphs,
         kept_positions: extracted.runs.positions() as u64,
         filter_load: round6(filter.twice_fill()),
+        left_out_documents: known.families.left_out_count(),
         ..PassageSummary::default()
     };
     let filter_bytes = filter.bytes();
@@ -266,6 +274,7 @@ pub fn find_in_known(
         passages,
         skipped: counted.skipped,
         timings: PassageTimings {
+            groups: None,
             count: round6(t_count),
             extract: round6(t_extract),
             repeats: round6(t_repeats),

@@ -71,6 +71,11 @@ impl Families {
         Families { of, left_out }
     }
 
+    /// Documents that take part through their family's first member.
+    pub fn left_out_count(&self) -> u64 {
+        self.left_out.iter().filter(|&&x| x).count() as u64
+    }
+
     /// Whether any document shares its family.
     pub fn is_empty(&self) -> bool {
         self.of.iter().all(|&f| f == ALONE)

@@ -128,11 +128,22 @@ fn text(p: &Passages, w: &mut dyn Write) -> io::Result<()> {
     groups_text(&p.passages, p.params.tokens, s.hidden_boilerplate, w)?;
     let t = &p.timings;
     writeln!(w)?;
+    let groups = t
+        .groups
+        .map_or(String::new(), |g| format!("groups {g:.3} s, "));
     writeln!(
         w,
-        "time: {:.3} s ({:.1} MB/s): count {:.3} s, extract {:.3} s, repeats {:.3} s, locate {:.3} s",
+        "time: {:.3} s ({:.1} MB/s): {groups}count {:.3} s, extract {:.3} s, repeats {:.3} s, locate {:.3} s",
         t.total, t.mb_per_s, t.count, t.extract, t.repeats, t.locate
-    )
+    )?;
+    if s.left_out_documents > 0 {
+        writeln!(
+            w,
+            "{} near-duplicates of large groups took part through their group's first member",
+            s.left_out_documents
+        )?;
+    }
+    Ok(())
 }
 
 /// The passage groups for people: within, across, boilerplate, each with

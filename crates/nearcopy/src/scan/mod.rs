@@ -21,11 +21,12 @@ mod verify;
 
 use std::time::Instant;
 
-use crate::config::ScanConfig;
+use crate::config::{ScanConfig, ShingleConfig, Verify};
 use crate::error::Result;
 use crate::figures::round6;
 use crate::input::{Corpus, Inputs};
 use crate::lsh;
+use crate::passages::{Families, Known, Passages};
 use crate::progress::Progress;
 
 pub use result::{Cluster, DocInfo, Pair, Scan, ScanParams, ScanSummary, ScanTimings};
@@ -59,6 +60,66 @@ pub fn scan<'a>(
     pool.install(|| {
         let inputs = corpus.open(&cfg.input)?;
         scan_inputs(&inputs, cfg, progress)
+    })
+}
+
+/// The passage search of `nearcopy passages`: [`crate::passages::find`]
+/// told the near-duplicate groups of more than
+/// [`crate::cluster::LARGE_GROUP`] documents, found first by one
+/// document-level read (the sketches' estimate decides; nothing is read
+/// twice for it). Each such group takes part through its first member, as
+/// in [`scan`]: the stretches between the edits of thousands of near-copies
+/// of one page would otherwise each be a passage with a place in most
+/// copies, a cost that grows with the square of the group. Smaller groups,
+/// and every document outside a large group, take part in full, so on a
+/// corpus without such groups the result is that of
+/// [`crate::passages::find`].
+pub fn passages<'a>(
+    corpus: impl Into<Corpus<'a>>,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<Passages> {
+    let corpus = corpus.into();
+    cfg.validate()?;
+    cfg.passages.validate()?;
+    let pool = cfg.pool()?;
+    pool.install(|| {
+        let inputs = corpus.open(&cfg.input)?;
+        let start = Instant::now();
+        let groups = large_groups(&inputs, cfg, progress)?;
+        let t_groups = start.elapsed().as_secs_f64();
+        let mut found = crate::passages::find_in_known(&inputs, cfg, &groups, progress)?;
+        let t = &mut found.timings;
+        t.groups = Some(round6(t_groups));
+        t.total = round6(t.total + t_groups);
+        t.mb_per_s = round6(found.summary.bytes as f64 / 1e6 / t.total.max(1e-9));
+        Ok(found)
+    })
+}
+
+/// The near-duplicate groups of more than [`crate::cluster::LARGE_GROUP`]
+/// documents, and the text bytes of the corpus, by one read that signs
+/// every document with `cfg`'s options (words or characters as the passage
+/// search counts them) and verifies by the sketches' estimate.
+fn large_groups(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Known> {
+    let mut doc_cfg = cfg.clone();
+    doc_cfg.verify = Verify::Estimate;
+    doc_cfg.passages.enabled = false;
+    if cfg.passages.tokens != cfg.shingle.kind {
+        doc_cfg.shingle = ShingleConfig {
+            kind: cfg.passages.tokens,
+            ..ShingleConfig::default()
+        };
+    }
+    let docs = scan_inputs(inputs, &doc_cfg, progress)?;
+    let large = docs
+        .clusters
+        .iter()
+        .filter(|c| c.member_indices.len() > crate::cluster::LARGE_GROUP)
+        .map(|c| c.member_indices.as_slice());
+    Ok(Known {
+        families: Families::new(docs.documents.len(), large),
+        text_bytes: Some(docs.summary.bytes),
     })
 }
 
