@@ -5,7 +5,7 @@
 //! is read.
 
 use crate::error::{Error, Result};
-use crate::input::InputConfig;
+use crate::input::{Corpus, InputConfig, Inputs};
 use crate::lsh::{Banding, Weights};
 use crate::text::TokenKind;
 
@@ -269,6 +269,21 @@ impl ScanConfig {
     /// A rayon pool of the configured size, owned by the run.
     pub fn pool(&self) -> Result<rayon::ThreadPool> {
         pool(self.threads)
+    }
+
+    /// The frame of every job that reads a corpus with these options:
+    /// checks them, then opens `corpus` and runs `job` on it, on a pool of
+    /// [`ScanConfig::threads`].
+    pub(crate) fn run_on<T: Send>(
+        &self,
+        corpus: Corpus<'_>,
+        job: impl FnOnce(&Inputs) -> Result<T> + Send,
+    ) -> Result<T> {
+        self.validate()?;
+        self.pool()?.install(|| {
+            let inputs = corpus.open(&self.input)?;
+            job(&inputs)
+        })
     }
 }
 

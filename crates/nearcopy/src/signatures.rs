@@ -39,14 +39,10 @@ pub fn signatures<'a>(
     cfg: &ScanConfig,
     progress: &dyn Progress,
 ) -> Result<Signatures> {
-    let corpus = corpus.into();
-    cfg.validate()?;
     let start = Instant::now();
-    let banding = cfg.banding();
-    let hasher = Sketcher::new(cfg.sketch, cfg.perms);
-    let pool = cfg.pool()?;
-    pool.install(|| {
-        let inputs = corpus.open(&cfg.input)?;
+    cfg.run_on(corpus.into(), |inputs| {
+        let banding = cfg.banding();
+        let hasher = Sketcher::new(cfg.sketch, cfg.perms);
         progress.stage("signing", Some(inputs.total_bytes()));
         let mut out = Signatures {
             ids: Vec::new(),

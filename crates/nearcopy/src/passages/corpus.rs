@@ -156,13 +156,7 @@ pub fn find<'a>(
     cfg: &ScanConfig,
     progress: &dyn Progress,
 ) -> Result<Passages> {
-    let corpus = corpus.into();
-    cfg.validate()?;
-    let pool = cfg.pool()?;
-    pool.install(|| {
-        let inputs = corpus.open(&cfg.input)?;
-        find_in(&inputs, cfg, progress)
-    })
+    cfg.run_on(corpus.into(), |inputs| find_in(inputs, cfg, progress))
 }
 
 /// What a read of the corpus before the passage search knows already

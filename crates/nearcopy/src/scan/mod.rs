@@ -54,13 +54,7 @@ pub fn scan<'a>(
     cfg: &ScanConfig,
     progress: &dyn Progress,
 ) -> Result<Scan> {
-    let corpus = corpus.into();
-    cfg.validate()?;
-    let pool = cfg.pool()?;
-    pool.install(|| {
-        let inputs = corpus.open(&cfg.input)?;
-        scan_inputs(&inputs, cfg, progress)
-    })
+    cfg.run_on(corpus.into(), |inputs| scan_inputs(inputs, cfg, progress))
 }
 
 /// The passage search of `nearcopy passages`: [`crate::passages::find`]
@@ -79,16 +73,12 @@ pub fn passages<'a>(
     cfg: &ScanConfig,
     progress: &dyn Progress,
 ) -> Result<Passages> {
-    let corpus = corpus.into();
-    cfg.validate()?;
     cfg.passages.validate()?;
-    let pool = cfg.pool()?;
-    pool.install(|| {
-        let inputs = corpus.open(&cfg.input)?;
+    cfg.run_on(corpus.into(), |inputs| {
         let start = Instant::now();
-        let groups = large_groups(&inputs, cfg, progress)?;
+        let groups = large_groups(inputs, cfg, progress)?;
         let t_groups = start.elapsed().as_secs_f64();
-        let mut found = crate::passages::find_in_known(&inputs, cfg, &groups, progress)?;
+        let mut found = crate::passages::find_in_known(inputs, cfg, &groups, progress)?;
         let t = &mut found.timings;
         t.groups = Some(round6(t_groups));
         t.total = round6(t.total + t_groups);
