@@ -474,6 +474,16 @@ const SCRIPT: &str = include_str!("page.js");
 /// Writes the HTML report.
 pub fn write_html(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
     let shown = heatmap_sources(sim);
+    head(sim, &shown, w)?;
+    heatmaps(sim, &shown, w)?;
+    view_section(sim, w)?;
+    pairs_section(sim, w)?;
+    sources_section(sim, w)?;
+    data_and_script(sim, &shown, w)
+}
+
+/// The page up to its first section: styles, the title and what was compared.
+fn head(sim: &Similarity, shown: &[usize], w: &mut dyn Write) -> io::Result<()> {
     let p = &sim.params;
     let s = &sim.summary;
     writeln!(w, "<!DOCTYPE html>")?;
@@ -526,7 +536,12 @@ pub fn write_html(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
             sim.sources.len()
         )?;
     }
+    Ok(())
+}
 
+/// The heatmaps, one per shingle size, and their legend.
+fn heatmaps(sim: &Similarity, shown: &[usize], w: &mut dyn Write) -> io::Result<()> {
+    let p = &sim.params;
     writeln!(w, r#"<section id="heatmaps"><h2>Heatmaps</h2>"#)?;
     writeln!(
         w,
@@ -539,7 +554,7 @@ pub fn write_html(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
         .collect::<Vec<_>>()
         .join(",");
     for &k in &p.shingles {
-        let panel = panel(sim, k, &shown, false);
+        let panel = panel(sim, k, shown, false);
         writeln!(
             w,
             r#"<figure data-shingle="{k}"><figcaption>{} shingles: <span class="metric">share of the row's shingles found in the column</span></figcaption>"#,
@@ -562,8 +577,12 @@ pub fn write_html(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
         r#"<svg class="legend" xmlns="http://www.w3.org/2000/svg" width="260" height="32" viewBox="0 0 260 32" font-family="system-ui, sans-serif"><g transform="translate(8,0)">{}</g></svg>"#,
         legend(240.0)
     )?;
-    writeln!(w, "</section>")?;
+    writeln!(w, "</section>")
+}
 
+/// The side-by-side view, filled in by the script.
+fn view_section(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
+    let p = &sim.params;
     writeln!(
         w,
         r#"<section id="view"><h2>Side by side: <span id="view-title"></span></h2><p class="figures" id="view-figures"></p>"#
@@ -580,8 +599,12 @@ pub fn write_html(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         r#"<div id="view-body" hidden><div class="sides"><div class="side"><h3 id="src-a"></h3><div class="doc" id="doc-a"></div><div class="text" id="text-a"></div></div><div class="side"><h3 id="src-b"></h3><div class="doc" id="doc-b"></div><div class="text" id="text-b"></div></div></div></div></section>"#
-    )?;
+    )
+}
 
+/// The most similar pairs at the largest shingle size.
+fn pairs_section(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
+    let p = &sim.params;
     // The most similar pairs at the largest size.
     let k = *p.shingles.last().unwrap_or(&5);
     let mut ranked: Vec<&crate::similarity::PairScore> =
@@ -631,8 +654,12 @@ pub fn write_html(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    writeln!(w, "</section>")?;
+    writeln!(w, "</section>")
+}
 
+/// Every source with its counts.
+fn sources_section(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
+    let p = &sim.params;
     writeln!(
         w,
         r#"<section id="sources"><h2>Sources</h2><table><thead><tr><th>#</th><th>source</th><th>documents</th><th>words</th>"#
@@ -675,11 +702,14 @@ pub fn write_html(sim: &Similarity, w: &mut dyn Write) -> io::Result<()> {
             p.boilerplate_min_other_docs
         )?;
     }
-    writeln!(w, "</section>")?;
+    writeln!(w, "</section>")
+}
 
+/// The page's data as JSON, and the script that reads it.
+fn data_and_script(sim: &Similarity, shown: &[usize], w: &mut dyn Write) -> io::Result<()> {
     // `<` never appears raw inside the script element, so no text in the
     // data can close it.
-    let data = serde_json::to_string(&page_data(sim, &shown))
+    let data = serde_json::to_string(&page_data(sim, shown))
         .map_err(io::Error::other)?
         .replace('<', "\\u003c");
     writeln!(
