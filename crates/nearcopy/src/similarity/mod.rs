@@ -541,61 +541,12 @@ fn run(
     let banding = (cfg.estimate && top.is_some())
         .then(|| Banding::optimal(cfg.lsh_threshold, cfg.perms, Weights::default()));
     let view_size = *sizes.last().unwrap_or(&5);
-    // Pairs name their sources by shared pointers: a report of millions of
-    // pairs does not copy the names millions of times.
-    let shared_names: Vec<Arc<str>> = corpus.names.iter().map(|s| Arc::from(s.as_str())).collect();
-    let mut pairs: Vec<PairScore> = Vec::new();
-    let mut stats: Vec<Vec<SizeStats>> = vec![Vec::with_capacity(sizes.len()); n];
-    let mut view_sets: Option<Lists<u64>> = None;
-    let mut src_lens_view: Vec<u64> = Vec::new();
-    for (si, &k) in sizes.iter().enumerate() {
-        let scored = if cfg.estimate {
-            estimate_size(&corpus, si, &members, cfg, top, banding)
-        } else {
-            let sets = if cfg.grouping == Grouping::Doc {
-                None
-            } else {
-                Some(unions(&corpus.doc_sets[si], &members))
-            };
-            let src_sets = sets.as_ref().unwrap_or(&corpus.doc_sets[si]);
-            let scored = exact_size(&corpus.doc_sets[si], src_sets, cfg, top);
-            if k == view_size && cfg.views > 0 {
-                view_sets = sets;
-            }
-            scored
-        };
-        if k == view_size {
-            src_lens_view = scored.lens.clone();
-        }
-        for (s, st) in stats.iter_mut().enumerate() {
-            st.push(SizeStats {
-                shingle: k,
-                shingles: scored.lens[s],
-                shared: round6(ratio(scored.shared[s] as f64, scored.lens[s] as f64)),
-                boilerplate: scored
-                    .boilerplate
-                    .as_ref()
-                    .map(|b| round6(ratio(b[s] as f64, scored.lens[s] as f64))),
-            });
-        }
-        pairs.extend(
-            scored
-                .pairs
-                .into_iter()
-                .map(|(a, b, j, ab, ba, inter)| PairScore {
-                    a: shared_names[a as usize].clone(),
-                    b: shared_names[b as usize].clone(),
-                    shingle: k,
-                    jaccard: round6(j),
-                    a_in_b: round6(ab),
-                    b_in_a: round6(ba),
-                    shared: inter,
-                    ai: a,
-                    bi: b,
-                }),
-        );
-    }
-    drop(shared_names);
+    let Compared {
+        pairs,
+        stats,
+        view_sets,
+        src_lens_view,
+    } = compare(&corpus, &members, &sizes, cfg, top, banding);
     let t_pairs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -675,6 +626,93 @@ fn run(
             total: round6(start.elapsed().as_secs_f64()),
         },
     })
+}
+
+/// The pairs of sources at every shingle size, each source's counts, and
+/// what the side-by-side views need of the view size.
+struct Compared {
+    pairs: Vec<PairScore>,
+    /// Per source, its counts at each size.
+    stats: Vec<Vec<SizeStats>>,
+    /// The sources' shingle sets at the view size, when grouped sources
+    /// were compared exactly.
+    view_sets: Option<Lists<u64>>,
+    /// The sources' set sizes at the view size.
+    src_lens_view: Vec<u64>,
+}
+
+/// Scores every pair of sources at each shingle size, exactly or by
+/// estimate, keeping the `top` partners of each source when asked.
+fn compare(
+    corpus: &Corpus,
+    members: &Lists<u32>,
+    sizes: &[usize],
+    cfg: &SimilarityConfig,
+    top: Option<usize>,
+    banding: Option<Banding>,
+) -> Compared {
+    let n = corpus.names.len();
+    let view_size = *sizes.last().unwrap_or(&5);
+    // Pairs name their sources by shared pointers: a report of millions of
+    // pairs does not copy the names millions of times.
+    let shared_names: Vec<Arc<str>> = corpus.names.iter().map(|s| Arc::from(s.as_str())).collect();
+    let mut pairs: Vec<PairScore> = Vec::new();
+    let mut stats: Vec<Vec<SizeStats>> = vec![Vec::with_capacity(sizes.len()); n];
+    let mut view_sets: Option<Lists<u64>> = None;
+    let mut src_lens_view: Vec<u64> = Vec::new();
+    for (si, &k) in sizes.iter().enumerate() {
+        let scored = if cfg.estimate {
+            estimate_size(corpus, si, members, cfg, top, banding)
+        } else {
+            let sets = if cfg.grouping == Grouping::Doc {
+                None
+            } else {
+                Some(unions(&corpus.doc_sets[si], members))
+            };
+            let src_sets = sets.as_ref().unwrap_or(&corpus.doc_sets[si]);
+            let scored = exact_size(&corpus.doc_sets[si], src_sets, cfg, top);
+            if k == view_size && cfg.views > 0 {
+                view_sets = sets;
+            }
+            scored
+        };
+        if k == view_size {
+            src_lens_view = scored.lens.clone();
+        }
+        for (s, st) in stats.iter_mut().enumerate() {
+            st.push(SizeStats {
+                shingle: k,
+                shingles: scored.lens[s],
+                shared: round6(ratio(scored.shared[s] as f64, scored.lens[s] as f64)),
+                boilerplate: scored
+                    .boilerplate
+                    .as_ref()
+                    .map(|b| round6(ratio(b[s] as f64, scored.lens[s] as f64))),
+            });
+        }
+        pairs.extend(
+            scored
+                .pairs
+                .into_iter()
+                .map(|(a, b, j, ab, ba, inter)| PairScore {
+                    a: shared_names[a as usize].clone(),
+                    b: shared_names[b as usize].clone(),
+                    shingle: k,
+                    jaccard: round6(j),
+                    a_in_b: round6(ab),
+                    b_in_a: round6(ba),
+                    shared: inter,
+                    ai: a,
+                    bi: b,
+                }),
+        );
+    }
+    Compared {
+        pairs,
+        stats,
+        view_sets,
+        src_lens_view,
+    }
 }
 
 fn ratio(n: f64, d: f64) -> f64 {
