@@ -2,7 +2,7 @@
 """Writes the Parquet test files of tests/it/parquet.rs with pyarrow (the
 writer most Parquet datasets come from) and their JSON Lines twin.
 
-    python3 crates/nearcopy-cli/tests/data/parquet/make.py   # needs pyarrow; run from anywhere
+    python3 tests/data/parquet/make.py   # needs pyarrow; run from anywhere
 
 The rows are the seed articles of corpus/news, a near-duplicate of two of
 them (a few words changed) and an exact copy of one, spread over three

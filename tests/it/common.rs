@@ -13,13 +13,10 @@ pub fn nearcopy() -> assert_cmd::Command {
 
 /// The repository root (the README's commands, and the tests, run there).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A file or folder of this crate's test data (`tests/data/`).
+/// A file or folder of the test data (`tests/data/`).
 pub fn test_data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
