@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use nearcopy::config::{PassageConfig, ScanConfig, ShingleConfig, Verify};
-use nearcopy::dedup::{DedupConfig, Keep};
+use nearcopy::dedup::{DedupConfig, IndexUse, Keep};
 use nearcopy::input::{Format as InputFormat, InputConfig};
 use nearcopy::report::Format;
 use nearcopy::similarity::{Grouping, Rank, SimilarityConfig};
@@ -52,11 +52,64 @@ pub enum Command {
     /// Keep one document of each near-duplicate group and write the kept
     /// records, byte for byte, as JSON Lines.
     Dedup(DedupArgs),
+    /// A persistent index of kept documents, for deduplicating crawl after
+    /// crawl: `index add`, `index stats`, `index verify`; used by
+    /// `dedup --index` and `scan --index`.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Print a shell completion script (e.g. `nearcopy completions bash >
     /// /etc/bash_completion.d/nearcopy`).
     Completions(CompletionsArgs),
     /// Print the manual page, in roff (e.g. `nearcopy man | man -l -`).
     Man(ManArgs),
+}
+
+/// The subcommands of `nearcopy index`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum IndexCommand {
+    /// Add every document of the inputs to the index IDX (a directory,
+    /// created if needed), in one transaction: a run that stops (error,
+    /// Ctrl-C, kill -9) adds nothing. The detection options (--threshold,
+    /// --char-ngrams, --shingle, --sketch, --perms, --bands, --rows) are
+    /// stored with the first documents; later runs must use the same ones.
+    Add(IndexAddArgs),
+    /// Print the index's document count, options and size.
+    Stats(IndexStatsArgs),
+    /// Check every entry's checksum, the counts, the lookups and the
+    /// store's pages; exit 1 on any damage.
+    Verify(IndexStatsArgs),
+}
+
+/// Arguments of `nearcopy index add`.
+#[derive(Debug, Clone, Args)]
+pub struct IndexAddArgs {
+    /// The index directory.
+    #[arg(value_name = "IDX")]
+    pub index: PathBuf,
+    /// JSON Lines files (.jsonl, optionally .gz or .zst), Parquet files,
+    /// directories of text files, or - for standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub paths: Vec<PathBuf>,
+    /// Summary format.
+    #[arg(long, short = 'f', value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Arguments of `nearcopy index stats` and `nearcopy index verify`.
+#[derive(Debug, Clone, Args)]
+pub struct IndexStatsArgs {
+    /// The index directory.
+    #[arg(value_name = "IDX")]
+    pub index: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 /// Arguments of `nearcopy completions`.
@@ -340,6 +393,10 @@ pub struct ScanArgs {
     /// `-`, a device or a FIFO directly; never over an input).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also report, for each document, the earliest document of the
+    /// persistent index IDX that it duplicates (read-only).
+    #[arg(long, value_name = "IDX")]
+    pub index: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -460,6 +517,15 @@ pub struct DedupArgs {
     /// is still written: it lists what would be removed and cut).
     #[arg(long)]
     pub dry_run: bool,
+    /// Also drop records that are near-duplicates of a document in the
+    /// persistent index IDX (made by `nearcopy index add` or an earlier
+    /// `dedup --index`), and add the kept records to it: the index changes
+    /// only if OUT is written, and together with it.
+    #[arg(long, value_name = "IDX")]
+    pub index: Option<PathBuf>,
+    /// With --index: only check against the index, do not add to it.
+    #[arg(long, requires = "index")]
+    pub no_update: bool,
     /// Summary format; the summary goes to standard output, or to standard
     /// error when OUT or the log is standard output.
     #[arg(long, short = 'f', value_enum, default_value_t = SummaryFormat::Text)]
@@ -491,6 +557,10 @@ impl DedupArgs {
             keep: self.keep.into(),
             passages: self.passages,
             boilerplate: self.boilerplate,
+            index: self.index.as_ref().map(|path| IndexUse {
+                path: path.clone(),
+                update: !self.no_update,
+            }),
         }
     }
 }

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         args::Command::Exact(a) => cmd::exact::run(a),
         args::Command::Passages(a) => cmd::passages::run(a),
         args::Command::Dedup(a) => cmd::dedup::run(a),
+        args::Command::Index(c) => cmd::index::run(c),
         args::Command::Completions(a) => cmd::completions::run(a),
         args::Command::Man(a) => cmd::man::run(a),
     };

@@ -139,6 +139,15 @@ pub enum Error {
         /// The output path (the same file as an input).
         path: PathBuf,
     },
+    /// A persistent index cannot be used as asked: locked by another
+    /// writer, built with other options, damaged, or not an index.
+    #[error("{}: {reason}", path.display())]
+    Index {
+        /// The index directory.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// The job was asked to stop ([`crate::progress::Progress::cancelled`]);
     /// no output was left behind.
     #[error("interrupted; no output was written")]

@@ -82,6 +82,7 @@ pub mod eval;
 pub mod exact;
 pub mod figures;
 pub mod hash;
+pub mod index;
 pub mod input;
 pub mod lsh;
 pub mod sketch;

@@ -379,7 +379,60 @@ pub struct Finished {
     sink: Sink,
 }
 
+/// What makes a file the one that was written: device, inode and size
+/// (links followed). A rename keeps all three, so a run that recorded the
+/// stamp of its temporary file can tell later whether the rename happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    /// Device.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl Stamp {
+    /// The stamp of the file at `path`, if there is one.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        std::fs::metadata(path).ok().map(|m| Stamp::of_metadata(&m))
+    }
+
+    fn of_metadata(m: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Stamp {
+                dev: m.dev(),
+                ino: m.ino(),
+                size: m.len(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Stamp {
+                dev: 0,
+                ino: 0,
+                size: m.len(),
+            }
+        }
+    }
+}
+
 impl Finished {
+    /// Where the output will be and the stamp it will have there once
+    /// persisted; `None` for an output written directly (standard output,
+    /// a device), which is in place already.
+    pub fn staged(&self) -> Option<(PathBuf, Stamp)> {
+        match &self.sink {
+            Sink::Temp { tmp, target } => {
+                let m = tmp.as_file().metadata().ok()?;
+                Some((target.clone(), Stamp::of_metadata(&m)))
+            }
+            Sink::Direct => None,
+        }
+    }
+
     /// Renames the temporary file onto the target, in one step.
     pub fn persist(self) -> Result<()> {
         persist_all(vec![self])

@@ -52,9 +52,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use ahash::AHashMap;
+
 use crate::config::{PassageConfig, ScanConfig};
 use crate::error::{Error, Result};
 use crate::figures::round6;
+use crate::index::{Adder, Index};
 use crate::input::{Corpus, Inputs, Skipped};
 use crate::passages::RepeatFinder;
 use crate::progress::Progress;
@@ -93,6 +96,19 @@ pub struct DedupConfig {
     pub passages: bool,
     /// Cut lines that occur in at least this many kept documents.
     pub boilerplate: Option<usize>,
+    /// Also drop the records that duplicate a document of this persistent
+    /// index, and (unless told not to) add the kept ones to it.
+    pub index: Option<IndexUse>,
+}
+
+/// How `dedup` uses a persistent index ([`crate::index`]).
+#[derive(Debug, Clone)]
+pub struct IndexUse {
+    /// The index directory (created by the first run that adds to it).
+    pub path: PathBuf,
+    /// Add the kept records to it, in step with the output (`false`:
+    /// `--no-update`, only check against it).
+    pub update: bool,
 }
 
 impl Default for DedupConfig {
@@ -102,6 +118,7 @@ impl Default for DedupConfig {
             keep: Keep::First,
             passages: false,
             boilerplate: None,
+            index: None,
         }
     }
 }
@@ -119,6 +136,13 @@ impl DedupConfig {
     /// Checks every value, with a message that says what to change.
     pub fn validate(&self) -> Result<()> {
         self.scan.validate()?;
+        if self.index.is_some() && self.keep != Keep::First {
+            return Err(Error::Config(
+                "--index keeps the first copy (indexed documents came first); \
+                 --keep longest cannot be used with it"
+                    .into(),
+            ));
+        }
         if let Some(n) = self.boilerplate {
             if n < 2 {
                 return Err(Error::Config(format!(
@@ -176,6 +200,12 @@ pub struct DedupParams {
     pub boilerplate: Option<usize>,
     /// Nothing was written.
     pub dry_run: bool,
+    /// The persistent index checked against (`--index`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// Whether the kept records were added to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_update: Option<bool>,
 }
 
 /// Counts of a run.
@@ -209,6 +239,16 @@ pub struct DedupSummary {
     pub bytes_out: u64,
     /// Lines written to the log.
     pub log_lines: u64,
+    /// Of the removed records, those that duplicate an indexed document
+    /// (with `--index`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_indexed: Option<u64>,
+    /// Kept records added to the index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_added: Option<u64>,
+    /// Documents in the index after the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_documents: Option<u64>,
 }
 
 /// Wall-clock seconds per step; the only part of the report that may differ
@@ -243,7 +283,11 @@ pub struct Dedup {
 /// Why a record was removed, relative to the record kept in its place.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Removal {
+    /// The document kept in its place: a number in this run, or with
+    /// `indexed`, unused.
     keeper: u32,
+    /// The indexed document it duplicates (`--index`).
+    indexed: Option<u64>,
     jaccard: f64,
     exact: bool,
 }
@@ -285,13 +329,29 @@ fn run(
     };
     // Passages are looked for inside each kept document, in the write pass;
     // the corpus-wide search of `scan` would only cost three more reads.
+    let dry_run = matches!(targets.kept, Target::Nowhere);
+    // The index is opened first: a locked index or one built with other
+    // options is reported before any work.
+    let mut index = match &cfg.index {
+        None => None,
+        Some(u) if u.update && !dry_run => Some(Index::open_write(&u.path)?),
+        Some(u) => Some(Index::open_read(&u.path)?),
+    };
+    if let Some(i) = &index {
+        i.check_shape(&cfg.scan)?;
+    }
     let mut scan_cfg = cfg.scan.clone();
     scan_cfg.passages.enabled = false;
-    let scan = scan::scan_inputs(inputs, &scan_cfg, progress)?;
+    let (scan, sketches) = scan::scan_sketched(inputs, &scan_cfg, progress)?;
     let t_scan = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let removals = plan(inputs, cfg, &scan, progress)?;
+    let mut removals = plan(inputs, cfg, &scan, progress)?;
+    let mut names = AHashMap::new();
+    if let Some(i) = &index {
+        let found = crate::index::find(i, inputs, &scan_cfg, &scan, &sketches, progress)?;
+        names = plan_index(i, inputs, &scan_cfg, &scan, &found, &mut removals, progress)?;
+    }
     let boilerplate = match cfg.boilerplate {
         Some(n) => Some(count_lines(inputs, cfg, &scan, &removals, n, progress)?),
         None => None,
@@ -299,7 +359,6 @@ fn run(
     let t_plan = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let dry_run = matches!(targets.kept, Target::Nowhere);
     let mut summary = DedupSummary {
         records: scan.documents.len() as u64,
         groups: scan.clusters.len() as u64,
@@ -313,6 +372,15 @@ fn run(
         }
     }
     summary.kept = summary.records - summary.removed_exact - summary.removed_near;
+    if index.is_some() {
+        summary.removed_indexed = Some(
+            removals
+                .iter()
+                .flatten()
+                .filter(|r| r.indexed.is_some())
+                .count() as u64,
+        );
+    }
     let passages = cfg.passage_config();
     let finder = cfg.passages.then(|| RepeatFinder::new(&passages));
     let cutter = Cutter {
@@ -322,17 +390,36 @@ fn run(
         kind: cfg.scan.shingle.kind,
         boilerplate: boilerplate.as_ref(),
     };
-    write(
+    let update = cfg.index.as_ref().is_some_and(|u| u.update) && !dry_run;
+    let indexing = match index.as_mut() {
+        Some(i) if update => Some(Indexing {
+            adder: Adder::begin(i, &cfg.scan)?,
+            index: i,
+            signer: Signer {
+                sketches: &sketches,
+                sketcher: crate::sketch::Sketcher::new(cfg.scan.sketch, cfg.scan.perms),
+                banding: cfg.scan.banding(),
+            },
+        }),
+        _ => None,
+    };
+    let plan = Plan {
+        scan: &scan,
+        removals: &removals,
+        names: &names,
+    };
+    summary.index_added = write(
         inputs,
         cfg,
-        &scan,
-        &removals,
+        &plan,
         &cutter,
         targets,
         &mut summary,
         parquet_schema,
+        indexing,
         progress,
     )?;
+    summary.index_documents = index.as_ref().map(|i| i.documents());
     let t_write = t.elapsed().as_secs_f64();
     let total = start.elapsed().as_secs_f64();
     Ok(Dedup {
@@ -344,6 +431,8 @@ fn run(
             passage_threshold: cfg.passages.then_some(passages.passage_threshold),
             boilerplate: cfg.boilerplate,
             dry_run,
+            index: cfg.index.as_ref().map(|u| u.path.display().to_string()),
+            index_update: cfg.index.as_ref().map(|_| update),
         },
         timings: DedupTimings {
             scan: round6(t_scan),
@@ -363,8 +452,6 @@ fn changed() -> Error {
 #[cfg(test)]
 mod tests {
     use std::ops::Range;
-
-    use ahash::AHashMap;
 
     use super::*;
     use crate::scan::DocInfo;

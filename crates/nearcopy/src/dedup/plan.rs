@@ -62,6 +62,7 @@ pub(super) fn plan(
             };
             removals[m as usize] = Some(Removal {
                 keeper: k,
+                indexed: None,
                 jaccard,
                 exact,
             });
@@ -82,6 +83,65 @@ pub(super) fn plan(
         }
     }
     Ok(removals)
+}
+
+/// With `--index`: every group with a member found in the index goes whole
+/// (its keeper too: the indexed document came first), and so does every
+/// other document found there. A member found only through its group is
+/// logged against the indexed document its group matched, with their
+/// Jaccard measured by one more read. Returns the ids of the indexed
+/// documents named.
+pub(super) fn plan_index(
+    index: &Index,
+    inputs: &Inputs,
+    cfg: &crate::config::ScanConfig,
+    scan: &Scan,
+    found: &[Option<crate::index::Found>],
+    removals: &mut [Option<Removal>],
+    progress: &dyn Progress,
+) -> Result<AHashMap<u64, String>> {
+    let cluster_of = scan.cluster_of();
+    let group_match: Vec<Option<&crate::index::Found>> = scan
+        .clusters
+        .iter()
+        .map(|c| {
+            c.member_indices
+                .iter()
+                .find_map(|&m| found[m as usize].as_ref())
+        })
+        .collect();
+    let mut names = AHashMap::new();
+    let mut unmeasured: Vec<(u32, u64)> = Vec::new();
+    for (d, f) in found.iter().enumerate() {
+        let (f, direct) = match (f, cluster_of[d]) {
+            (Some(f), _) => (f, true),
+            (None, Some(c)) => match group_match[c] {
+                Some(f) => (f, false),
+                None => continue,
+            },
+            (None, None) => continue,
+        };
+        names.insert(f.indexed, f.id.clone());
+        if !direct {
+            unmeasured.push((d as u32, f.indexed));
+        }
+        removals[d] = Some(Removal {
+            keeper: d as u32,
+            indexed: Some(f.indexed),
+            jaccard: if direct { f.jaccard } else { f64::NAN },
+            exact: direct && f.exact,
+        });
+    }
+    if !unmeasured.is_empty() {
+        progress.stage("measuring", None);
+        let measured = crate::index::measure(index, inputs, cfg, scan, &unmeasured, progress)?;
+        for (&(d, _), j) in unmeasured.iter().zip(measured) {
+            if let Some(r) = removals[d as usize].as_mut() {
+                r.jaccard = round6(j);
+            }
+        }
+    }
+    Ok(names)
 }
 
 /// The key of a line for boilerplate counting: its bytes without leading

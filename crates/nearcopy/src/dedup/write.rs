@@ -7,11 +7,18 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use ahash::AHashMap;
+
+use crate::config::ScanConfig;
 use crate::error::{Error, Result};
+use crate::index::{sign_entry, Adder, Entry, Index, Pending, Prepared};
 use crate::input::{FileKind, Inputs, RawRecord};
+use crate::lsh::Banding;
 use crate::output::AtomicFile;
 use crate::progress::Progress;
 use crate::scan::Scan;
+use crate::scan::Sketches;
+use crate::sketch::Sketcher;
 
 use super::*;
 
@@ -22,6 +29,8 @@ pub(super) struct Written {
     pub(super) cuts: Vec<Cut>,
     /// The text after the cuts, when there are cuts.
     pub(super) cut_text: Option<String>,
+    /// The index entry of a kept record (`--index`).
+    pub(super) entry: Option<Prepared>,
 }
 
 #[derive(Serialize)]
@@ -37,6 +46,9 @@ pub(super) struct RemovedLine<'a> {
     pub(super) duplicate_of: &'a str,
     pub(super) jaccard: f64,
     pub(super) reason: &'static str,
+    /// The indexed document's number, for a record that duplicates one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) index_document: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -59,37 +71,103 @@ pub(super) fn json_line<T: Serialize>(value: &T) -> Vec<u8> {
     v
 }
 
+/// What the plan decided, for the write pass.
+pub(super) struct Plan<'a> {
+    pub(super) scan: &'a Scan,
+    /// For every document, why it is removed (`None`: kept).
+    pub(super) removals: &'a [Option<Removal>],
+    /// Ids of the indexed documents that removals name.
+    pub(super) names: &'a AHashMap<u64, String>,
+}
+
+/// Adding the kept records to a persistent index, in the write pass.
+pub(super) struct Indexing<'a> {
+    pub(super) index: &'a mut Index,
+    pub(super) adder: Adder,
+    pub(super) signer: Signer<'a>,
+}
+
+/// What the index entries of kept records are made from.
+pub(super) struct Signer<'a> {
+    /// Signatures and band keys from the scan, so kept records are not
+    /// signed twice.
+    pub(super) sketches: &'a Sketches,
+    /// For the few kept records that have none (too short to sign).
+    pub(super) sketcher: Sketcher,
+    pub(super) banding: Banding,
+}
+
 /// The log line of a removed document.
-pub(super) fn removed_line(scan: &Scan, doc: usize, r: Removal) -> Vec<u8> {
+pub(super) fn removed_line(plan: &Plan<'_>, doc: usize, r: Removal) -> Vec<u8> {
+    let documents = &plan.scan.documents;
+    let duplicate_of = match r.indexed {
+        Some(n) => plan.names.get(&n).map_or("", String::as_str),
+        None => &documents[r.keeper as usize].id,
+    };
     json_line(&RemovedLine {
-        id: &scan.documents[doc].id,
-        duplicate_of: &scan.documents[r.keeper as usize].id,
+        id: &documents[doc].id,
+        duplicate_of,
         jaccard: r.jaccard,
         reason: if r.exact { "exact" } else { "near" },
+        index_document: r.indexed,
     })
+}
+
+/// The index entry of kept document `doc`, whose original text is `text`.
+fn entry_of(
+    signer: &Signer<'_>,
+    cfg: &ScanConfig,
+    scan: &Scan,
+    doc: usize,
+    text: &str,
+) -> Prepared {
+    let info = &scan.documents[doc];
+    let sk = signer.sketches;
+    let entry = match sk.slot(doc as u32) {
+        Some(slot) => Entry {
+            id: info.id.clone(),
+            source: info.source.to_string(),
+            words: info.words,
+            content: sk.contents[slot],
+            sig: sk.sigs.row(slot).to_vec(),
+            keys: sk.keys.row(slot).to_vec(),
+            text: text.to_owned(),
+        },
+        None => sign_entry(
+            info.id.clone(),
+            info.source.to_string(),
+            text.to_owned(),
+            cfg,
+            &signer.sketcher,
+            &signer.banding,
+        ),
+    };
+    Prepared::new(&entry)
 }
 
 /// The output of one record: the record written (if kept) and its log line.
 pub(super) fn process(
     inputs: &Inputs,
     cfg: &DedupConfig,
-    scan: &Scan,
+    plan: &Plan<'_>,
     cutter: &Cutter<'_>,
+    signer: Option<&Signer<'_>>,
     doc: usize,
-    removal: Option<Removal>,
     raw: RawRecord,
 ) -> Result<Written> {
+    let scan = plan.scan;
     let info = &scan.documents[doc];
-    if let Some(r) = removal {
+    if let Some(r) = plan.removals[doc] {
         return Ok(Written {
             line: None,
-            log: Some(removed_line(scan, doc, r)),
+            log: Some(removed_line(plan, doc, r)),
             cuts: Vec::new(),
             cut_text: None,
+            entry: None,
         });
     }
     let jsonl = inputs.files()[raw.origin.file as usize].kind == FileKind::Jsonl;
-    if jsonl && !cutter.active() {
+    if jsonl && !cutter.active() && signer.is_none() {
         let mut line = raw.bytes;
         if line.last() != Some(&b'\n') {
             line.push(b'\n');
@@ -99,9 +177,13 @@ pub(super) fn process(
             log: None,
             cuts: Vec::new(),
             cut_text: None,
+            entry: None,
         });
     }
     let record = inputs.text_of(&raw, &cfg.scan.input)?;
+    // The index keeps the text as read: later batches are compared with
+    // the documents as they came, as a scan of both would.
+    let entry = signer.map(|s| entry_of(s, &cfg.scan, scan, doc, &record.text));
     let cuts = cutter.cuts(&record.text);
     let text = if cuts.is_empty() {
         None
@@ -145,6 +227,7 @@ pub(super) fn process(
         log,
         cuts,
         cut_text: text,
+        entry,
     })
 }
 
@@ -179,15 +262,16 @@ impl Sink<'_> {
 pub(super) fn write(
     inputs: &Inputs,
     cfg: &DedupConfig,
-    scan: &Scan,
-    removals: &[Option<Removal>],
+    plan: &Plan<'_>,
     cutter: &Cutter<'_>,
     targets: Targets<'_>,
     summary: &mut DedupSummary,
     parquet_schema: Option<parquet::Layout>,
+    mut indexing: Option<Indexing<'_>>,
     progress: &dyn Progress,
-) -> Result<()> {
+) -> Result<Option<u64>> {
     let total_bytes: u64 = inputs.total_bytes();
+    let (scan, removals) = (plan.scan, plan.removals);
     let docs = &scan.documents;
     // Parquet is written after the pass, from the fates it decides.
     let (mut kept, parquet_target) = match (&parquet_schema, targets.kept) {
@@ -202,7 +286,9 @@ pub(super) fn write(
     let mut log = Sink::open(targets.log)?;
     progress.stage("writing", Some(total_bytes));
     let mut next = 0usize;
-    if let (Some(fates), false) = (fates.as_mut(), cutter.active()) {
+    // Records are parsed when something is cut or added to the index.
+    let parse = cutter.active() || indexing.is_some();
+    if let (Some(fates), false) = (fates.as_mut(), parse) {
         // Parquet without cuts: the fates follow from the plan alone, and
         // the Parquet writer reads the rows it copies.
         summary.bytes_in = total_bytes;
@@ -211,7 +297,7 @@ pub(super) fn write(
                 Some(r) => {
                     summary.log_lines += 1;
                     if let Some(l) = log.as_mut() {
-                        l.write_all(&removed_line(scan, doc, *r))?;
+                        l.write_all(&removed_line(plan, doc, *r))?;
                     }
                 }
                 None => fates.kept[doc] = true,
@@ -234,16 +320,19 @@ pub(super) fn write(
             }
             let count = items.len() as u64;
             let numbers: Vec<usize> = items.iter().map(|(doc, _)| *doc).collect();
+            let signer = indexing.as_ref().map(|i| &i.signer);
             let process_one = |(doc, raw): (usize, RawRecord)| {
-                process(inputs, cfg, scan, cutter, doc, removals[doc], raw)
+                process(inputs, cfg, plan, cutter, signer, doc, raw)
             };
-            let written: Vec<Result<Written>> = if cutter.active() {
+            let written: Vec<Result<Written>> = if parse {
                 items.into_par_iter().map(process_one).collect()
             } else {
                 items.into_iter().map(process_one).collect()
             };
+            let mut entries = Vec::new();
             for (w, doc) in written.into_iter().zip(numbers) {
                 let mut w = w?;
+                entries.extend(w.entry.take());
                 if let (Some(fates), Some(_)) = (fates.as_mut(), &w.line) {
                     fates.kept[doc] = true;
                     if let Some(text) = w.cut_text.take() {
@@ -278,6 +367,9 @@ pub(super) fn write(
                     }
                 }
             }
+            if let Some(ix) = indexing.as_mut() {
+                ix.adder.add(ix.index, entries)?;
+            }
             progress.advance(count, raw_bytes);
             Ok(())
         })?;
@@ -290,6 +382,8 @@ pub(super) fn write(
     }
     // Both files complete before either replaces its target.
     let mut finished = Vec::new();
+    // Only the kept records' output decides whether an index batch counts.
+    let mut staged = None;
     if let (Some(target), Some(fates), Some(schema)) = (parquet_target, fates, parquet_schema) {
         progress.stage("writing Parquet", Some(total_bytes));
         let origins: Vec<_> = docs.iter().map(|d| d.origin).collect();
@@ -297,16 +391,44 @@ pub(super) fn write(
         let (done, bytes) =
             parquet::write(inputs, &cfg.scan.input, schema, &origins, &fates, file)?;
         summary.bytes_out = bytes;
+        staged = done.staged();
         finished.push(done);
     }
-    for sink in [kept, log].into_iter().flatten() {
+    let is_kept = [true, false];
+    for (sink, is_kept) in [kept, log].into_iter().zip(is_kept) {
+        let Some(sink) = sink else { continue };
         match sink {
-            Sink::File(f) => finished.push(f.finish()?),
+            Sink::File(f) => {
+                let done = f.finish()?;
+                if is_kept {
+                    staged = done.staged();
+                }
+                finished.push(done);
+            }
             Sink::Stream(w) => w.flush().map_err(|e| Error::Write {
                 path: PathBuf::from("<stdout>"),
                 source: e,
             })?,
         }
     }
-    crate::output::persist_all(finished)
+    let Some(Indexing { index, adder, .. }) = indexing else {
+        crate::output::persist_all(finished)?;
+        return Ok(None);
+    };
+    // The kept records are committed to the index marked pending with the
+    // stamp of the finished output; the rename makes both count; the mark
+    // goes last. A stop anywhere between leaves the next writer to keep
+    // the batch (output in place) or take it out (output not in place).
+    let pending = staged.map(|(target, stamp)| Pending {
+        first: 0,
+        target,
+        stamp,
+    });
+    let has_pending = pending.is_some();
+    let counts = adder.commit(index, pending)?;
+    crate::output::persist_all(finished)?;
+    if has_pending {
+        index.complete_pending()?;
+    }
+    Ok(Some(counts.added))
 }

@@ -42,6 +42,18 @@ pub fn write(d: &Dedup, json: bool, w: &mut dyn Write) -> io::Result<()> {
         s.removed_near,
         s.groups,
     )?;
+    if let Some(idx) = &p.index {
+        let added = match s.index_added {
+            Some(n) => format!("added {} to it", super::plural(n, "kept record")),
+            None => "not changed (--no-update or --dry-run)".to_string(),
+        };
+        writeln!(
+            w,
+            "index {idx}: {} of the removed duplicate an indexed document; {added}; it holds {}",
+            s.removed_indexed.unwrap_or(0),
+            super::plural(s.index_documents.unwrap_or(0), "document"),
+        )?;
+    }
     if p.cut_passages || p.boilerplate.is_some() {
         let mut what = Vec::new();
         if p.cut_passages {

@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod eval;
 pub mod exact;
 pub mod html;
+pub mod index;
 pub mod passages;
 pub mod scan;
 pub mod similarity;

@@ -124,6 +124,9 @@ fn text(scan: &Scan, w: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
+    if let Some(r) = &scan.index {
+        super::index::scan_text(r, w)?;
+    }
     if let (Some(p), Some(ps)) = (&scan.params.passages, &s.passages) {
         writeln!(w)?;
         passages::params_text(p, w)?;

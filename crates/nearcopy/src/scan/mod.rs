@@ -30,7 +30,7 @@ use crate::passages::{Families, Known, Passages};
 use crate::progress::Progress;
 
 pub use result::{Cluster, DocInfo, Pair, Scan, ScanParams, ScanSummary, ScanTimings};
-pub(crate) use sign::with_fingerprints;
+pub(crate) use sign::{with_fingerprints, Sketches};
 pub use verify::pair_jaccards;
 
 /// Exact-duplicate groups larger than this report pairs against their first
@@ -119,6 +119,16 @@ fn large_groups(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> R
 /// Stops with [`crate::Error::Interrupted`] between batches once
 /// [`Progress::cancelled`] says so.
 pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+    scan_sketched(inputs, cfg, progress).map(|(scan, _)| scan)
+}
+
+/// [`scan_inputs`], also returning the sketches of the documents that went
+/// to LSH.
+pub(crate) fn scan_sketched(
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<(Scan, Sketches)> {
     let start = Instant::now();
 
     // 1. Sign.
@@ -145,11 +155,20 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let t_verify = t.elapsed().as_secs_f64();
     let sign::Signing {
         documents,
+        sigs,
+        keys,
+        lsh_docs,
+        contents,
         exact_groups,
         mut summary,
         skipped,
-        ..
     } = signing;
+    let sketches = Sketches {
+        lsh_docs,
+        sigs,
+        keys,
+        contents,
+    };
     summary.candidate_pairs = candidates.len() as u64;
     summary.verified_pairs = verified.len() as u64;
 
@@ -178,7 +197,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
         passages = found.passages;
     }
     let total = start.elapsed().as_secs_f64();
-    Ok(Scan {
+    let scan = Scan {
         params,
         documents,
         clusters,
@@ -193,5 +212,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
         },
         summary,
         skipped,
-    })
+        index: None,
+    };
+    Ok((scan, sketches))
 }

@@ -187,6 +187,9 @@ pub struct Scan {
     pub skipped: Skipped,
     /// Stage timings.
     pub timings: ScanTimings,
+    /// Matches against a persistent index (`scan --index`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<crate::index::IndexReport>,
 }
 
 impl Scan {

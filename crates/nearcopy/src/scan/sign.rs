@@ -32,6 +32,9 @@ pub(super) struct Signing {
     pub keys: Rows<u64>,
     /// Document numbers of the LSH documents, ascending.
     pub lsh_docs: Vec<u32>,
+    /// Fingerprints of the whole token sequence of the LSH documents, by
+    /// slot: what makes two documents exact copies.
+    pub contents: Vec<u64>,
     /// The later exact copies of each first copy, by document number.
     pub exact_groups: AHashMap<u32, Vec<u32>>,
     /// Documents, bytes, too-short documents and exact duplicates.
@@ -52,6 +55,7 @@ pub(super) fn sign(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
     let mut sigs: Rows<u32> = Rows::new(cfg.perms);
     let mut keys: Rows<u64> = Rows::new(banding.bands);
     let mut lsh_docs: Vec<u32> = Vec::new();
+    let mut contents: Vec<u64> = Vec::new();
     let mut exact_of: AHashMap<u64, u32> = AHashMap::new();
     let mut exact_groups: AHashMap<u32, Vec<u32>> = AHashMap::new();
     let mut sources: AHashSet<Arc<str>> = AHashSet::new();
@@ -111,6 +115,7 @@ pub(super) fn sign(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
             } else {
                 exact_of.insert(s.content, index);
                 lsh_docs.push(index);
+                contents.push(s.content);
                 sigs.push(&s.sig);
                 keys.push(&s.keys);
             }
@@ -126,17 +131,39 @@ pub(super) fn sign(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
         sigs,
         keys,
         lsh_docs,
+        contents,
         exact_groups,
         summary,
         skipped,
     })
 }
 
+/// What a scan keeps of the documents that went to LSH, for the jobs that
+/// go on with them after the scan (the persistent index looks them up and
+/// stores them).
+pub(crate) struct Sketches {
+    /// Document numbers, ascending.
+    pub lsh_docs: Vec<u32>,
+    /// Signatures, by slot.
+    pub sigs: Rows<u32>,
+    /// Band keys, by slot.
+    pub keys: Rows<u64>,
+    /// Whole-sequence fingerprints, by slot.
+    pub contents: Vec<u64>,
+}
+
+impl Sketches {
+    /// The slot of document `doc`, if it went to LSH.
+    pub(crate) fn slot(&self, doc: u32) -> Option<usize> {
+        self.lsh_docs.binary_search(&doc).ok()
+    }
+}
+
 /// Fixed-width rows (signatures, band keys) stored in chunks of exact
 /// capacity, so memory grows by one chunk at a time instead of doubling as
 /// one large `Vec` would: at a million documents the difference is hundreds of
 /// megabytes.
-pub(super) struct Rows<T> {
+pub(crate) struct Rows<T> {
     width: usize,
     chunks: Vec<Vec<T>>,
 }
@@ -164,7 +191,7 @@ impl<T: Copy> Rows<T> {
         }
     }
 
-    pub(super) fn row(&self, slot: usize) -> &[T] {
+    pub(crate) fn row(&self, slot: usize) -> &[T] {
         let chunk = &self.chunks[slot / Self::PER_CHUNK];
         let at = (slot % Self::PER_CHUNK) * self.width;
         &chunk[at..at + self.width]

@@ -1,0 +1,283 @@
+//! Finding a scanned batch's documents in the index: the index's LSH
+//! buckets and exact-copy table give candidates, which are verified as a
+//! scan verifies its own pairs (exact Jaccard of the shingle sets, or the
+//! sketches' estimate with `--verify estimate`). A document matches the
+//! earliest indexed document (lowest number) that passes the threshold:
+//! what a crawler saw first is what it keeps.
+
+use ahash::AHashMap;
+use rayon::prelude::*;
+use redb::ReadOnlyTable;
+
+use super::entry::{entry_error, Head};
+use super::store::{Index, BANDS, DOCS, EXACT};
+use crate::config::{ScanConfig, Verify};
+use crate::document::Origin;
+use crate::error::{Error, Result};
+use crate::input::Inputs;
+use crate::progress::Progress;
+use crate::scan::{Scan, Sketches};
+
+/// A batch document found in the index.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    /// The indexed document's number.
+    pub indexed: u64,
+    pub id: String,
+    pub source: String,
+    pub jaccard: f64,
+    /// Its normalised text equals the indexed document's.
+    pub exact: bool,
+}
+
+/// The shingle set of `text` with `cfg`'s options, sorted, without repeats.
+fn shingle_set(text: &str, cfg: &ScanConfig) -> Vec<u64> {
+    crate::scan::with_fingerprints(text, cfg, |fps, _, _| {
+        let mut s = fps.to_vec();
+        s.sort_unstable();
+        s.dedup();
+        s
+    })
+}
+
+struct Tables {
+    docs: ReadOnlyTable<u64, &'static [u8]>,
+}
+
+impl Tables {
+    fn head(&self, index: &Index, n: u64) -> Result<(Head, Vec<u8>)> {
+        let bytes = self
+            .docs
+            .get(n)
+            .map_err(|e| index.error(e))?
+            .map(|v| v.value().to_vec())
+            .ok_or_else(|| entry_error(index.dir(), n, "missing".into()))?;
+        let head = Head::decode(&bytes).map_err(|w| entry_error(index.dir(), n, w))?;
+        Ok((head, bytes))
+    }
+
+    fn text(&self, index: &Index, n: u64) -> Result<(Head, String)> {
+        let (head, bytes) = self.head(index, n)?;
+        let text = head
+            .text(&bytes)
+            .map_err(|w| entry_error(index.dir(), n, w))?;
+        Ok((head, text))
+    }
+}
+
+/// For every document of `scan` (by number), the indexed document it
+/// duplicates, if any.
+pub(crate) fn find(
+    index: &Index,
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    scan: &Scan,
+    sketches: &Sketches,
+    progress: &dyn Progress,
+) -> Result<Vec<Option<Found>>> {
+    let mut found: Vec<Option<Found>> = vec![None; scan.documents.len()];
+    if index.documents() == 0 || sketches.lsh_docs.is_empty() {
+        return Ok(found);
+    }
+    progress.stage("looking up the index", None);
+    let limit = index.documents();
+    let txn = index.read()?;
+    let bands = txn.open_multimap_table(BANDS).map_err(|e| index.error(e))?;
+    let exact = txn.open_table(EXACT).map_err(|e| index.error(e))?;
+    let tables = Tables {
+        docs: txn.open_table(DOCS).map_err(|e| index.error(e))?,
+    };
+    // Candidates of every LSH document: an exact copy, or the bucket mates.
+    enum Lookup {
+        Exact(u64),
+        Candidates(Vec<u64>),
+    }
+    let lookups: Vec<Result<Lookup>> = (0..sketches.lsh_docs.len())
+        .into_par_iter()
+        .map(|slot| {
+            if let Some(n) = exact
+                .get(sketches.contents[slot])
+                .map_err(|e| index.error(e))?
+                .map(|v| v.value())
+                .filter(|&n| n < limit)
+            {
+                return Ok(Lookup::Exact(n));
+            }
+            let mut c = Vec::new();
+            for (b, &k) in sketches.keys.row(slot).iter().enumerate() {
+                for v in bands.get((b as u32, k)).map_err(|e| index.error(e))? {
+                    let n = v.map_err(|e| index.error(e))?.value();
+                    if n < limit {
+                        c.push(n);
+                    }
+                }
+            }
+            c.sort_unstable();
+            c.dedup();
+            Ok(Lookup::Candidates(c))
+        })
+        .collect();
+    let mut candidates: Vec<(u32, Vec<u64>)> = Vec::new();
+    for (slot, l) in lookups.into_iter().enumerate() {
+        let doc = sketches.lsh_docs[slot];
+        match l? {
+            Lookup::Exact(n) => {
+                let (head, _) = tables.head(index, n)?;
+                found[doc as usize] = Some(Found {
+                    indexed: n,
+                    id: head.id,
+                    source: head.source,
+                    jaccard: 1.0,
+                    exact: true,
+                });
+            }
+            Lookup::Candidates(c) if !c.is_empty() => candidates.push((doc, c)),
+            Lookup::Candidates(_) => {}
+        }
+    }
+    let verified = match cfg.verify {
+        Verify::Estimate => candidates
+            .par_iter()
+            .map(|(doc, cands)| {
+                let Some(slot) = sketches.slot(*doc) else {
+                    return Ok((*doc, None));
+                };
+                let sig = sketches.sigs.row(slot);
+                for &n in cands {
+                    let (head, _) = tables.head(index, n)?;
+                    let e = crate::sketch::estimate(sig, &head.sig);
+                    if e >= cfg.threshold {
+                        return Ok((*doc, Some(found_of(n, head, e))));
+                    }
+                }
+                Ok((*doc, None))
+            })
+            .collect::<Result<Vec<_>>>()?,
+        Verify::Exact => verify_exact(
+            index,
+            &tables,
+            inputs,
+            cfg,
+            scan,
+            &candidates,
+            true,
+            progress,
+        )?,
+    };
+    for (doc, f) in verified {
+        found[doc as usize] = f;
+    }
+    // An exact copy inside the batch shares its first copy's shingles, so
+    // its first copy's match.
+    for d in 0..found.len() {
+        if let Some(root) = scan.documents[d].same_as {
+            if found[d].is_none() {
+                found[d] = found[root as usize].clone();
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn found_of(n: u64, head: Head, jaccard: f64) -> Found {
+    Found {
+        indexed: n,
+        id: head.id,
+        source: head.source,
+        jaccard: crate::figures::round6(jaccard),
+        exact: false,
+    }
+}
+
+/// Exact Jaccard of batch documents against indexed ones: one read of the
+/// batch documents concerned (at their offsets where the files allow). With
+/// `first_match`, each document stops at its first candidate at or above
+/// the threshold and reports only that one; without, it reports its one
+/// candidate whatever the value.
+#[allow(clippy::too_many_arguments)]
+fn verify_exact(
+    index: &Index,
+    tables: &Tables,
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    scan: &Scan,
+    candidates: &[(u32, Vec<u64>)],
+    first_match: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<(u32, Option<Found>)>> {
+    let wanted: AHashMap<Origin, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, (d, _))| (scan.documents[*d as usize].origin, i))
+        .collect();
+    let mut in_order: Vec<Origin> = wanted.keys().copied().collect();
+    in_order.sort_unstable();
+    progress.stage("verifying against the index", None);
+    let mut out = Vec::with_capacity(candidates.len());
+    inputs.read_raw_subset(&cfg.input, &in_order, |batch, _| {
+        if progress.cancelled() {
+            return Err(Error::Interrupted);
+        }
+        let done: Vec<Result<(u32, Option<Found>)>> = batch
+            .into_par_iter()
+            .filter_map(|raw| wanted.get(&raw.origin).map(|&i| (i, raw)))
+            .map(|(i, raw)| {
+                let (doc, cands) = &candidates[i];
+                let text = inputs.text_of(&raw, &cfg.input)?;
+                let set = shingle_set(&text.text, cfg);
+                for &n in cands {
+                    let (head, indexed) = tables.text(index, n)?;
+                    let j = crate::verify::jaccard(&set, &shingle_set(&indexed, cfg));
+                    if !first_match || j >= cfg.threshold {
+                        return Ok((*doc, Some(found_of(n, head, j))));
+                    }
+                }
+                Ok((*doc, None))
+            })
+            .collect();
+        for d in done {
+            out.push(d?);
+        }
+        Ok(())
+    })?;
+    if out.len() != candidates.len() {
+        return Err(Error::Changed("verification against the index".into()));
+    }
+    Ok(out)
+}
+
+/// Exact Jaccard of each (batch document, indexed document) pair.
+pub(crate) fn measure(
+    index: &Index,
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    scan: &Scan,
+    pairs: &[(u32, u64)],
+    progress: &dyn Progress,
+) -> Result<Vec<f64>> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = index.read()?;
+    let tables = Tables {
+        docs: txn.open_table(DOCS).map_err(|e| index.error(e))?,
+    };
+    let candidates: Vec<(u32, Vec<u64>)> = pairs.iter().map(|&(d, n)| (d, vec![n])).collect();
+    let mut cfg = cfg.clone();
+    cfg.verify = Verify::Exact;
+    let got = verify_exact(
+        index,
+        &tables,
+        inputs,
+        &cfg,
+        scan,
+        &candidates,
+        false,
+        progress,
+    )?;
+    let by_doc: AHashMap<u32, f64> = got
+        .into_iter()
+        .map(|(d, f)| (d, f.map_or(0.0, |f| f.jaccard)))
+        .collect();
+    Ok(pairs.iter().map(|(d, _)| by_doc[d]).collect())
+}
