@@ -5,7 +5,7 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::entry::Entry;
-use super::store::{meta_u64, Index, Pending, Shape, BANDS, DOCS, EXACT, FORMAT, META};
+use super::store::{bucket, meta_u64, Index, Pending, Shape, BUCKETS, DOCS, EXACT, FORMAT, META};
 use crate::config::ScanConfig;
 use crate::error::Result;
 use crate::lsh::Banding;
@@ -82,8 +82,15 @@ pub(crate) struct Adder {
     first: u64,
     next: u64,
     shape: Option<Shape>,
+    /// Bucket entries not yet stored, kept to go in sorted, together.
+    buckets: Vec<u128>,
     pub(crate) counts: AddCounts,
 }
+
+/// Bucket entries held before they are stored (16 bytes each: 256 MiB).
+/// Sorted runs of this size go in far faster than one batch at a time,
+/// and the cap bounds memory whatever the number of documents added.
+const BUCKETS_HELD: usize = 16 << 20;
 
 impl Adder {
     /// Starts adding to `index`, built (or, when empty, to be built) with
@@ -103,6 +110,7 @@ impl Adder {
             first: stored,
             next: stored,
             shape: index.shape.is_none().then(|| Shape::of(cfg)),
+            buckets: Vec::new(),
             counts: AddCounts::default(),
         })
     }
@@ -112,7 +120,6 @@ impl Adder {
         let err = |e: &dyn std::fmt::Display| index.error(e);
         let mut docs = self.txn.open_table(DOCS).map_err(|e| err(&e))?;
         let mut exact = self.txn.open_table(EXACT).map_err(|e| err(&e))?;
-        let mut buckets: Vec<(u32, u64, u64)> = Vec::new();
         for p in batch {
             let n = self.next;
             self.next += 1;
@@ -127,20 +134,34 @@ impl Adder {
                 continue;
             }
             exact.insert(p.content, n).map_err(|e| err(&e))?;
-            buckets.extend(p.keys.iter().enumerate().map(|(b, &k)| (b as u32, k, n)));
+            let entries = p.keys.iter().enumerate();
+            self.buckets
+                .extend(entries.map(|(b, &k)| (bucket(b, k) as u128) << 64 | n as u128));
         }
-        // In key order: B-tree inserts in order touch each page once.
-        buckets.sort_unstable();
-        let mut bands = self.txn.open_multimap_table(BANDS).map_err(|e| err(&e))?;
-        for (b, k, n) in buckets {
-            bands.insert((b, k), n).map_err(|e| err(&e))?;
+        drop((docs, exact));
+        if self.buckets.len() >= BUCKETS_HELD {
+            self.store_buckets(index)?;
         }
+        Ok(())
+    }
+
+    /// Stores the held bucket entries, in key order: each B-tree page is
+    /// then written once, not once per entry.
+    fn store_buckets(&mut self, index: &Index) -> Result<()> {
+        use rayon::slice::ParallelSliceMut;
+        self.buckets.par_sort_unstable();
+        let mut t = self.txn.open_table(BUCKETS).map_err(|e| index.error(e))?;
+        for &k in &self.buckets {
+            t.insert(k, ()).map_err(|e| index.error(e))?;
+        }
+        self.buckets = Vec::new();
         Ok(())
     }
 
     /// Commits. With `pending`, the batch counts only once that output is
     /// in place ([`Index::complete_pending`] ends it).
-    pub(crate) fn commit(self, index: &mut Index, pending: Option<Pending>) -> Result<AddCounts> {
+    pub(crate) fn commit(mut self, index: &mut Index, pending: Option<Pending>) -> Result<AddCounts> {
+        self.store_buckets(index)?;
         let err = |e: &dyn std::fmt::Display| index.error(e);
         {
             let mut meta = self.txn.open_table(META).map_err(|e| err(&e))?;

@@ -4,11 +4,11 @@
 //! is at work.
 
 use ahash::AHashMap;
-use redb::{ReadableMultimapTable, ReadableTable};
+use redb::ReadableTable;
 use serde::Serialize;
 
 use super::entry::Head;
-use super::store::{meta_u64, Index, BANDS, DOCS, EXACT, META};
+use super::store::{bucket, meta_u64, Index, BUCKETS, DOCS, EXACT, META};
 use crate::error::Result;
 
 /// What `index verify` found.
@@ -64,7 +64,7 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
         Err(e) => return Err(err(&e)),
     };
     let docs = txn.open_table(DOCS).map_err(|e| err(&e))?;
-    let bands = txn.open_multimap_table(BANDS).map_err(|e| err(&e))?;
+    let buckets = txn.open_table(BUCKETS).map_err(|e| err(&e))?;
     let exact = txn.open_table(EXACT).map_err(|e| err(&e))?;
     let mut expected = 0u64;
     let mut contents: AHashMap<u64, u64> = AHashMap::new();
@@ -118,16 +118,12 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
             c.exact_entries
         ));
     }
-    for item in bands.iter().map_err(|e| err(&e))? {
-        let (_, values) = item.map_err(|e| err(&e))?;
-        for v in values {
-            let n = v.map_err(|e| err(&e))?.value();
-            c.bucket_entries += 1;
-            if n >= stored {
-                c.problems.push(format!(
-                    "an LSH bucket names document {n}, which is not stored"
-                ));
-            }
+    for item in buckets.iter().map_err(|e| err(&e))? {
+        let n = item.map_err(|e| err(&e))?.0.value() as u64;
+        c.bucket_entries += 1;
+        if n >= stored {
+            c.problems
+                .push(format!("an LSH bucket names document {n}, which is not stored"));
         }
     }
     if c.bucket_entries != expected {
@@ -139,15 +135,8 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
     // Each entry in its own buckets (sampled entries would miss damage).
     for (n, keys) in keyed {
         for (b, &k) in keys.iter().enumerate() {
-            let mut there = false;
-            for v in bands.get((b as u32, k)).map_err(|e| err(&e))? {
-                // Values come in ascending order.
-                let v = v.map_err(|e| err(&e))?.value();
-                if v >= n {
-                    there = v == n;
-                    break;
-                }
-            }
+            let key = (bucket(b, k) as u128) << 64 | n as u128;
+            let there = buckets.get(key).map_err(|e| err(&e))?.is_some();
             if !there {
                 c.problems.push(format!(
                     "document {n} is missing from its bucket of band {b}"

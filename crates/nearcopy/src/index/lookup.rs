@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use redb::ReadOnlyTable;
 
 use super::entry::{entry_error, Head};
-use super::store::{Index, BANDS, DOCS, EXACT};
+use super::store::{bucket, bucket_range, Index, BUCKETS, DOCS, EXACT};
 use crate::config::{ScanConfig, Verify};
 use crate::document::Origin;
 use crate::error::{Error, Result};
@@ -82,7 +82,7 @@ pub(crate) fn find(
     progress.stage("looking up the index", None);
     let limit = index.documents();
     let txn = index.read()?;
-    let bands = txn.open_multimap_table(BANDS).map_err(|e| index.error(e))?;
+    let buckets = txn.open_table(BUCKETS).map_err(|e| index.error(e))?;
     let exact = txn.open_table(EXACT).map_err(|e| index.error(e))?;
     let tables = Tables {
         docs: txn.open_table(DOCS).map_err(|e| index.error(e))?,
@@ -105,11 +105,13 @@ pub(crate) fn find(
             }
             let mut c = Vec::new();
             for (b, &k) in sketches.keys.row(slot).iter().enumerate() {
-                for v in bands.get((b as u32, k)).map_err(|e| index.error(e))? {
-                    let n = v.map_err(|e| index.error(e))?.value();
-                    if n < limit {
-                        c.push(n);
+                let range = bucket_range(bucket(b, k));
+                for v in buckets.range(range).map_err(|e| index.error(e))? {
+                    let n = v.map_err(|e| index.error(e))?.0.value() as u64;
+                    if n >= limit {
+                        break;
                     }
+                    c.push(n);
                 }
             }
             c.sort_unstable();
