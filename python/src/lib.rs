@@ -183,7 +183,12 @@ fn command(
     };
     match cmd {
         args::Command::Scan(a) => {
-            let scan = nearcopy::scan::scan(corpus(texts, &a.paths), &a.config(), cancel)?;
+            let scan = match &a.index {
+                Some(idx) => {
+                    nearcopy::index::scan(corpus(texts, &a.paths), &a.config(), idx, cancel)?
+                }
+                None => nearcopy::scan::scan(corpus(texts, &a.paths), &a.config(), cancel)?,
+            };
             nearcopy::report::scan::write(&scan, Format::Json, &mut out.report).map_err(io)?;
         }
         args::Command::Passages(a) => {

@@ -10,6 +10,7 @@ mod dedup;
 mod eval;
 mod exact;
 mod golden;
+mod index;
 mod layers;
 #[cfg(feature = "parquet")]
 mod parquet;

@@ -426,7 +426,9 @@ pub(super) fn write(
     });
     let has_pending = pending.is_some();
     let counts = adder.commit(index, pending)?;
+    crate::index::failpoint("dedup-index-committed");
     crate::output::persist_all(finished)?;
+    crate::index::failpoint("dedup-output-renamed");
     if has_pending {
         index.complete_pending()?;
     }

@@ -436,7 +436,7 @@ impl Known {
         let mut unexpected: Vec<(u64, Option<f64>)> = self
             .reported
             .iter()
-            .filter(|(k, _)| self.truth_j.get(k).map_or(true, |&j| j < threshold))
+            .filter(|(k, _)| self.truth_j.get(k).is_none_or(|&j| j < threshold))
             .map(|(&k, &j)| (k, self.truth_j.get(&k).copied().or(j)))
             .collect();
         unexpected.sort_unstable_by_key(|u| u.0);

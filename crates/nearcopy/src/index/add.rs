@@ -160,7 +160,11 @@ impl Adder {
 
     /// Commits. With `pending`, the batch counts only once that output is
     /// in place ([`Index::complete_pending`] ends it).
-    pub(crate) fn commit(mut self, index: &mut Index, pending: Option<Pending>) -> Result<AddCounts> {
+    pub(crate) fn commit(
+        mut self,
+        index: &mut Index,
+        pending: Option<Pending>,
+    ) -> Result<AddCounts> {
         self.store_buckets(index)?;
         let err = |e: &dyn std::fmt::Display| index.error(e);
         {

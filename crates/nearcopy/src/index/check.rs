@@ -122,8 +122,9 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
         let n = item.map_err(|e| err(&e))?.0.value() as u64;
         c.bucket_entries += 1;
         if n >= stored {
-            c.problems
-                .push(format!("an LSH bucket names document {n}, which is not stored"));
+            c.problems.push(format!(
+                "an LSH bucket names document {n}, which is not stored"
+            ));
         }
     }
     if c.bucket_entries != expected {

@@ -8,8 +8,8 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Builder, ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction,
-    ReadableDatabase, ReadableTable, TableDefinition,
+    Builder, ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase,
+    ReadableTable, TableDefinition,
 };
 use serde::{Deserialize, Serialize};
 
@@ -226,11 +226,24 @@ impl Index {
                     .into(),
             });
         }
-        let db = Builder::new()
-            .set_cache_size(CACHE_BYTES)
-            .set_concurrency_mode(ConcurrencyMode::SingleWriter)
-            .open_read_only(&file)
-            .map_err(|e| open_error(dir, e))?;
+        let open = || {
+            Builder::new()
+                .set_cache_size(CACHE_BYTES)
+                .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+                .open_read_only(&file)
+        };
+        let db = match open() {
+            // The last writer was killed (kill -9, a signal, a power cut):
+            // its last commit stands, but the store must be repaired before
+            // it can be read, which only a writer may do. Done here when no
+            // writer is at work; one that is will have repaired it.
+            Err(redb::DatabaseError::RepairAborted) => {
+                drop(Index::open_write(dir)?);
+                open()
+            }
+            other => other,
+        }
+        .map_err(|e| open_error(dir, e))?;
         let mut index = Index {
             dir: dir.to_path_buf(),
             db: Db::Read(db),
@@ -491,4 +504,45 @@ pub(crate) fn meta_u64(
     key: &str,
 ) -> std::result::Result<u64, redb::StorageError> {
     Ok(meta.get(key)?.and_then(|v| u64_of(v.value())).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_of_a_newer_format_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join(DB_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert("format", (FORMAT + 1).to_le_bytes().as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+        drop(db);
+        for open in [Index::open_read, Index::open_write] {
+            let err = open(dir.path())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("written by a newer nearcopy"), "{err}");
+            assert!(err.contains("upgrade nearcopy"), "{err}");
+        }
+    }
+
+    #[test]
+    fn shapes_differ_by_the_options_that_make_signatures() {
+        let base = ScanConfig::default();
+        let shape = Shape::of(&base);
+        let mut other = base.clone();
+        // Another threshold with the same banding: usable.
+        other.threshold = 0.7;
+        other.bands = Some(shape.bands);
+        other.rows = Some(shape.rows);
+        assert_eq!(shape.mismatch(&Shape::of(&other)), None);
+        other.perms = 64;
+        let d = shape.mismatch(&Shape::of(&other)).unwrap();
+        assert!(d.contains("--perms 128 (run: 64)"), "{d}");
+    }
 }
