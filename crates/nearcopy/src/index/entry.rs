@@ -17,6 +17,13 @@ const LAYOUT: u8 = 1;
 /// several hundred MB/s per core, so storing costs little next to signing.
 const ZSTD_LEVEL: i32 = 1;
 
+thread_local! {
+    /// One compression context per thread, reused: making one per document
+    /// cost as much as compressing the document.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// One indexed document.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Entry {
@@ -46,7 +53,14 @@ pub(crate) struct Head {
 impl Entry {
     /// The stored bytes.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let text = zstd::bulk::compress(self.text.as_bytes(), ZSTD_LEVEL)
+        let text = COMPRESSOR
+            .with_borrow_mut(|c| {
+                let c = match c {
+                    Some(c) => c,
+                    None => c.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL).ok()?),
+                };
+                c.compress(self.text.as_bytes()).ok()
+            })
             // Compressing into a Vec fails only if zstd cannot allocate.
             .unwrap_or_default();
         let mut out = Vec::with_capacity(

@@ -87,55 +87,78 @@ pub(crate) fn find(
     let tables = Tables {
         docs: txn.open_table(DOCS).map_err(|e| index.error(e))?,
     };
-    // Candidates of every LSH document: an exact copy, or the bucket mates.
-    enum Lookup {
-        Exact(u64),
-        Candidates(Vec<u64>),
+    // Lookups go in key order, so that consecutive ones read neighbouring
+    // pages of the store (in its cache) instead of a random page each: on
+    // an index many times the cache, that is most of their cost.
+    let slots = sketches.lsh_docs.len();
+    let mut exact_queries: Vec<(u64, u32)> = (0..slots)
+        .map(|slot| (sketches.contents[slot], slot as u32))
+        .collect();
+    exact_queries.par_sort_unstable();
+    let exact_hits: Vec<Result<Option<(u32, u64)>>> = exact_queries
+        .par_chunks(4096)
+        .flat_map_iter(|chunk| {
+            chunk.iter().map(|&(content, slot)| {
+                let hit = exact.get(content).map_err(|e| index.error(e))?;
+                Ok(hit
+                    .map(|v| v.value())
+                    .filter(|&n| n < limit)
+                    .map(|n| (slot, n)))
+            })
+        })
+        .collect();
+    let mut exact_of: Vec<Option<u64>> = vec![None; slots];
+    for h in exact_hits {
+        if let Some((slot, n)) = h? {
+            exact_of[slot as usize] = Some(n);
+        }
     }
-    let lookups: Vec<Result<Lookup>> = (0..sketches.lsh_docs.len())
-        .into_par_iter()
-        .map(|slot| {
-            if let Some(n) = exact
-                .get(sketches.contents[slot])
-                .map_err(|e| index.error(e))?
-                .map(|v| v.value())
-                .filter(|&n| n < limit)
-            {
-                return Ok(Lookup::Exact(n));
-            }
-            let mut c = Vec::new();
-            for (b, &k) in sketches.keys.row(slot).iter().enumerate() {
-                let range = bucket_range(bucket(b, k));
-                for v in buckets.range(range).map_err(|e| index.error(e))? {
+    let mut bucket_queries: Vec<(u64, u32)> = (0..slots)
+        .filter(|&slot| exact_of[slot].is_none())
+        .flat_map(|slot| {
+            let keys = sketches.keys.row(slot).iter().enumerate();
+            keys.map(move |(b, &k)| (bucket(b, k), slot as u32))
+        })
+        .collect();
+    bucket_queries.par_sort_unstable();
+    let mates: Vec<Result<Vec<(u32, u64)>>> = bucket_queries
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut out = Vec::new();
+            for &(b, slot) in chunk {
+                for v in buckets.range(bucket_range(b)).map_err(|e| index.error(e))? {
                     let n = v.map_err(|e| index.error(e))?.0.value() as u64;
                     if n >= limit {
                         break;
                     }
-                    c.push(n);
+                    out.push((slot, n));
                 }
             }
-            c.sort_unstable();
-            c.dedup();
-            Ok(Lookup::Candidates(c))
+            Ok(out)
         })
         .collect();
+    let mut pairs: Vec<(u32, u64)> = Vec::new();
+    for m in mates {
+        pairs.extend(m?);
+    }
+    pairs.par_sort_unstable();
+    pairs.dedup();
     let mut candidates: Vec<(u32, Vec<u64>)> = Vec::new();
-    for (slot, l) in lookups.into_iter().enumerate() {
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let doc = sketches.lsh_docs[run[0].0 as usize];
+        candidates.push((doc, run.iter().map(|&(_, n)| n).collect()));
+    }
+    for (slot, n) in exact_of.into_iter().enumerate() {
+        let Some(n) = n else { continue };
         let doc = sketches.lsh_docs[slot];
-        match l? {
-            Lookup::Exact(n) => {
-                let (head, _) = tables.head(index, n)?;
-                found[doc as usize] = Some(Found {
-                    indexed: n,
-                    id: head.id,
-                    source: head.source,
-                    jaccard: 1.0,
-                    exact: true,
-                });
-            }
-            Lookup::Candidates(c) if !c.is_empty() => candidates.push((doc, c)),
-            Lookup::Candidates(_) => {}
-        }
+        let (head, _) = tables.head(index, n)?;
+        found[doc as usize] = Some(Found {
+            indexed: n,
+            id: head.id,
+            source: head.source,
+            jaccard: 1.0,
+            exact: true,
+        });
     }
     let verified = match cfg.verify {
         Verify::Estimate => candidates

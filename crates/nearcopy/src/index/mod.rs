@@ -124,29 +124,52 @@ pub fn add<'a>(
     let before = index.documents();
     let start = Instant::now();
     let (counts, bytes, skipped, t_add, t_commit) = cfg.run_on(corpus, |inputs| {
-        let mut adder = Adder::begin(&index, cfg)?;
+        let adder = Adder::begin(&index, cfg)?;
         let sketcher = crate::sketch::Sketcher::new(cfg.sketch, cfg.perms);
         let banding = cfg.banding();
         progress.stage("indexing", Some(inputs.total_bytes()));
         let mut bytes = 0u64;
-        let skipped = inputs.read_with(
-            &cfg.input,
-            |doc| {
-                Prepared::new(&sign_entry(
-                    doc.id, doc.source, doc.text, cfg, &sketcher, &banding,
-                ))
-            },
-            |batch, raw| {
-                if progress.cancelled() {
-                    return Err(crate::Error::Interrupted);
+        // The store takes one writer; it works on a thread of its own
+        // while the next batches are read, signed and compressed.
+        let (skipped, adder) = std::thread::scope(|s| -> Result<_> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
+            let index = &index;
+            let writer = s.spawn(move || -> Result<Adder> {
+                let mut adder = adder;
+                for batch in rx {
+                    adder.add(index, batch)?;
                 }
-                let n = batch.len() as u64;
-                adder.add(&index, batch)?;
-                bytes += raw;
-                progress.advance(n, raw);
-                Ok(())
-            },
-        )?;
+                Ok(adder)
+            });
+            let read = inputs.read_with(
+                &cfg.input,
+                |doc| {
+                    Prepared::new(&sign_entry(
+                        doc.id, doc.source, doc.text, cfg, &sketcher, &banding,
+                    ))
+                },
+                |batch, raw| {
+                    if progress.cancelled() {
+                        return Err(crate::Error::Interrupted);
+                    }
+                    let n = batch.len() as u64;
+                    // A closed channel: the writer stopped on an error,
+                    // which its join below reports first.
+                    if tx.send(batch).is_err() {
+                        return Err(index.error("the writer stopped"));
+                    }
+                    bytes += raw;
+                    progress.advance(n, raw);
+                    Ok(())
+                },
+            );
+            drop(tx);
+            let written = writer
+                .join()
+                .map_err(|_| index.error("the writer thread panicked"))?;
+            let adder = written?;
+            Ok((read?, adder))
+        })?;
         progress.finish();
         let t_add = start.elapsed().as_secs_f64();
         let t = Instant::now();
