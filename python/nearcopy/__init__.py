@@ -183,7 +183,10 @@ def dedup(
     with ``passages=True`` or ``boilerplate=N`` cuts applied) and
     ``removed`` (one entry per removed or cut text: ``id``, ``index``,
     ``duplicate_of`` and ``duplicate_of_index``, ``jaccard``, ``reason``; or
-    ``cuts``).
+    ``cuts``). With ``index=`` (a persistent index made by ``nearcopy index
+    add``), texts can only be checked against it (``no_update=True``); an
+    entry for a duplicate of an indexed document names that document's id in
+    ``duplicate_of`` and its number in ``index_document``.
     """
     if texts is None:
         if ids is not None or sources is not None:
@@ -205,6 +208,11 @@ def dedup(
         raise TypeError("dedup() takes either texts or paths=, not both or neither")
     if output is not None or removed is not None:
         raise TypeError("output= and removed= go with paths=; texts come back in the result")
+    if options.get("index") is not None and not (options.get("no_update") or dry_run):
+        raise TypeError(
+            "dedup of texts with index= would add them to the index under their positions; "
+            "pass records with ids through paths=, or check only with no_update=True"
+        )
     _, texts, user_ids, sources = _corpus("dedup", texts, None, ids, sources)
     argv = _argv("dedup", options, _RESERVED) + ["--dry-run"] * bool(dry_run)
     # Without dry_run the kept records come back in memory; the parser only
@@ -225,7 +233,8 @@ def dedup(
         index = int(entry["id"])
         entry["index"] = index
         entry["id"] = name(index)
-        if "duplicate_of" in entry:
+        # A duplicate of an indexed document is named by its own id.
+        if "duplicate_of" in entry and "index_document" not in entry:
             of = int(entry["duplicate_of"])
             entry["duplicate_of_index"] = of
             entry["duplicate_of"] = name(of)

@@ -264,3 +264,34 @@ def test_offsets_are_bytes_of_the_utf8_text():
     for o in occurrences:
         copy = texts[int(o["doc"])].encode()[o["start"] : o["end"]].decode()
         assert shared in copy or copy in shared + "."
+
+
+def test_index_made_by_the_command_line_serves_scan_and_dedup(corpus, tmp_path):
+    path, records = corpus
+    texts, ids, sources = columns(records)
+    half = len(records) // 2
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in records[:half]))
+    second.write_text("".join(json.dumps(r) + "\n" for r in records[half:]))
+    idx = tmp_path / "IDX"
+    cli("index", "add", idx, first, "-q")
+
+    scanned = nearcopy.scan(
+        texts[half:], ids=ids[half:], sources=sources[half:], index=idx, passages=False
+    )
+    by_cli = cli_json("scan", second, "--index", idx, "--no-passages")
+    assert scanned["index"]["matches"] == by_cli["index"]["matches"]
+    assert scanned["index"]["matches"], "the corpus has duplicates across its halves"
+
+    checked = nearcopy.dedup(texts[half:], ids=ids[half:], index=idx, no_update=True)
+    indexed = [e for e in checked["removed"] if "index_document" in e]
+    assert indexed and all(e["duplicate_of"] in ids[:half] for e in indexed)
+    with pytest.raises(TypeError, match="no_update=True"):
+        nearcopy.dedup(texts[half:], index=idx)
+
+    out = tmp_path / "kept.jsonl"
+    report = nearcopy.dedup(paths=second, output=out, index=idx)
+    assert report["summary"]["index_added"] == len(out.read_text().splitlines())
+    assert [ids[half:][i] for i in checked["kept"]] == [
+        json.loads(line)["id"] for line in out.read_text().splitlines()
+    ]
