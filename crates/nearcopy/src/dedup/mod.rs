@@ -343,13 +343,16 @@ fn run(
     let mut scan_cfg = cfg.scan.clone();
     scan_cfg.passages.enabled = false;
     let (scan, sketches) = scan::scan_sketched(inputs, &scan_cfg, progress)?;
+    // Signatures and band keys (about 0.7 KB a document) are kept only for
+    // the index.
+    let sketches = index.is_some().then_some(sketches);
     let t_scan = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
     let mut removals = plan(inputs, cfg, &scan, progress)?;
     let mut names = AHashMap::new();
-    if let Some(i) = &index {
-        let found = crate::index::find(i, inputs, &scan_cfg, &scan, &sketches, progress)?;
+    if let (Some(i), Some(sketches)) = (&index, &sketches) {
+        let found = crate::index::find(i, inputs, &scan_cfg, &scan, sketches, progress)?;
         names = plan_index(i, inputs, &scan_cfg, &scan, &found, &mut removals, progress)?;
     }
     let boilerplate = match cfg.boilerplate {
@@ -391,12 +394,12 @@ fn run(
         boilerplate: boilerplate.as_ref(),
     };
     let update = cfg.index.as_ref().is_some_and(|u| u.update) && !dry_run;
-    let indexing = match index.as_mut() {
-        Some(i) if update => Some(Indexing {
+    let indexing = match (index.as_mut(), &sketches) {
+        (Some(i), Some(sketches)) if update => Some(Indexing {
             adder: Adder::begin(i, &cfg.scan)?,
             index: i,
             signer: Signer {
-                sketches: &sketches,
+                sketches,
                 sketcher: crate::sketch::Sketcher::new(cfg.scan.sketch, cfg.scan.perms),
                 banding: cfg.scan.banding(),
             },
