@@ -423,7 +423,9 @@ fn kill_9_at_any_moment_leaves_the_index_before_or_after() {
             5 => Some("index-add-before-commit"),
             _ => None,
         };
-        let after = if point.is_some() {
+        // Some runs are let finish, so that both outcomes are reached
+        // whatever the load on the machine makes of the timings.
+        let after = if point.is_some() || trial % 10 == 9 {
             Duration::from_secs(600)
         } else {
             time.mul_f64(frac)
