@@ -13,7 +13,7 @@
 //!   transaction.
 //! - [`scan`] (`scan --index`): a scan that also reports, for each
 //!   document, the indexed document it duplicates.
-//! - `dedup --index` ([`crate::dedup`]): drops the records that duplicate
+//! - `dedup --index` ([`crate::dedup::dedup`]): drops the records that duplicate
 //!   an indexed document, and adds the kept ones. Its output file and the
 //!   index change together: the kept documents are committed marked
 //!   *pending* with the identity of the finished temporary output, the
