@@ -11,7 +11,7 @@ use ahash::AHashMap;
 
 use crate::config::ScanConfig;
 use crate::error::{Error, Result};
-use crate::index::{sign_entry, Adder, Entry, Index, Pending, Prepared};
+use crate::index::{sign_entry, Adder, Entry, Index, Prepared};
 use crate::input::{FileKind, Inputs, RawRecord};
 use crate::lsh::Banding;
 use crate::output::AtomicFile;
@@ -419,13 +419,8 @@ pub(super) fn write(
     // stamp of the finished output; the rename makes both count; the mark
     // goes last. A stop anywhere between leaves the next writer to keep
     // the batch (output in place) or take it out (output not in place).
-    let pending = staged.map(|(target, stamp)| Pending {
-        first: 0,
-        target,
-        stamp,
-    });
-    let has_pending = pending.is_some();
-    let counts = adder.commit(index, pending)?;
+    let has_pending = staged.is_some();
+    let counts = adder.commit(index, staged)?;
     crate::index::failpoint("dedup-index-committed");
     crate::output::persist_all(finished)?;
     crate::index::failpoint("dedup-output-renamed");

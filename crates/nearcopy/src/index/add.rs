@@ -9,6 +9,7 @@ use super::store::{bucket, meta_u64, Index, Pending, Shape, BUCKETS, DOCS, EXACT
 use crate::config::ScanConfig;
 use crate::error::Result;
 use crate::lsh::Banding;
+use crate::output::Stamp;
 use crate::sketch::Sketcher;
 
 /// A document ready to store: its entry's bytes and what its LSH and exact
@@ -163,7 +164,7 @@ impl Adder {
     pub(crate) fn commit(
         mut self,
         index: &mut Index,
-        pending: Option<Pending>,
+        pending: Option<(std::path::PathBuf, Stamp)>,
     ) -> Result<AddCounts> {
         self.store_buckets(index)?;
         let err = |e: &dyn std::fmt::Display| index.error(e);
@@ -177,10 +178,11 @@ impl Adder {
             }
             meta.insert("documents", self.next.to_le_bytes().as_slice())
                 .map_err(|e| err(&e))?;
-            if let Some(p) = &pending {
+            if let Some((target, stamp)) = pending {
                 let p = Pending {
                     first: self.first,
-                    ..p.clone()
+                    target,
+                    stamp,
                 };
                 let s = serde_json::to_vec(&p).map_err(|e| err(&e))?;
                 meta.insert("pending", s.as_slice()).map_err(|e| err(&e))?;

@@ -16,7 +16,7 @@ use crate::document::Origin;
 use crate::error::{Error, Result};
 use crate::input::Inputs;
 use crate::progress::Progress;
-use crate::scan::{Scan, Sketches};
+use crate::scan::{shingle_set, Scan, Sketches};
 
 /// A batch document found in the index.
 #[derive(Debug, Clone)]
@@ -28,16 +28,6 @@ pub(crate) struct Found {
     pub jaccard: f64,
     /// Its normalised text equals the indexed document's.
     pub exact: bool,
-}
-
-/// The shingle set of `text` with `cfg`'s options, sorted, without repeats.
-fn shingle_set(text: &str, cfg: &ScanConfig) -> Vec<u64> {
-    crate::scan::with_fingerprints(text, cfg, |fps, _, _| {
-        let mut s = fps.to_vec();
-        s.sort_unstable();
-        s.dedup();
-        s
-    })
 }
 
 struct Tables {

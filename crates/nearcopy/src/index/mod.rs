@@ -55,7 +55,6 @@ pub(crate) use add::{sign_entry, Adder, Prepared};
 pub use check::{verify, Checked};
 pub(crate) use entry::Entry;
 pub(crate) use lookup::{find, measure, Found};
-pub(crate) use store::Pending;
 pub use store::{Index, Shape, FORMAT, NORMALISATION};
 
 /// Kills the process on the spot, as `kill -9` would, when the environment

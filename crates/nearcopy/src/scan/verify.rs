@@ -9,7 +9,7 @@
 use ahash::AHashMap;
 use rayon::prelude::*;
 
-use super::sign::{shingle_text, Signing, SCRATCH};
+use super::sign::{shingle_set, Signing};
 use super::DocInfo;
 use crate::config::{ScanConfig, Verify};
 use crate::document::Origin;
@@ -126,14 +126,7 @@ pub fn pair_jaccards(
             .filter_map(|raw| wanted.get(&raw.origin).map(|&d| (d, raw)))
             .map(|(d, raw)| {
                 let text = inputs.text_of(&raw, &cfg.input)?;
-                let mut set = SCRATCH.with_borrow_mut(|scratch| {
-                    shingle_text(&text.text, cfg, scratch);
-                    let set = scratch.fps.clone();
-                    scratch.trim();
-                    set
-                });
-                set.sort_unstable();
-                set.dedup();
+                let set = shingle_set(&text.text, cfg);
                 Ok((d, set))
             })
             .collect();
