@@ -30,12 +30,11 @@ measure() { # label, command...
     printf '%-46s %8.2f s %8.0f MiB\n' "$label" "$wall" "$((kib / 1024))"
 }
 size() {
-    local docs
-    docs=$("$bin" index stats "$1" -f json | python3 -c 'import json,sys; print(json.load(sys.stdin)["documents"])')
-    local bytes
-    bytes=$(stat -c %s "$1/index.redb")
-    printf '%-46s %d documents, %.2f GB, %.0f bytes per document\n' "  index $(basename "$1")" \
-        "$docs" "$(echo "$bytes / 1000000000" | bc -l)" "$(echo "$bytes / $docs" | bc -l)"
+    "$bin" index stats "$1" -f json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print("  index %s: %d documents, %.2f GB, %.0f bytes per document" % (
+    sys.argv[1], s["documents"], s["size_bytes"] / 1e9, s["bytes_per_document"]))' "$(basename "$1")"
 }
 
 echo "corpus: $corpus ($total documents), batch: the last $batch"

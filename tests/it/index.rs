@@ -138,13 +138,79 @@ fn index_then_dedup_keeps_what_one_dedup_of_both_keeps() {
     }
 }
 
+/// An index added to batch by batch (its buckets in several sorted runs,
+/// merged as they come) answers exactly as one added in one go.
+#[test]
+fn an_index_built_batch_by_batch_answers_as_one_built_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let sizes = [1000, 100, 100, 100, 50, 250];
+    let b = batches(dir.path(), 1600, 17, &sizes);
+    let (whole, pieces) = (dir.path().join("WHOLE"), dir.path().join("PIECES"));
+    let first5: Vec<&str> = b[..5].iter().map(|x| p(x)).collect();
+    let mut args = vec!["index", "add", p(&whole)];
+    args.extend(&first5);
+    args.push("-q");
+    run_ok(&args);
+    let mut runs_seen = Vec::new();
+    for batch in &b[..5] {
+        run_ok(&["index", "add", p(&pieces), p(batch), "-q"]);
+        let stats = json_of(&run_ok(&["index", "stats", p(&pieces), "-f", "json"]));
+        runs_seen.push(stats["bucket_runs"].as_u64().unwrap());
+    }
+    // Smaller batches are kept apart from the first until, together,
+    // they hold a quarter as much; then everything is merged.
+    assert_eq!(runs_seen[..2], [1, 2], "{runs_seen:?}");
+    assert!(runs_seen.windows(2).any(|w| w[1] < w[0]), "{runs_seen:?}");
+    assert_eq!(documents(&whole), documents(&pieces));
+    let matches = |idx: &Path| {
+        let scan = json_of(&run_ok(&[
+            "scan",
+            p(&b[5]),
+            "--index",
+            p(idx),
+            "--no-passages",
+            "-f",
+            "json",
+            "-q",
+        ]));
+        scan["index"]["matches"].clone()
+    };
+    let m = matches(&whole);
+    assert!(!m.as_array().unwrap().is_empty());
+    assert_eq!(m, matches(&pieces));
+    // dedup against either keeps the same records.
+    let (k1, k2) = (dir.path().join("k1.jsonl"), dir.path().join("k2.jsonl"));
+    for (idx, out) in [(&whole, &k1), (&pieces, &k2)] {
+        run_ok(&["dedup", p(&b[5]), "--index", p(idx), "-o", p(out), "-q"]);
+        run_ok(&["index", "verify", p(idx)]);
+    }
+    assert_eq!(std::fs::read(&k1).unwrap(), std::fs::read(&k2).unwrap());
+}
+
+#[test]
+fn an_index_without_its_document_log_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = batches(dir.path(), 100, 3, &[100]);
+    let idx = dir.path().join("IDX");
+    run_ok(&["index", "add", p(&idx), p(&b[0]), "-q"]);
+    std::fs::remove_file(idx.join("documents.dat")).unwrap();
+    let err = run_err(&["scan", p(&b[0]), "--index", p(&idx)]);
+    assert!(
+        err.contains("document log documents.dat is missing"),
+        "{err}"
+    );
+    // A writer finds it shorter than the index says.
+    let err = run_err(&["index", "add", p(&idx), p(&b[0])]);
+    assert!(err.contains("the index is damaged"), "{err}");
+}
+
 #[test]
 fn scan_reports_each_documents_earliest_indexed_duplicate() {
     let dir = tempfile::tempdir().unwrap();
     let b = batches(dir.path(), 1200, 5, &[600, 600]);
     let idx = dir.path().join("IDX");
     run_ok(&["index", "add", p(&idx), p(&b[0]), "-q"]);
-    let before = std::fs::read(idx.join("index.redb")).unwrap();
+    let before = stored(&idx);
     let scan = json_of(&run_ok(&[
         "scan",
         p(&b[1]),
@@ -156,7 +222,7 @@ fn scan_reports_each_documents_earliest_indexed_duplicate() {
         "-q",
     ]));
     // Read-only: the store is byte for byte as it was.
-    assert_eq!(std::fs::read(idx.join("index.redb")).unwrap(), before);
+    assert_eq!(stored(&idx), before);
     let matches = scan["index"]["matches"].as_array().unwrap();
     assert!(!matches.is_empty());
     let b1: std::collections::HashSet<String> = ids(&b[0]).into_iter().collect();
@@ -239,7 +305,7 @@ fn no_update_and_dry_run_leave_the_index_as_it_was() {
     let b = batches(dir.path(), 400, 9, &[200, 200]);
     let idx = dir.path().join("IDX");
     run_ok(&["index", "add", p(&idx), p(&b[0]), "-q"]);
-    let before = std::fs::read(idx.join("index.redb")).unwrap();
+    let before = stored(&idx);
     let out = dir.path().join("out.jsonl");
     run_ok(&[
         "dedup",
@@ -252,7 +318,7 @@ fn no_update_and_dry_run_leave_the_index_as_it_was() {
         "-q",
     ]);
     run_ok(&["dedup", p(&b[1]), "--index", p(&idx), "--dry-run", "-q"]);
-    assert_eq!(std::fs::read(idx.join("index.redb")).unwrap(), before);
+    assert_eq!(stored(&idx), before);
     // The same records kept as a run that updates.
     let out2 = dir.path().join("out2.jsonl");
     run_ok(&["dedup", p(&b[1]), "--index", p(&idx), "-o", p(&out2), "-q"]);
@@ -337,6 +403,14 @@ fn ctrl_c_during_index_add_adds_nothing() {
     assert_eq!(status.code(), Some(130));
     assert_eq!(documents(&idx), 100);
     run_ok(&["index", "verify", p(&idx)]);
+}
+
+/// The index's store and document log, byte for byte.
+fn stored(idx: &Path) -> (Vec<u8>, Vec<u8>) {
+    (
+        std::fs::read(idx.join("index.redb")).unwrap(),
+        std::fs::read(idx.join("documents.dat")).unwrap(),
+    )
 }
 
 /// Runs `args` and kills it with SIGKILL after `after` (if still running).
@@ -470,7 +544,7 @@ fn damage_is_found_by_verify() {
     run_ok(&["index", "add", p(&idx), p(&b[0]), "-q"]);
     run_ok(&["index", "verify", p(&idx)]);
     // Flip a byte of a stored id wherever it is in the file.
-    let file = idx.join("index.redb");
+    let file = idx.join("documents.dat");
     let mut bytes = std::fs::read(&file).unwrap();
     let id = ids(&b[0])[123].clone();
     let needle = id.as_bytes();

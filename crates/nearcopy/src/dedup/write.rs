@@ -11,7 +11,7 @@ use ahash::AHashMap;
 
 use crate::config::ScanConfig;
 use crate::error::{Error, Result};
-use crate::index::{sign_entry, Adder, Entry, Index, Prepared};
+use crate::index::{sign_entry, Adder, Background, Entry, Index, Prepared};
 use crate::input::{FileKind, Inputs, RawRecord};
 use crate::lsh::Banding;
 use crate::output::AtomicFile;
@@ -267,9 +267,87 @@ pub(super) fn write(
     targets: Targets<'_>,
     summary: &mut DedupSummary,
     parquet_schema: Option<parquet::Layout>,
-    mut indexing: Option<Indexing<'_>>,
+    indexing: Option<Indexing<'_>>,
     progress: &dyn Progress,
 ) -> Result<Option<u64>> {
+    let Some(Indexing {
+        index,
+        adder,
+        signer,
+    }) = indexing
+    else {
+        let (finished, _) = write_pass(
+            inputs,
+            cfg,
+            plan,
+            cutter,
+            targets,
+            summary,
+            parquet_schema,
+            None,
+            progress,
+        )?;
+        crate::output::persist_all(finished)?;
+        return Ok(None);
+    };
+    // The index's writer stores the kept records on a thread of its own
+    // while the pass goes on.
+    let (pass, adder) = std::thread::scope(|s| {
+        let writer = Background::spawn(s, adder, index);
+        let pass = write_pass(
+            inputs,
+            cfg,
+            plan,
+            cutter,
+            targets,
+            summary,
+            parquet_schema,
+            Some((&writer, &signer)),
+            progress,
+        );
+        let adder = writer.finish(index, pass.is_err());
+        (pass, adder)
+    });
+    // The writer's own error first: the pass only saw it stop.
+    let adder = adder?;
+    let (finished, staged) = pass?;
+    // The kept records are committed to the index marked pending with the
+    // stamp of the finished output; the rename makes both count; the mark
+    // goes last. A stop anywhere between leaves the next writer to keep
+    // the batch (output in place) or take it out (output not in place).
+    let has_pending = staged.is_some();
+    let counts = adder.commit(index, staged)?;
+    crate::index::failpoint("dedup-index-committed");
+    crate::output::persist_all(finished)?;
+    crate::index::failpoint("dedup-output-renamed");
+    if has_pending {
+        index.complete_pending()?;
+    }
+    Ok(Some(counts.added))
+}
+
+/// The finished (not yet renamed) output files, and the stamp of the kept
+/// records' one.
+type Passed = (
+    Vec<crate::output::Finished>,
+    Option<(PathBuf, crate::output::Stamp)>,
+);
+
+/// Reads the records, writes the kept ones and the log, and finishes the
+/// files; with `indexing`, hands the kept records' entries to the index's
+/// writer.
+#[allow(clippy::too_many_arguments)]
+fn write_pass(
+    inputs: &Inputs,
+    cfg: &DedupConfig,
+    plan: &Plan<'_>,
+    cutter: &Cutter<'_>,
+    targets: Targets<'_>,
+    summary: &mut DedupSummary,
+    parquet_schema: Option<parquet::Layout>,
+    indexing: Option<(&Background<'_>, &Signer<'_>)>,
+    progress: &dyn Progress,
+) -> Result<Passed> {
     let total_bytes: u64 = inputs.total_bytes();
     let (scan, removals) = (plan.scan, plan.removals);
     let docs = &scan.documents;
@@ -320,7 +398,7 @@ pub(super) fn write(
             }
             let count = items.len() as u64;
             let numbers: Vec<usize> = items.iter().map(|(doc, _)| *doc).collect();
-            let signer = indexing.as_ref().map(|i| &i.signer);
+            let signer = indexing.map(|(_, signer)| signer);
             let process_one = |(doc, raw): (usize, RawRecord)| {
                 process(inputs, cfg, plan, cutter, signer, doc, raw)
             };
@@ -367,8 +445,11 @@ pub(super) fn write(
                     }
                 }
             }
-            if let Some(ix) = indexing.as_mut() {
-                ix.adder.add(ix.index, entries)?;
+            if let Some((writer, _)) = indexing {
+                // A stopped writer: its own error is reported instead.
+                if writer.send(entries).is_err() {
+                    return Err(Error::Interrupted);
+                }
             }
             progress.advance(count, raw_bytes);
             Ok(())
@@ -411,21 +492,5 @@ pub(super) fn write(
             })?,
         }
     }
-    let Some(Indexing { index, adder, .. }) = indexing else {
-        crate::output::persist_all(finished)?;
-        return Ok(None);
-    };
-    // The kept records are committed to the index marked pending with the
-    // stamp of the finished output; the rename makes both count; the mark
-    // goes last. A stop anywhere between leaves the next writer to keep
-    // the batch (output in place) or take it out (output not in place).
-    let has_pending = staged.is_some();
-    let counts = adder.commit(index, staged)?;
-    crate::index::failpoint("dedup-index-committed");
-    crate::output::persist_all(finished)?;
-    crate::index::failpoint("dedup-output-renamed");
-    if has_pending {
-        index.complete_pending()?;
-    }
-    Ok(Some(counts.added))
+    Ok((finished, staged))
 }

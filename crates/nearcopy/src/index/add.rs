@@ -4,8 +4,10 @@
 
 use redb::{ReadableTable, WriteTransaction};
 
+use super::data::Appender;
 use super::entry::Entry;
-use super::store::{bucket, meta_u64, Index, Pending, Shape, BUCKETS, DOCS, EXACT, FORMAT, META};
+use super::runs::{Collector, Runs};
+use super::store::{bucket, meta_u64, Index, Pending, Shape, DOCS, EXACT, FORMAT, META};
 use crate::config::ScanConfig;
 use crate::error::Result;
 use crate::lsh::Banding;
@@ -83,15 +85,15 @@ pub(crate) struct Adder {
     first: u64,
     next: u64,
     shape: Option<Shape>,
-    /// Bucket entries not yet stored, kept to go in sorted, together.
-    buckets: Vec<u128>,
+    /// Entries go to the document log as they come.
+    log: Appender,
+    /// Bucket entries, stored as one sorted run at the commit.
+    buckets: Option<Collector>,
+    /// The log's length once synced ([`Adder::prepare`]).
+    data_len: Option<u64>,
+    runs: Runs,
     pub(crate) counts: AddCounts,
 }
-
-/// Bucket entries held before they are stored (16 bytes each: 256 MiB).
-/// Sorted runs of this size go in far faster than one batch at a time,
-/// and the cap bounds memory whatever the number of documents added.
-const BUCKETS_HELD: usize = 16 << 20;
 
 impl Adder {
     /// Starts adding to `index`, built (or, when empty, to be built) with
@@ -106,12 +108,18 @@ impl Adder {
             let meta = txn.open_table(META).map_err(|e| index.error(e))?;
             meta_u64(&meta, "documents").map_err(|e| index.error(e))?
         };
+        let data = index.data_for_append()?;
+        let log = Appender::new(data, index.data_len)
+            .map_err(|e| crate::Error::io(index.dir().join(super::data::DATA_FILE), e))?;
         Ok(Adder {
             txn,
             first: stored,
             next: stored,
             shape: index.shape.is_none().then(|| Shape::of(cfg)),
-            buckets: Vec::new(),
+            log,
+            buckets: Some(Collector::new(index.dir())),
+            data_len: None,
+            runs: index.runs.clone(),
             counts: AddCounts::default(),
         })
     }
@@ -125,7 +133,11 @@ impl Adder {
             let n = self.next;
             self.next += 1;
             self.counts.added += 1;
-            docs.insert(n, p.bytes.as_slice()).map_err(|e| err(&e))?;
+            let place = self
+                .log
+                .append(&p.bytes)
+                .map_err(|e| crate::Error::io(index.dir().join(super::data::DATA_FILE), e))?;
+            docs.insert(n, place).map_err(|e| err(&e))?;
             if p.keys.is_empty() {
                 self.counts.too_short += 1;
                 continue;
@@ -135,27 +147,31 @@ impl Adder {
                 continue;
             }
             exact.insert(p.content, n).map_err(|e| err(&e))?;
-            let entries = p.keys.iter().enumerate();
-            self.buckets
-                .extend(entries.map(|(b, &k)| (bucket(b, k) as u128) << 64 | n as u128));
-        }
-        drop((docs, exact));
-        if self.buckets.len() >= BUCKETS_HELD {
-            self.store_buckets(index)?;
+            let Some(buckets) = self.buckets.as_mut() else {
+                return Err(index.error("documents added after the commit began; this is a bug"));
+            };
+            for (b, &k) in p.keys.iter().enumerate() {
+                buckets.push((bucket(b, k) as u128) << 64 | n as u128)?;
+            }
         }
         Ok(())
     }
 
-    /// Stores the held bucket entries, in key order: each B-tree page is
-    /// then written once, not once per entry.
-    fn store_buckets(&mut self, index: &Index) -> Result<()> {
-        use rayon::slice::ParallelSliceMut;
-        self.buckets.par_sort_unstable();
-        let mut t = self.txn.open_table(BUCKETS).map_err(|e| index.error(e))?;
-        for &k in &self.buckets {
-            t.insert(k, ()).map_err(|e| index.error(e))?;
+    /// Does the slow part of the commit: syncs the document log and writes
+    /// the bucket run. No document may be added after it.
+    pub(crate) fn prepare(&mut self, index: &Index) -> Result<()> {
+        if self.data_len.is_some() {
+            return Ok(());
         }
-        self.buckets = Vec::new();
+        // The log on disk first: a commit only names bytes that are there.
+        let data_len = self
+            .log
+            .sync()
+            .map_err(|e| crate::Error::io(index.dir().join(super::data::DATA_FILE), e))?;
+        if let Some(buckets) = self.buckets.take() {
+            buckets.store(index.dir(), &self.txn, &mut self.runs)?;
+        }
+        self.data_len = Some(data_len);
         Ok(())
     }
 
@@ -166,7 +182,8 @@ impl Adder {
         index: &mut Index,
         pending: Option<(std::path::PathBuf, Stamp)>,
     ) -> Result<AddCounts> {
-        self.store_buckets(index)?;
+        self.prepare(index)?;
+        let data_len = self.data_len.unwrap_or(index.data_len);
         let err = |e: &dyn std::fmt::Display| index.error(e);
         {
             let mut meta = self.txn.open_table(META).map_err(|e| err(&e))?;
@@ -178,6 +195,10 @@ impl Adder {
             }
             meta.insert("documents", self.next.to_le_bytes().as_slice())
                 .map_err(|e| err(&e))?;
+            meta.insert("data_len", data_len.to_le_bytes().as_slice())
+                .map_err(|e| err(&e))?;
+            let runs = serde_json::to_vec(&self.runs).map_err(|e| err(&e))?;
+            meta.insert("runs", runs.as_slice()).map_err(|e| err(&e))?;
             if let Some((target, stamp)) = pending {
                 let p = Pending {
                     first: self.first,
@@ -190,9 +211,70 @@ impl Adder {
         }
         self.txn.commit().map_err(|e| err(&e))?;
         index.documents = self.next;
+        index.data_len = data_len;
+        index.runs = self.runs;
         if index.shape.is_none() {
             index.shape = self.shape;
         }
         Ok(self.counts)
+    }
+}
+
+/// An [`Adder`] at work on a thread of its own: the store takes one
+/// writer, and storing a batch (appending entries, updating the tables)
+/// then overlaps with reading and signing the next ones. When the sender
+/// is done, the thread also does the slow part of the commit
+/// ([`Adder::prepare`]) while the caller finishes its own files.
+pub(crate) struct Background<'scope> {
+    tx: std::sync::mpsc::SyncSender<Vec<Prepared>>,
+    handle: std::thread::ScopedJoinHandle<'scope, Result<Adder>>,
+    /// Set when the caller failed: nothing will be committed, so the
+    /// thread skips the commit's preparation.
+    abandoned: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<'scope> Background<'scope> {
+    /// Starts `adder` on a thread of `scope`.
+    pub(crate) fn spawn<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        mut adder: Adder,
+        index: &'scope Index,
+    ) -> Background<'scope> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
+        let abandoned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = abandoned.clone();
+        let handle = scope.spawn(move || -> Result<Adder> {
+            for batch in rx {
+                adder.add(index, batch)?;
+            }
+            if !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                adder.prepare(index)?;
+            }
+            Ok(adder)
+        });
+        Background {
+            tx,
+            handle,
+            abandoned,
+        }
+    }
+
+    /// Hands a batch over. An error means the thread stopped; [`finish`]
+    /// says why.
+    ///
+    /// [`finish`]: Background::finish
+    pub(crate) fn send(&self, batch: Vec<Prepared>) -> std::result::Result<(), ()> {
+        self.tx.send(batch).map_err(|_| ())
+    }
+
+    /// Waits for everything sent to be stored and prepared. With `failed`
+    /// (the caller stopped on an error), nothing is prepared.
+    pub(crate) fn finish(self, index: &Index, failed: bool) -> Result<Adder> {
+        self.abandoned
+            .store(failed, std::sync::atomic::Ordering::Relaxed);
+        drop(self.tx);
+        self.handle
+            .join()
+            .map_err(|_| index.error("the writer thread panicked"))?
     }
 }

@@ -8,7 +8,7 @@ use redb::ReadableTable;
 use serde::Serialize;
 
 use super::entry::Head;
-use super::store::{bucket, meta_u64, Index, BUCKETS, DOCS, EXACT, META};
+use super::store::{bucket, meta_u64, Index, DOCS, EXACT, META};
 use crate::error::Result;
 
 /// What `index verify` found.
@@ -64,7 +64,7 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
         Err(e) => return Err(err(&e)),
     };
     let docs = txn.open_table(DOCS).map_err(|e| err(&e))?;
-    let buckets = txn.open_table(BUCKETS).map_err(|e| err(&e))?;
+    let runs = index.bucket_runs(&txn)?;
     let exact = txn.open_table(EXACT).map_err(|e| err(&e))?;
     let mut expected = 0u64;
     let mut contents: AHashMap<u64, u64> = AHashMap::new();
@@ -81,9 +81,16 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
         }
         next = n + 1;
         c.entries += 1;
-        match Head::decode(v.value()) {
+        let bytes = match index.entry_bytes(n, v.value()) {
+            Ok(b) => b,
+            Err(e) => {
+                c.problems.push(e.to_string());
+                continue;
+            }
+        };
+        match Head::decode(&bytes) {
             Ok(head) => {
-                if let Err(w) = head.text(v.value()) {
+                if let Err(w) = head.text(&bytes) {
                     c.problems.push(format!("document {n}: {w}"));
                 }
                 if !head.keys.is_empty() && !contents.contains_key(&head.content) {
@@ -118,14 +125,49 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
             c.exact_entries
         ));
     }
-    for item in buckets.iter().map_err(|e| err(&e))? {
-        let n = item.map_err(|e| err(&e))?.0.value() as u64;
-        c.bucket_entries += 1;
-        if n >= stored {
+    let ids: Vec<(u64, Option<u32>)> = runs.iter().map(|(r, _)| (r.id, r.filter)).collect();
+    let mut probe = super::filter::Probe::new(&txn, &ids);
+    for (i, (r, run)) in runs.iter().enumerate() {
+        let mut entries = 0u64;
+        let mut last_bucket = None;
+        let mut filter_ok = true;
+        for key in super::runs::keys(run).map_err(|e| err(&e))? {
+            let key = key.map_err(|e| err(&e))?;
+            let n = key as u64;
+            entries += 1;
+            if n >= stored {
+                c.problems.push(format!(
+                    "an LSH bucket names document {n}, which is not stored"
+                ));
+            }
+            // The filter must let every bucket of its run through.
+            let b = (key >> 64) as u64;
+            if filter_ok && last_bucket != Some(b) {
+                last_bucket = Some(b);
+                // One problem per run: a damaged filter fails every bucket.
+                match probe.may_hold(i, b) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        filter_ok = false;
+                        c.problems.push(format!(
+                            "the filter of bucket run {} leaves out a bucket it holds",
+                            r.id
+                        ));
+                    }
+                    Err(w) => {
+                        filter_ok = false;
+                        c.problems.push(w);
+                    }
+                }
+            }
+        }
+        if entries != r.entries {
             c.problems.push(format!(
-                "an LSH bucket names document {n}, which is not stored"
+                "bucket run {} should hold {} entries, it holds {entries}",
+                r.id, r.entries
             ));
         }
+        c.bucket_entries += entries;
     }
     if c.bucket_entries != expected {
         c.problems.push(format!(
@@ -136,8 +178,12 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
     // Each entry in its own buckets (sampled entries would miss damage).
     for (n, keys) in keyed {
         for (b, &k) in keys.iter().enumerate() {
-            let key = (bucket(b, k) as u128) << 64 | n as u128;
-            let there = buckets.get(key).map_err(|e| err(&e))?.is_some();
+            let mut there = false;
+            for (_, run) in &runs {
+                let mut docs = Vec::new();
+                super::runs::lookup(run, bucket(b, k), u64::MAX, &mut docs).map_err(|e| err(&e))?;
+                there |= docs.contains(&n);
+            }
             if !there {
                 c.problems.push(format!(
                     "document {n} is missing from its bucket of band {b}"

@@ -1,28 +1,23 @@
 //! One indexed document as stored: what a later run needs to find it
 //! (signature, band keys, whole-sequence fingerprint), to verify a match
-//! exactly (the text, zstd-compressed) and to name it (id, source), sealed
-//! by a checksum so that `index verify` and every read notice damage.
+//! exactly (the text) and to name it (id, source), sealed by a checksum so
+//! that `index verify` and every read notice damage.
 //!
 //! Layout, little-endian: a format byte; id and source (u32 length +
 //! UTF-8); words (u64); content fingerprint (u64); signature (u32 count +
-//! u32 values); band keys (u32 count + u64 values); text (u32 length +
-//! zstd frame); then the XXH3-64 of everything before it.
+//! u32 values); band keys (u32 count + u64 values); text (u64 length +
+//! UTF-8); then the XXH3-64 of everything before it.
+//!
+//! The text is stored as it is. Compressing it (zstd level 1 halves news
+//! text) ran at about 140 MB/s a core on the machines measured, as much
+//! CPU as signing the document; the bytes it saved take less time to
+//! write than that, since the document log goes to disk sequentially
+//! while later documents are signed (BENCHMARKS.md, "Persistent index").
 
 use crate::error::Error;
 
 /// The entry layout written by this version.
-const LAYOUT: u8 = 1;
-
-/// zstd level of stored texts: level 1 compresses news text about 2.5x at
-/// several hundred MB/s per core, so storing costs little next to signing.
-const ZSTD_LEVEL: i32 = 1;
-
-thread_local! {
-    /// One compression context per thread, reused: making one per document
-    /// cost as much as compressing the document.
-    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
-}
+const LAYOUT: u8 = 2;
 
 /// One indexed document.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,16 +48,7 @@ pub(crate) struct Head {
 impl Entry {
     /// The stored bytes.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let text = COMPRESSOR
-            .with_borrow_mut(|c| {
-                let c = match c {
-                    Some(c) => c,
-                    None => c.insert(zstd::bulk::Compressor::new(ZSTD_LEVEL).ok()?),
-                };
-                c.compress(self.text.as_bytes()).ok()
-            })
-            // Compressing into a Vec fails only if zstd cannot allocate.
-            .unwrap_or_default();
+        let text = self.text.as_bytes();
         let mut out = Vec::with_capacity(
             64 + self.id.len()
                 + self.source.len()
@@ -85,8 +71,8 @@ impl Entry {
         for k in &self.keys {
             out.extend_from_slice(&k.to_le_bytes());
         }
-        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
-        out.extend_from_slice(&text);
+        out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        out.extend_from_slice(text);
         let sum = xxhash_rust::xxh3::xxh3_64(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         out
@@ -170,7 +156,7 @@ impl Head {
         for _ in 0..n {
             keys.push(c.u64()?);
         }
-        let n = c.u32()? as usize;
+        let n = usize::try_from(c.u64()?).map_err(|_| damaged("bad length"))?;
         let start = c.at;
         c.take(n)?;
         if c.at != c.bytes.len() {
@@ -188,12 +174,10 @@ impl Head {
 
     /// The stored text of the entry whose bytes gave this head.
     pub(crate) fn text(&self, bytes: &[u8]) -> std::result::Result<String, String> {
-        let z = bytes
+        let text = bytes
             .get(self.text_at.clone())
             .ok_or_else(|| damaged("truncated"))?;
-        let mut out = Vec::new();
-        zstd::stream::copy_decode(z, &mut out).map_err(|_| damaged("text does not decompress"))?;
-        String::from_utf8(out).map_err(|_| damaged("text is not UTF-8"))
+        String::from_utf8(text.to_vec()).map_err(|_| damaged("text is not UTF-8"))
     }
 }
 

@@ -9,8 +9,11 @@ use ahash::AHashMap;
 use rayon::prelude::*;
 use redb::ReadOnlyTable;
 
+use super::data::Place;
 use super::entry::{entry_error, Head};
-use super::store::{bucket, bucket_range, Index, BUCKETS, DOCS, EXACT};
+use super::filter::Probe;
+use super::runs;
+use super::store::{bucket, Index, DOCS, EXACT};
 use crate::config::{ScanConfig, Verify};
 use crate::document::Origin;
 use crate::error::{Error, Result};
@@ -31,17 +34,18 @@ pub(crate) struct Found {
 }
 
 struct Tables {
-    docs: ReadOnlyTable<u64, &'static [u8]>,
+    docs: ReadOnlyTable<u64, Place>,
 }
 
 impl Tables {
     fn head(&self, index: &Index, n: u64) -> Result<(Head, Vec<u8>)> {
-        let bytes = self
+        let place = self
             .docs
             .get(n)
             .map_err(|e| index.error(e))?
-            .map(|v| v.value().to_vec())
+            .map(|v| v.value())
             .ok_or_else(|| entry_error(index.dir(), n, "missing".into()))?;
+        let bytes = index.entry_bytes(n, place)?;
         let head = Head::decode(&bytes).map_err(|w| entry_error(index.dir(), n, w))?;
         Ok((head, bytes))
     }
@@ -72,7 +76,7 @@ pub(crate) fn find(
     progress.stage("looking up the index", None);
     let limit = index.documents();
     let txn = index.read()?;
-    let buckets = txn.open_table(BUCKETS).map_err(|e| index.error(e))?;
+    let buckets = index.bucket_runs(&txn)?;
     let exact = txn.open_table(EXACT).map_err(|e| index.error(e))?;
     let tables = Tables {
         docs: txn.open_table(DOCS).map_err(|e| index.error(e))?,
@@ -111,17 +115,39 @@ pub(crate) fn find(
         })
         .collect();
     bucket_queries.par_sort_unstable();
-    let mates: Vec<Result<Vec<(u32, u64)>>> = bucket_queries
+    // The runs' filters first: most buckets of a new batch are in no run,
+    // and the filters say so without reading the B-tree.
+    let ids: Vec<(u64, Option<u32>)> = buckets.iter().map(|(r, _)| (r.id, r.filter)).collect();
+    if ids.len() > 64 {
+        return Err(index.error("more bucket runs than an index ever holds; it is damaged"));
+    }
+    let mut probe = Probe::new(&txn, &ids);
+    let mut asked: Vec<(u64, u32, u64)> = Vec::new();
+    for (b, slot) in bucket_queries {
+        let mut runs = 0u64;
+        for r in 0..ids.len() {
+            if probe.may_hold(r, b).map_err(|w| index.error(w))? {
+                runs |= 1 << r;
+            }
+        }
+        if runs != 0 {
+            asked.push((b, slot, runs));
+        }
+    }
+    drop(probe);
+    let mates: Vec<Result<Vec<(u32, u64)>>> = asked
         .par_chunks(4096)
         .map(|chunk| {
             let mut out = Vec::new();
-            for &(b, slot) in chunk {
-                for v in buckets.range(bucket_range(b)).map_err(|e| index.error(e))? {
-                    let n = v.map_err(|e| index.error(e))?.0.value() as u64;
-                    if n >= limit {
-                        break;
+            let mut docs = Vec::new();
+            for &(b, slot, in_runs) in chunk {
+                for (r, (_, run)) in buckets.iter().enumerate() {
+                    if in_runs & 1 << r == 0 {
+                        continue;
                     }
-                    out.push((slot, n));
+                    docs.clear();
+                    runs::lookup(run, b, limit, &mut docs).map_err(|e| index.error(e))?;
+                    out.extend(docs.iter().map(|&n| (slot, n)));
                 }
             }
             Ok(out)

@@ -3,11 +3,13 @@
 //!
 //! An index is a directory holding a [redb] database (an embedded,
 //! copy-on-write B-tree store: a commit is atomic and durable, and a kill
-//! at any moment leaves the last commit) and the writer's lock file. For
-//! each document it stores an entry (id, source, signature, band keys, the
-//! whole-sequence fingerprint and the zstd-compressed text that exact
-//! verification needs), and two lookups: the LSH buckets (band, key) →
-//! documents, and the exact-copy table fingerprint → first document.
+//! at any moment leaves the last commit), a document log and the writer's
+//! lock file. For each document it stores an entry (id, source, signature,
+//! band keys, the whole-sequence fingerprint and the text that exact
+//! verification needs) in the log ([`data`]), and in the store where that
+//! entry lies and two lookups: the LSH buckets (band, key) → documents, in
+//! sorted runs ([`runs`]), and the exact-copy table fingerprint → first
+//! document.
 //!
 //! - [`add`] (`nearcopy index add`): every document of the inputs, in one
 //!   transaction.
@@ -34,8 +36,11 @@
 
 mod add;
 mod check;
+mod data;
 mod entry;
+mod filter;
 mod lookup;
+mod runs;
 mod store;
 
 use std::path::Path;
@@ -51,7 +56,7 @@ use crate::progress::Progress;
 use crate::scan::Scan;
 
 pub use add::AddCounts;
-pub(crate) use add::{sign_entry, Adder, Prepared};
+pub(crate) use add::{sign_entry, Adder, Background, Prepared};
 pub use check::{verify, Checked};
 pub(crate) use entry::Entry;
 pub(crate) use lookup::{find, measure, Found};
@@ -128,18 +133,9 @@ pub fn add<'a>(
         let banding = cfg.banding();
         progress.stage("indexing", Some(inputs.total_bytes()));
         let mut bytes = 0u64;
-        // The store takes one writer; it works on a thread of its own
-        // while the next batches are read, signed and compressed.
         let (skipped, adder) = std::thread::scope(|s| -> Result<_> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
             let index = &index;
-            let writer = s.spawn(move || -> Result<Adder> {
-                let mut adder = adder;
-                for batch in rx {
-                    adder.add(index, batch)?;
-                }
-                Ok(adder)
-            });
+            let writer = Background::spawn(s, adder, index);
             let read = inputs.read_with(
                 &cfg.input,
                 |doc| {
@@ -152,9 +148,9 @@ pub fn add<'a>(
                         return Err(crate::Error::Interrupted);
                     }
                     let n = batch.len() as u64;
-                    // A closed channel: the writer stopped on an error,
-                    // which its join below reports first.
-                    if tx.send(batch).is_err() {
+                    // A stopped writer: its error, which finish() below
+                    // reports first.
+                    if writer.send(batch).is_err() {
                         return Err(index.error("the writer stopped"));
                     }
                     bytes += raw;
@@ -162,11 +158,7 @@ pub fn add<'a>(
                     Ok(())
                 },
             );
-            drop(tx);
-            let written = writer
-                .join()
-                .map_err(|_| index.error("the writer thread panicked"))?;
-            let adder = written?;
+            let adder = writer.finish(index, read.is_err())?;
             Ok((read?, adder))
         })?;
         progress.finish();
@@ -209,6 +201,9 @@ pub struct Stats {
     pub size_bytes: u64,
     /// Bytes on disk per document.
     pub bytes_per_document: f64,
+    /// Sorted runs the LSH buckets are kept in (each lookup visits every
+    /// one; merging keeps them few).
+    pub bucket_runs: usize,
 }
 
 /// The counts and options of the index at `dir` (read-only; a writer may
@@ -223,6 +218,7 @@ pub fn stats(dir: &Path) -> Result<Stats> {
         options: index.shape().cloned(),
         size_bytes: size,
         bytes_per_document: round6(size as f64 / index.documents().max(1) as f64),
+        bucket_runs: index.runs.list.len(),
     })
 }
 

@@ -1,6 +1,7 @@
-//! The index directory: a redb database (`index.redb`), the writer's lock
-//! file (`writer.lock`), the format and the options the index was built
-//! with, and the recovery of a `dedup --index` that stopped between its two
+//! The index directory: a redb database (`index.redb`), the document log
+//! (`documents.dat`, [`super::data`]), the writer's lock file
+//! (`writer.lock`), the format and the options the index was built with,
+//! and the recovery of a `dedup --index` that stopped between its two
 //! commits.
 
 use std::fs::{File, OpenOptions};
@@ -13,20 +14,23 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::data::{Place, DATA_FILE};
 use super::entry::{entry_error, Head};
+use super::runs::{self, Runs};
 use crate::config::ScanConfig;
 use crate::error::{Error, Result};
 use crate::output::Stamp;
 
-/// Format, options, document count, a pending output.
+/// Format, options, document count, the document log's length, the bucket
+/// runs, a pending output.
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-/// Document number → entry ([`super::entry`]).
-pub(crate) const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("documents");
-/// The LSH buckets: `bucket << 64 | document`, where `bucket` names a band
-/// and its key ([`bucket`]). One plain key per entry: in order, these go in
-/// and come out (a range per bucket) faster than redb's multimap values,
-/// and take half the space.
-pub(crate) const BUCKETS: TableDefinition<u128, ()> = TableDefinition::new("buckets");
+/// Document number → where its entry lies in the document log.
+pub(crate) const DOCS: TableDefinition<u64, Place> = TableDefinition::new("documents");
+// The LSH buckets are tables of their own, one per run ([`super::runs`]):
+// keys `bucket << 64 | document`, where `bucket` names a band and its key
+// ([`bucket`]). One plain key per entry: in order, these go in and come
+// out (a range per bucket) faster than redb's multimap values, and take
+// half the space.
 
 /// The bucket of band `band` with key `key` (64 bits: collisions between
 /// bands are as rare as between keys).
@@ -34,16 +38,12 @@ pub(crate) fn bucket(band: usize, key: u64) -> u64 {
     xxhash_rust::xxh3::xxh3_64_with_seed(&key.to_le_bytes(), band as u64)
 }
 
-/// The range of BUCKETS holding the documents of `bucket`.
-pub(crate) fn bucket_range(bucket: u64) -> std::ops::RangeInclusive<u128> {
-    let b = (bucket as u128) << 64;
-    b..=b | u64::MAX as u128
-}
 /// Whole-sequence fingerprint → the first document with it.
 pub(crate) const EXACT: TableDefinition<u64, u64> = TableDefinition::new("exact");
 
-/// The index format this version writes and reads.
-pub const FORMAT: u32 = 1;
+/// The index format this version writes and reads. Format 1 kept entries
+/// inside the store, compressed, and the buckets in one table.
+pub const FORMAT: u32 = 2;
 
 /// How text is normalised before shingling. Stored so that an index made
 /// by a version that tokenised differently is refused, not silently
@@ -174,6 +174,12 @@ pub struct Index {
     /// Documents that count: stored ones, less those of a pending batch
     /// whose output never appeared.
     pub(crate) documents: u64,
+    /// The document log (`None` until something is added).
+    data: Option<File>,
+    /// Its committed length.
+    pub(crate) data_len: u64,
+    /// The bucket runs, oldest first.
+    pub(crate) runs: Runs,
 }
 
 pub(crate) fn store_error(dir: &Path, e: impl std::fmt::Display) -> Error {
@@ -197,20 +203,49 @@ impl Index {
             source: e,
         })?;
         let lock = lock(dir)?;
+        // Sorted parts of bucket keys a killed writer left.
+        crate::tempfiles::sweep_stale(dir);
         let db = Builder::new()
             .set_cache_size(CACHE_BYTES)
             .set_concurrency_mode(ConcurrencyMode::SingleWriter)
             .create(dir.join(DB_FILE))
             .map_err(|e| open_error(dir, e))?;
+        let path = dir.join(DATA_FILE);
+        let data = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
         let mut index = Index {
             dir: dir.to_path_buf(),
             db: Db::Write(db),
             _lock: Some(lock),
             shape: None,
             documents: 0,
+            data: Some(data),
+            data_len: 0,
+            runs: Runs::default(),
         };
+        index.load()?;
         index.settle()?;
         index.load()?;
+        // What a killed writer appended after the last commit.
+        if let Some(f) = &index.data {
+            let len = f.metadata().map_err(|e| Error::io(&path, e))?.len();
+            if len > index.data_len {
+                f.set_len(index.data_len).map_err(|e| Error::io(&path, e))?;
+            } else if len < index.data_len {
+                return Err(Error::Index {
+                    path: dir.to_path_buf(),
+                    reason: format!(
+                        "its document log {DATA_FILE} holds {len} bytes, the index names                          {}; the index is damaged (rebuild it from the kept outputs with                          `nearcopy index add`)",
+                        index.data_len
+                    ),
+                });
+            }
+        }
         Ok(index)
     }
 
@@ -244,14 +279,31 @@ impl Index {
             other => other,
         }
         .map_err(|e| open_error(dir, e))?;
+        let path = dir.join(DATA_FILE);
+        let data = match File::open(&path) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(&path, e)),
+        };
         let mut index = Index {
             dir: dir.to_path_buf(),
             db: Db::Read(db),
             _lock: None,
             shape: None,
             documents: 0,
+            data,
+            data_len: 0,
+            runs: Runs::default(),
         };
         index.load()?;
+        if index.data.is_none() && index.data_len > 0 {
+            return Err(Error::Index {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "its document log {DATA_FILE} is missing; the index cannot be used                      (rebuild it from the kept outputs with `nearcopy index add`)"
+                ),
+            });
+        }
         Ok(index)
     }
 
@@ -344,7 +396,25 @@ impl Index {
                     ),
                 });
             }
+            if f < FORMAT {
+                return Err(Error::Index {
+                    path: dir.clone(),
+                    reason: format!(
+                        "written by an older nearcopy in index format {f}, which kept its \
+                         documents compressed inside the store; this one reads format \
+                         {FORMAT}. Rebuild the index from the kept outputs with `nearcopy \
+                         index add` (or use the older nearcopy)"
+                    ),
+                });
+            }
         }
+        if let Some(r) = get("runs")? {
+            self.runs = serde_json::from_slice(&r).map_err(|_| bad("bucket runs"))?;
+        }
+        self.data_len = match get("data_len")? {
+            Some(d) => u64_of(&d).ok_or_else(|| bad("document log length"))?,
+            None => 0,
+        };
         if let Some(s) = get("options")? {
             self.shape = Some(serde_json::from_slice(&s).map_err(|_| bad("options"))?);
         }
@@ -391,17 +461,28 @@ impl Index {
                     .and_then(|v| u64_of(v.value()))
                     .unwrap_or(p.first);
                 let mut docs = txn.open_table(DOCS).map_err(|e| err(&e))?;
-                let mut buckets = txn.open_table(BUCKETS).map_err(|e| err(&e))?;
                 let mut exact = txn.open_table(EXACT).map_err(|e| err(&e))?;
+                let mut kept_runs = self.runs.clone();
+                let names: Vec<String> = kept_runs.list.iter().map(|r| runs::name(r.id)).collect();
+                let mut tables = names
+                    .iter()
+                    .map(|n| txn.open_table(runs::def(n)).map_err(|e| err(&e)))
+                    .collect::<Result<Vec<_>>>()?;
                 for n in p.first..stored {
-                    let Some(bytes) = docs.remove(n).map_err(|e| err(&e))? else {
+                    let Some(place) = docs.remove(n).map_err(|e| err(&e))?.map(|v| v.value())
+                    else {
                         continue;
                     };
-                    let head = Head::decode(bytes.value()).map_err(|w| entry_error(&dir, n, w))?;
-                    drop(bytes);
+                    let bytes = self.entry_bytes(n, place)?;
+                    let head = Head::decode(&bytes).map_err(|w| entry_error(&dir, n, w))?;
                     for (b, &k) in head.keys.iter().enumerate() {
                         let key = (bucket(b, k) as u128) << 64 | n as u128;
-                        buckets.remove(key).map_err(|e| err(&e))?;
+                        for (t, run) in tables.iter_mut().zip(kept_runs.list.iter_mut()) {
+                            if runs::remove(t, key).map_err(|e| err(&e))? {
+                                run.entries -= 1;
+                                break;
+                            }
+                        }
                     }
                     let first = exact
                         .get(head.content)
@@ -411,6 +492,11 @@ impl Index {
                         exact.remove(head.content).map_err(|e| err(&e))?;
                     }
                 }
+                drop(tables);
+                // The batch's bytes stay in the log, unreferenced: committed
+                // bytes are never rewritten (a reader may be reading them).
+                let r = serde_json::to_vec(&kept_runs).map_err(|e| err(&e))?;
+                meta.insert("runs", r.as_slice()).map_err(|e| err(&e))?;
                 meta.insert("documents", p.first.to_le_bytes().as_slice())
                     .map_err(|e| err(&e))?;
             }
@@ -434,9 +520,70 @@ impl Index {
         txn.commit().map_err(|e| err(&e))
     }
 
-    /// Size of the store on disk, in bytes.
+    /// Size of the store and the document log on disk, in bytes.
     pub fn size_bytes(&self) -> u64 {
-        std::fs::metadata(self.dir.join(DB_FILE)).map_or(0, |m| m.len())
+        [DB_FILE, DATA_FILE]
+            .iter()
+            .map(|f| std::fs::metadata(self.dir.join(f)).map_or(0, |m| m.len()))
+            .sum()
+    }
+
+    /// The entry bytes of document `n`, which lie at `place` in the log.
+    pub(crate) fn entry_bytes(&self, n: u64, place: Place) -> Result<Vec<u8>> {
+        let Some(f) = &self.data else {
+            return Err(entry_error(
+                &self.dir,
+                n,
+                "the document log is missing".into(),
+            ));
+        };
+        super::data::read(f, place).map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => {
+                    "it lies past the end of the document log".to_string()
+                }
+                _ => format!("reading the document log failed: {e}"),
+            };
+            entry_error(&self.dir, n, why)
+        })
+    }
+
+    /// The bucket runs as `txn` sees them (a writer may have merged runs
+    /// since this index was opened), oldest first.
+    pub(crate) fn bucket_runs(
+        &self,
+        txn: &ReadTransaction,
+    ) -> Result<Vec<(runs::Run, runs::RunTable)>> {
+        let meta = match txn.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(self.error(e)),
+        };
+        let list: Runs = match meta.get("runs").map_err(|e| self.error(e))? {
+            Some(r) => serde_json::from_slice(r.value()).map_err(|_| Error::Index {
+                path: self.dir.clone(),
+                reason: "its bucket runs record is damaged; the index cannot be used".into(),
+            })?,
+            None => Runs::default(),
+        };
+        list.list
+            .into_iter()
+            .map(|r| {
+                let t = txn
+                    .open_table(runs::def(&runs::name(r.id)))
+                    .map_err(|e| self.error(e))?;
+                Ok((r, t))
+            })
+            .collect()
+    }
+
+    /// A handle on the document log for appending (writers only).
+    pub(crate) fn data_for_append(&self) -> Result<File> {
+        let path = self.dir.join(DATA_FILE);
+        match (&self.db, &self.data) {
+            (Db::Write(_), Some(f)) => f.try_clone().map_err(|e| Error::io(&path, e)),
+            _ => Err(self.error("opened for reading only; this is a bug in the calling command")),
+        }
     }
 }
 
@@ -528,6 +675,27 @@ mod tests {
                 .unwrap_or_default();
             assert!(err.contains("written by a newer nearcopy"), "{err}");
             assert!(err.contains("upgrade nearcopy"), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_index_of_the_older_format_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join(DB_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert("format", 1u32.to_le_bytes().as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+        drop(db);
+        for open in [Index::open_read, Index::open_write] {
+            let err = open(dir.path())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("older nearcopy in index format 1"), "{err}");
+            assert!(err.contains("nearcopy index add"), "{err}");
         }
     }
 

@@ -50,9 +50,10 @@ pub fn stats(s: &Stats, json: bool, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "documents: {}", s.documents)?;
     writeln!(
         w,
-        "size on disk: {} ({:.0} bytes per document)",
+        "size on disk: {} ({:.0} bytes per document); LSH buckets in {}",
         human_bytes(s.size_bytes),
-        s.bytes_per_document
+        s.bytes_per_document,
+        plural(s.bucket_runs as u64, "sorted run")
     )?;
     match &s.options {
         Some(o) => writeln!(
