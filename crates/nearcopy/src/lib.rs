@@ -53,7 +53,7 @@
 //! | [`passages`] (count, extract, repeats, locate) | [`passages::find`], [`passages::within_document`] | [`PassageConfig`] | [`Passages`] |
 //! | [`similarity`](mod@similarity) (read, count, estimate, views) | [`similarity()`] | [`SimilarityConfig`] | [`Similarity`] |
 //! | [`dedup`](mod@dedup) (plan, cut, write) | [`dedup()`] | [`DedupConfig`] | [`Dedup`] |
-//! | [`index`] (store, entry, add, lookup, check: documents kept by earlier runs, on disk) | [`index::add`], [`index::scan`], [`index::stats`], [`index::verify`]; `dedup` with [`dedup::IndexUse`] | [`ScanConfig`] | [`index::Added`], [`Scan`], [`index::Stats`], [`index::Checked`] |
+//! | [`index`] (store, data, entry, runs, filter, add, lookup, check: documents kept by earlier runs, on disk) | [`index::add`], [`index::scan`], [`index::stats`], [`index::verify`]; `dedup` with [`dedup::IndexUse`] | [`ScanConfig`] | [`index::Added`], [`Scan`], [`index::Stats`], [`index::Checked`] |
 //! | [`exact`] (all-pairs join) | [`exact::join`] | [`ExactConfig`] | [`exact::Join`] |
 //! | [`synth`] (random, vocab, generator: corpora with planted truth) | [`synth::generate`] | [`SynthConfig`] | [`synth::SynthSummary`] |
 //! | [`eval`] (read, score: a result against truth) | [`eval::run`] | [`EvalConfig`] | [`eval::Evaluation`] |

@@ -129,9 +129,9 @@ fn entry_of(
             source: info.source.to_string(),
             words: info.words,
             content: sk.contents[slot],
-            sig: sk.sigs.row(slot).to_vec(),
-            keys: sk.keys.row(slot).to_vec(),
-            text: text.to_owned(),
+            sig: sk.sigs.row(slot).into(),
+            keys: sk.keys.row(slot).into(),
+            text: text.into(),
         },
         None => sign_entry(
             info.id.clone(),
@@ -293,7 +293,7 @@ pub(super) fn write(
     // The index's writer stores the kept records on a thread of its own
     // while the pass goes on.
     let (pass, adder) = std::thread::scope(|s| {
-        let writer = Background::spawn(s, adder, index);
+        let mut writer = Background::spawn(s, adder, index);
         let pass = write_pass(
             inputs,
             cfg,
@@ -302,7 +302,7 @@ pub(super) fn write(
             targets,
             summary,
             parquet_schema,
-            Some((&writer, &signer)),
+            Some((&mut writer, &signer)),
             progress,
         );
         let adder = writer.finish(index, pass.is_err());
@@ -345,9 +345,13 @@ fn write_pass(
     targets: Targets<'_>,
     summary: &mut DedupSummary,
     parquet_schema: Option<parquet::Layout>,
-    indexing: Option<(&Background<'_>, &Signer<'_>)>,
+    indexing: Option<(&mut Background<'_>, &Signer<'_>)>,
     progress: &dyn Progress,
 ) -> Result<Passed> {
+    let (writer, signer) = match indexing {
+        Some((w, s)) => (Some(w), Some(s)),
+        None => (None, None),
+    };
     let total_bytes: u64 = inputs.total_bytes();
     let (scan, removals) = (plan.scan, plan.removals);
     let docs = &scan.documents;
@@ -365,7 +369,7 @@ fn write_pass(
     progress.stage("writing", Some(total_bytes));
     let mut next = 0usize;
     // Records are parsed when something is cut or added to the index.
-    let parse = cutter.active() || indexing.is_some();
+    let parse = cutter.active() || signer.is_some();
     if let (Some(fates), false) = (fates.as_mut(), parse) {
         // Parquet without cuts: the fates follow from the plan alone, and
         // the Parquet writer reads the rows it copies.
@@ -398,7 +402,6 @@ fn write_pass(
             }
             let count = items.len() as u64;
             let numbers: Vec<usize> = items.iter().map(|(doc, _)| *doc).collect();
-            let signer = indexing.map(|(_, signer)| signer);
             let process_one = |(doc, raw): (usize, RawRecord)| {
                 process(inputs, cfg, plan, cutter, signer, doc, raw)
             };
@@ -445,7 +448,7 @@ fn write_pass(
                     }
                 }
             }
-            if let Some((writer, _)) = indexing {
+            if let Some(writer) = writer.as_deref() {
                 // A stopped writer: its own error is reported instead.
                 if writer.send(entries).is_err() {
                     return Err(Error::Interrupted);
@@ -460,6 +463,11 @@ fn write_pass(
     }
     if progress.cancelled() {
         return Err(Error::Interrupted);
+    }
+    // Every entry is sent: the index's writer prepares its commit while
+    // the files below are finished.
+    if let Some(w) = writer {
+        w.close();
     }
     // Both files complete before either replaces its target.
     let mut finished = Vec::new();

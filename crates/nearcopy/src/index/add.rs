@@ -25,11 +25,11 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     /// Stores `entry`.
-    pub(crate) fn new(entry: &Entry) -> Prepared {
+    pub(crate) fn new(entry: &Entry<'_>) -> Prepared {
         Prepared {
             bytes: entry.encode(),
             content: entry.content,
-            keys: entry.keys.clone(),
+            keys: entry.keys.to_vec(),
         }
     }
 }
@@ -42,7 +42,7 @@ pub(crate) fn sign_entry(
     cfg: &ScanConfig,
     sketcher: &Sketcher,
     banding: &Banding,
-) -> Entry {
+) -> Entry<'static> {
     let (words, content, sig) = crate::scan::with_fingerprints(&text, cfg, |fps, words, c| {
         let sig = if fps.is_empty() {
             Vec::new()
@@ -61,9 +61,9 @@ pub(crate) fn sign_entry(
         source,
         words,
         content,
-        sig,
-        keys,
-        text,
+        sig: sig.into(),
+        keys: keys.into(),
+        text: text.into(),
     }
 }
 
@@ -226,7 +226,8 @@ impl Adder {
 /// is done, the thread also does the slow part of the commit
 /// ([`Adder::prepare`]) while the caller finishes its own files.
 pub(crate) struct Background<'scope> {
-    tx: std::sync::mpsc::SyncSender<Vec<Prepared>>,
+    /// `None` once every batch is sent.
+    tx: Option<std::sync::mpsc::SyncSender<Vec<Prepared>>>,
     handle: std::thread::ScopedJoinHandle<'scope, Result<Adder>>,
     /// Set when the caller failed: nothing will be committed, so the
     /// thread skips the commit's preparation.
@@ -253,7 +254,7 @@ impl<'scope> Background<'scope> {
             Ok(adder)
         });
         Background {
-            tx,
+            tx: Some(tx),
             handle,
             abandoned,
         }
@@ -264,7 +265,14 @@ impl<'scope> Background<'scope> {
     ///
     /// [`finish`]: Background::finish
     pub(crate) fn send(&self, batch: Vec<Prepared>) -> std::result::Result<(), ()> {
-        self.tx.send(batch).map_err(|_| ())
+        let tx = self.tx.as_ref().ok_or(())?;
+        tx.send(batch).map_err(|_| ())
+    }
+
+    /// Says that every batch is sent: the thread goes on to prepare the
+    /// commit.
+    pub(crate) fn close(&mut self) {
+        self.tx = None;
     }
 
     /// Waits for everything sent to be stored and prepared. With `failed`

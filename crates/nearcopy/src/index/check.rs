@@ -68,7 +68,13 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
     let exact = txn.open_table(EXACT).map_err(|e| err(&e))?;
     let mut expected = 0u64;
     let mut contents: AHashMap<u64, u64> = AHashMap::new();
-    let mut keyed: Vec<(u64, Vec<u64>)> = Vec::new();
+    // Every entry in its own buckets, and nothing else there: the bucket
+    // keys the entries call for and those stored must be the same
+    // multiset. A sum of their hashes compares them in one pass over each,
+    // in constant memory (looking each key up took 3 minutes on a
+    // 900,000-document index).
+    let mut expected_sum = 0u64;
+    let key_hash = |key: u128| xxhash_rust::xxh3::xxh3_64(&key.to_le_bytes());
     let mut next = 0u64;
     for item in docs.iter().map_err(|e| err(&e))? {
         let (k, v) = item.map_err(|e| err(&e))?;
@@ -96,7 +102,10 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
                 if !head.keys.is_empty() && !contents.contains_key(&head.content) {
                     contents.insert(head.content, n);
                     expected += head.keys.len() as u64;
-                    keyed.push((n, head.keys));
+                    for (b, &k) in head.keys.iter().enumerate() {
+                        let key = (bucket(b, k) as u128) << 64 | n as u128;
+                        expected_sum = expected_sum.wrapping_add(key_hash(key));
+                    }
                 }
             }
             Err(w) => c.problems.push(format!("document {n}: {w}")),
@@ -127,6 +136,7 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
     }
     let ids: Vec<(u64, Option<u32>)> = runs.iter().map(|(r, _)| (r.id, r.filter)).collect();
     let mut probe = super::filter::Probe::new(&txn, &ids);
+    let mut stored_sum = 0u64;
     for (i, (r, run)) in runs.iter().enumerate() {
         let mut entries = 0u64;
         let mut last_bucket = None;
@@ -135,6 +145,7 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
             let key = key.map_err(|e| err(&e))?;
             let n = key as u64;
             entries += 1;
+            stored_sum = stored_sum.wrapping_add(key_hash(key));
             if n >= stored {
                 c.problems.push(format!(
                     "an LSH bucket names document {n}, which is not stored"
@@ -175,22 +186,12 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
             c.bucket_entries
         ));
     }
-    // Each entry in its own buckets (sampled entries would miss damage).
-    for (n, keys) in keyed {
-        for (b, &k) in keys.iter().enumerate() {
-            let mut there = false;
-            for (_, run) in &runs {
-                let mut docs = Vec::new();
-                super::runs::lookup(run, bucket(b, k), u64::MAX, &mut docs).map_err(|e| err(&e))?;
-                there |= docs.contains(&n);
-            }
-            if !there {
-                c.problems.push(format!(
-                    "document {n} is missing from its bucket of band {b}"
-                ));
-                break;
-            }
-        }
+    if stored_sum != expected_sum {
+        c.problems.push(
+            "the LSH buckets do not hold exactly the documents' band keys (an entry is \
+             missing from its bucket, or a bucket names the wrong document)"
+                .into(),
+        );
     }
     c.problems.truncate(1000);
     Ok(c)

@@ -14,23 +14,27 @@
 //! write than that, since the document log goes to disk sequentially
 //! while later documents are signed (BENCHMARKS.md, "Persistent index").
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 
 /// The entry layout written by this version.
 const LAYOUT: u8 = 2;
 
-/// One indexed document.
+/// One indexed document. Signature, keys and text may be borrowed (from
+/// a scan's sketches and the record read), so a kept record of `dedup
+/// --index` is copied only into its stored bytes.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Entry {
+pub(crate) struct Entry<'a> {
     pub id: String,
     pub source: String,
     pub words: u64,
     /// Fingerprint of the whole token sequence (exact copies share it).
     pub content: u64,
     /// Empty for a document too short to sign.
-    pub sig: Vec<u32>,
-    pub keys: Vec<u64>,
-    pub text: String,
+    pub sig: Cow<'a, [u32]>,
+    pub keys: Cow<'a, [u64]>,
+    pub text: Cow<'a, str>,
 }
 
 /// The parts of an entry that lookups need, without its text.
@@ -41,11 +45,11 @@ pub(crate) struct Head {
     pub content: u64,
     pub sig: Vec<u32>,
     pub keys: Vec<u64>,
-    /// Where the compressed text lies in the stored bytes.
+    /// Where the text lies in the stored bytes.
     text_at: std::ops::Range<usize>,
 }
 
-impl Entry {
+impl Entry<'_> {
     /// The stored bytes.
     pub(crate) fn encode(&self) -> Vec<u8> {
         let text = self.text.as_bytes();
@@ -64,11 +68,11 @@ impl Entry {
         out.extend_from_slice(&self.words.to_le_bytes());
         out.extend_from_slice(&self.content.to_le_bytes());
         out.extend_from_slice(&(self.sig.len() as u32).to_le_bytes());
-        for v in &self.sig {
+        for v in self.sig.iter() {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out.extend_from_slice(&(self.keys.len() as u32).to_le_bytes());
-        for k in &self.keys {
+        for k in self.keys.iter() {
             out.extend_from_slice(&k.to_le_bytes());
         }
         out.extend_from_slice(&(text.len() as u64).to_le_bytes());
@@ -196,14 +200,14 @@ pub(crate) fn entry_error(path: &std::path::Path, n: u64, why: String) -> Error 
 mod tests {
     use super::*;
 
-    fn entry() -> Entry {
+    fn entry() -> Entry<'static> {
         Entry {
             id: "a-1".into(),
             source: "site.example".into(),
             words: 7,
             content: 0xDEAD_BEEF,
-            sig: vec![1, 2, 3, u32::MAX],
-            keys: vec![9, 8],
+            sig: vec![1, 2, 3, u32::MAX].into(),
+            keys: vec![9, 8].into(),
             text: "Ünïcode text, repeated text, repeated text.".into(),
         }
     }
@@ -217,8 +221,8 @@ mod tests {
             (head.id.as_str(), head.source.as_str(), head.content),
             ("a-1", "site.example", 0xDEAD_BEEF)
         );
-        assert_eq!(head.sig, e.sig);
-        assert_eq!(head.keys, e.keys);
+        assert_eq!(head.sig, *e.sig);
+        assert_eq!(head.keys, *e.keys);
         assert_eq!(head.text(&bytes).unwrap(), e.text);
     }
 

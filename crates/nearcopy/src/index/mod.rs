@@ -6,9 +6,9 @@
 //! at any moment leaves the last commit), a document log and the writer's
 //! lock file. For each document it stores an entry (id, source, signature,
 //! band keys, the whole-sequence fingerprint and the text that exact
-//! verification needs) in the log ([`data`]), and in the store where that
+//! verification needs) in the log (`data.rs`), and in the store where that
 //! entry lies and two lookups: the LSH buckets (band, key) → documents, in
-//! sorted runs ([`runs`]), and the exact-copy table fingerprint → first
+//! sorted runs (`runs.rs`), and the exact-copy table fingerprint → first
 //! document.
 //!
 //! - [`add`] (`nearcopy index add`): every document of the inputs, in one
