@@ -293,6 +293,20 @@ fn runs_with_other_options_or_no_index_are_refused_clearly() {
         "longest",
     ]);
     assert!(err.contains("--keep longest cannot be used"), "{err}");
+    // A file where the index directory should be.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "not an index").unwrap();
+    for args in [
+        vec!["index", "add", p(&file), p(&b[0])],
+        vec!["scan", p(&b[1]), "--index", p(&file)],
+    ] {
+        let err = run_err(&args);
+        assert!(
+            err.contains("not a directory; an index is a directory"),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not an index");
     let nothing = dir.path().join("nothing");
     let err = run_err(&["scan", p(&b[1]), "--index", p(&nothing)]);
     assert!(err.contains("not a nearcopy index"), "{err}");

@@ -198,6 +198,9 @@ impl Index {
     /// needed; fails at once if another process is writing to it. A batch
     /// that a killed `dedup --index` left pending is settled first.
     pub fn open_write(dir: &Path) -> Result<Index> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(not_a_directory(dir));
+        }
         std::fs::create_dir_all(dir).map_err(|e| Error::Write {
             path: dir.to_path_buf(),
             source: e,
@@ -252,6 +255,9 @@ impl Index {
     /// Opens the index at `dir` for reading; a writer may be at work in
     /// another process (its commits become visible to later reads).
     pub fn open_read(dir: &Path) -> Result<Index> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(not_a_directory(dir));
+        }
         let file = dir.join(DB_FILE);
         if !file.is_file() {
             return Err(Error::Index {
@@ -584,6 +590,15 @@ impl Index {
             (Db::Write(_), Some(f)) => f.try_clone().map_err(|e| Error::io(&path, e)),
             _ => Err(self.error("opened for reading only; this is a bug in the calling command")),
         }
+    }
+}
+
+fn not_a_directory(dir: &Path) -> Error {
+    Error::Index {
+        path: dir.to_path_buf(),
+        reason: "not a directory; an index is a directory (give a new path to make one, or \
+                 the directory an earlier `nearcopy index add` made)"
+            .into(),
     }
 }
 
