@@ -543,6 +543,18 @@ impl Index {
                 "the document log is missing".into(),
             ));
         };
+        // A damaged place must not make us allocate its length.
+        if place
+            .0
+            .checked_add(place.1)
+            .is_none_or(|end| end > self.data_len)
+        {
+            return Err(entry_error(
+                &self.dir,
+                n,
+                "it lies past the end of the document log".into(),
+            ));
+        }
         super::data::read(f, place).map_err(|e| {
             let why = match e.kind() {
                 std::io::ErrorKind::UnexpectedEof => {
