@@ -169,7 +169,7 @@ impl Adder {
             .sync()
             .map_err(|e| crate::Error::io(index.dir().join(super::data::DATA_FILE), e))?;
         if let Some(buckets) = self.buckets.take() {
-            buckets.store(index.dir(), &self.txn, &mut self.runs)?;
+            buckets.store(&self.txn, &mut self.runs)?;
         }
         self.data_len = Some(data_len);
         Ok(())

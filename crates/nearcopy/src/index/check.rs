@@ -134,8 +134,7 @@ pub fn verify(dir: &std::path::Path) -> Result<Checked> {
             c.exact_entries
         ));
     }
-    let ids: Vec<(u64, Option<u32>)> = runs.iter().map(|(r, _)| (r.id, r.filter)).collect();
-    let mut probe = super::filter::Probe::new(&txn, &ids);
+    let mut probe = super::filter::Probe::new(&txn, runs.iter().map(|(r, _)| r));
     let mut stored_sum = 0u64;
     for (i, (r, run)) in runs.iter().enumerate() {
         let mut entries = 0u64;

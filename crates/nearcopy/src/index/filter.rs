@@ -91,11 +91,14 @@ pub(crate) struct Probe<'t> {
 }
 
 impl<'t> Probe<'t> {
-    /// A probe of the runs `(id, chunk bits)` as `txn` sees them.
-    pub(crate) fn new(txn: &'t ReadTransaction, runs: &[(u64, Option<u32>)]) -> Probe<'t> {
+    /// A probe of `runs` as `txn` sees them.
+    pub(crate) fn new<'r>(
+        txn: &'t ReadTransaction,
+        runs: impl IntoIterator<Item = &'r super::runs::Run>,
+    ) -> Probe<'t> {
         Probe {
             txn,
-            runs: runs.iter().map(|&(id, bits)| (id, bits, None)).collect(),
+            runs: runs.into_iter().map(|r| (r.id, r.filter, None)).collect(),
         }
     }
 
@@ -165,7 +168,12 @@ mod tests {
         txn.commit().unwrap();
         assert_eq!(bits, 1);
         let txn = db.begin_read().unwrap();
-        let mut probe = Probe::new(&txn, &[(7, Some(bits))]);
+        let run = super::super::runs::Run {
+            id: 7,
+            entries: buckets.len() as u64,
+            filter: Some(bits),
+        };
+        let mut probe = Probe::new(&txn, [&run]);
         for &b in &buckets {
             assert!(probe.may_hold(0, b).unwrap());
         }
@@ -173,7 +181,7 @@ mod tests {
             .map(|i| xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()))
             .collect();
         others.sort_unstable();
-        let mut probe = Probe::new(&txn, &[(7, Some(bits))]);
+        let mut probe = Probe::new(&txn, [&run]);
         let mut false_positives = 0;
         for b in others {
             false_positives += probe.may_hold(0, b).unwrap() as u32;

@@ -117,15 +117,14 @@ pub(crate) fn find(
     bucket_queries.par_sort_unstable();
     // The runs' filters first: most buckets of a new batch are in no run,
     // and the filters say so without reading the B-tree.
-    let ids: Vec<(u64, Option<u32>)> = buckets.iter().map(|(r, _)| (r.id, r.filter)).collect();
-    if ids.len() > 64 {
+    if buckets.len() > 64 {
         return Err(index.error("more bucket runs than an index ever holds; it is damaged"));
     }
-    let mut probe = Probe::new(&txn, &ids);
+    let mut probe = Probe::new(&txn, buckets.iter().map(|(r, _)| r));
     let mut asked: Vec<(u64, u32, u64)> = Vec::new();
     for (b, slot) in bucket_queries {
         let mut runs = 0u64;
-        for r in 0..ids.len() {
+        for r in 0..buckets.len() {
             if probe.may_hold(r, b).map_err(|w| index.error(w))? {
                 runs |= 1 << r;
             }

@@ -249,12 +249,9 @@ impl Collector {
 
     /// Writes the gathered keys as a new run (none if there are none),
     /// then merges the newest runs as [`FANOUT`] says.
-    pub(crate) fn store(
-        mut self,
-        dir: &Path,
-        txn: &WriteTransaction,
-        runs: &mut Runs,
-    ) -> Result<()> {
+    pub(crate) fn store(mut self, txn: &WriteTransaction, runs: &mut Runs) -> Result<()> {
+        let dir = self.dir.clone();
+        let dir = dir.as_path();
         use rayon::slice::ParallelSliceMut;
         self.held.par_sort_unstable();
         let held = std::mem::take(&mut self.held);
@@ -433,7 +430,7 @@ mod tests {
             c.push(k).unwrap();
         }
         assert_eq!(c.spilled.len(), keys.len() / limit);
-        c.store(dir, &txn, runs).unwrap();
+        c.store(&txn, runs).unwrap();
         txn.commit().unwrap();
     }
 
