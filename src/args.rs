@@ -324,6 +324,52 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// Flags of the commands that run on a cluster (`scan`, `dedup`).
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Run as one process of a cluster: FILE lists one host:port per line,
+    /// one line per process, process 0 first. Start every process with the
+    /// same arguments and input paths, each with its own --process; the
+    /// result is the same as on one machine.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "process",
+        help_heading = "Cluster"
+    )]
+    pub hosts: Option<PathBuf>,
+    /// This process's line of the --hosts file, from 0. Process 0 writes the
+    /// report or the output; the others write nothing and exit 0 when the
+    /// run succeeds.
+    #[arg(long, value_name = "I", requires = "hosts", help_heading = "Cluster")]
+    pub process: Option<usize>,
+    /// Try a cluster on this machine: start N processes on loopback ports
+    /// (this one is process 0, the others its children).
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with_all = ["hosts", "process"],
+        value_parser = clap::value_parser!(u16).range(1..=256),
+        help_heading = "Cluster"
+    )]
+    pub local_processes: Option<u16>,
+    /// Seconds to wait for every process of the cluster to connect.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30,
+        help_heading = "Cluster"
+    )]
+    pub connect_timeout: u64,
+}
+
+impl ClusterArgs {
+    /// Whether this run is one process of a cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.hosts.is_some() || self.local_processes.is_some()
+    }
+}
+
 /// Flags that choose how repeated passages are found.
 #[derive(Debug, Clone, Args)]
 pub struct PassageArgs {
@@ -397,6 +443,8 @@ pub struct ScanArgs {
     /// persistent index IDX that it duplicates (read-only).
     #[arg(long, value_name = "IDX")]
     pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, Args)]
@@ -536,6 +584,8 @@ pub struct DedupArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 impl DedupArgs {

@@ -4,6 +4,7 @@
 //! left, and existing outputs are untouched).
 
 mod bar;
+mod cluster;
 mod cmd;
 mod signals;
 
@@ -17,6 +18,7 @@ use nearcopy_cli::args;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     signals::install();
+    quiet_network_panics();
     let result = match cli.command {
         args::Command::Scan(a) => cmd::scan::run(a),
         args::Command::Similarity(a) => cmd::similarity::run(a),
@@ -48,6 +50,21 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A cluster's network threads (timely's) end with a panic when a peer goes
+/// away; the run reports the lost process itself, in one line, so their
+/// panic messages are left out.
+fn quiet_network_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let network = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("timely:"));
+        if !network {
+            default(info);
+        }
+    }));
 }
 
 /// A closed pipe (`nearcopy … | head`) is not an error.

@@ -11,6 +11,23 @@ use crate::bar::Bar;
 
 pub fn run(a: DedupArgs) -> anyhow::Result<()> {
     let cfg = a.config();
+    if a.cluster.is_cluster() && a.index.is_some() {
+        bail!("--index is not available on a cluster yet: dedup against the index on one machine");
+    }
+    crate::cluster::run_as(
+        &a.cluster,
+        &a.paths,
+        &cfg.scan,
+        a.run.quiet,
+        |cluster, bar| {
+            let mut cfg = cfg.clone();
+            cfg.scan.cluster = cluster;
+            run_with(&a, &cfg, bar)
+        },
+    )
+}
+
+fn run_with(a: &DedupArgs, cfg: &nearcopy::DedupConfig, bar: &Bar) -> anyhow::Result<()> {
     let is_stdout = |p: &Path| p.as_os_str() == "-";
     let output = if a.dry_run { None } else { a.output.as_deref() };
     let removed = a.removed.as_deref();
@@ -29,8 +46,7 @@ pub fn run(a: DedupArgs) -> anyhow::Result<()> {
         kept: target(output),
         log: target(removed),
     };
-    let bar = Bar::new(a.run.quiet);
-    let report = nearcopy::dedup::dedup(&a.paths, &cfg, targets, &bar)?;
+    let report = nearcopy::dedup::dedup(&a.paths, cfg, targets, bar)?;
     stdout.flush()?;
     drop(stdout);
     let json = a.format == SummaryFormat::Json;

@@ -186,6 +186,8 @@ pub struct ScanConfig {
     pub input: InputConfig,
     /// Repeated passages.
     pub passages: PassageConfig,
+    /// The cluster this process belongs to; `None` runs alone.
+    pub cluster: Option<crate::distributed::Cluster>,
 }
 
 impl Default for ScanConfig {
@@ -202,6 +204,7 @@ impl Default for ScanConfig {
             threads: 0,
             input: InputConfig::default(),
             passages: PassageConfig::default(),
+            cluster: None,
         }
     }
 }

@@ -129,6 +129,18 @@ pub enum Error {
         "the input changed between two reads ({0}); rerun on files that are not being written"
     )]
     Changed(String),
+    /// A cluster run could not start or go on (a process did not connect,
+    /// or was lost, or was started with other arguments).
+    #[error("cluster: {0}")]
+    Cluster(String),
+    /// An error that process `process` of a cluster met, as it reported it.
+    #[error("{message}")]
+    Remote {
+        /// The process that met it.
+        process: usize,
+        /// Its message.
+        message: String,
+    },
     /// The input exceeds a size the implementation can handle.
     #[error("input too large: {0}")]
     TooLarge(String),

@@ -77,6 +77,7 @@
 pub mod cluster;
 pub mod config;
 pub mod dedup;
+pub mod distributed;
 pub mod document;
 pub mod error;
 pub mod eval;

@@ -24,11 +24,14 @@ mod parquet;
 #[cfg(not(feature = "parquet"))]
 #[path = "parquet_off.rs"]
 mod parquet;
+mod piece;
 mod texts;
 mod walk;
 
 #[cfg(feature = "parquet")]
 pub(crate) use parquet::schema as parquet_schema;
+pub(crate) use piece::Reassembly;
+pub use piece::{Piece, PieceRead, Share};
 pub use texts::{Corpus, Texts, TEXTS_NAME, TEXTS_SOURCE};
 pub(crate) use walk::is_parquet_name;
 
@@ -533,7 +536,15 @@ impl Inputs {
 
     /// Runs the reader thread over all files and hands `each` the raw
     /// batches in order; the one place that owns the reader's life cycle.
-    fn batches<F>(&self, cfg: &InputConfig, mut each: F) -> Result<()>
+    fn batches<F>(&self, cfg: &InputConfig, each: F) -> Result<()>
+    where
+        F: FnMut(RawBatch) -> Result<()>,
+    {
+        self.batches_of(cfg, &self.whole_files(), each)
+    }
+
+    /// [`Inputs::batches`] of `pieces` only, in their order.
+    fn batches_of<F>(&self, cfg: &InputConfig, pieces: &[Piece], mut each: F) -> Result<()>
     where
         F: FnMut(RawBatch) -> Result<()>,
     {
@@ -544,7 +555,7 @@ impl Inputs {
             // Parquet row groups are decoded as many at a time as the
             // pool has threads.
             let threads = rayon::current_num_threads();
-            let reader = scope.spawn(move || read_batches(files, cfg, threads, &tx));
+            let reader = scope.spawn(move || read_batches(files, pieces, cfg, threads, &tx));
             for batch in rx.iter() {
                 each(batch?)?;
             }
@@ -841,6 +852,9 @@ struct RawBatch {
     bytes: u64,
     binary: u64,
     blank: u64,
+    /// Lines of the current JSON Lines file read so far, blank ones
+    /// included.
+    lines: u64,
 }
 
 impl RawBatch {
@@ -850,6 +864,7 @@ impl RawBatch {
             bytes: 0,
             binary: 0,
             blank: 0,
+            lines: 0,
         }
     }
 }
@@ -858,6 +873,7 @@ impl RawBatch {
 /// `cfg.batch_bytes`.
 fn read_batches(
     files: &[InputFile],
+    pieces: &[Piece],
     cfg: &InputConfig,
     threads: usize,
     tx: &mpsc::SyncSender<Result<RawBatch>>,
@@ -870,7 +886,9 @@ fn read_batches(
         tx.send(Ok(std::mem::replace(batch, RawBatch::new())))
             .is_ok()
     };
-    for (index, file) in files.iter().enumerate() {
+    for piece in pieces {
+        let index = piece.file as usize;
+        let file = &files[index];
         let result = (|| -> Result<bool> {
             if file.kind == FileKind::Parquet {
                 let mut going = true;
@@ -887,7 +905,13 @@ fn read_batches(
                 })?;
                 return Ok(going);
             }
-            let mut reader = open_decoded(&file.path)?;
+            let (mut reader, mut offset, end) = match &piece.range {
+                Some(range) => {
+                    let (reader, start) = piece::open_at_line(&file.path, range.start)?;
+                    (reader, start, range.end)
+                }
+                None => (open_decoded(&file.path)?, 0, u64::MAX),
+            };
             if file.kind == FileKind::Text {
                 // Sized from the file, so a large one is not read into a
                 // buffer doubled again and again (up to twice its size).
@@ -916,13 +940,13 @@ fn read_batches(
                 return Ok(true);
             }
             let mut line_no = 0u64;
-            let mut offset = 0u64;
             // One growing buffer, then one allocation of the exact size per
             // record: growing a fresh `Vec` per line reallocated a dozen
             // times per record, and the allocator kept taking fresh pages
             // for buffers freed on other threads (measured in BENCHMARKS.md).
             let mut line = Vec::new();
-            loop {
+            // A piece owns the lines that start inside its range.
+            while offset < end {
                 line.clear();
                 let n = reader
                     .read_until(b'\n', &mut line)
@@ -933,8 +957,9 @@ fn read_batches(
                 let start = offset;
                 offset += n as u64;
                 line_no += 1;
+                batch.lines = line_no;
                 batch.bytes += n as u64;
-                if line_no == 1 && line.starts_with(BOM) {
+                if start == 0 && line.starts_with(BOM) {
                     line.drain(..BOM.len());
                 }
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
@@ -1043,6 +1068,12 @@ fn read_line_at(_: &File, _: u64, _: bool) -> io::Result<Vec<u8>> {
 const HUGE_RECORD: usize = 1 << 26;
 
 fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Document> {
+    parse_named(raw, files, cfg).map(|(doc, _)| doc)
+}
+
+/// [`parse`], also saying whether the record named its id (`false`: the id
+/// is `FILE:LINE` or the file's name, made here).
+fn parse_named(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<(Document, bool)> {
     let file = &files[raw.origin.file as usize];
     let invalid = |reason: Invalid| Error::Invalid {
         path: PathBuf::from(&file.name),
@@ -1051,7 +1082,8 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
     };
     if file.kind == FileKind::Parquet {
         let fields = parquet::unframe(&raw.bytes, cfg).map_err(invalid)?;
-        return Ok(document(fields, file, raw.origin));
+        let named = fields.id.is_some();
+        return Ok((document(fields, file, raw.origin), named));
     }
     if file.kind == FileKind::Text {
         // A text file has no fields to group by.
@@ -1063,16 +1095,18 @@ fn parse(raw: RawRecord, files: &[InputFile], cfg: &InputConfig) -> Result<Docum
                 offset: e.utf8_error().valid_up_to(),
             })
         })?;
-        return Ok(Document {
+        let doc = Document {
             id: file.name.clone(),
             source: file.source.clone(),
             text,
             group: None,
             origin: raw.origin,
-        });
+        };
+        return Ok((doc, false));
     }
     let fields = jsonl::extract(&raw.bytes, cfg).map_err(invalid)?;
-    Ok(document(fields, file, raw.origin))
+    let named = fields.id.is_some();
+    Ok((document(fields, file, raw.origin), named))
 }
 
 /// The document of a record's fields: without an id, `FILE:LINE` (the row

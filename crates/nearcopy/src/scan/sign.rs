@@ -23,7 +23,7 @@ use crate::text::Token;
 /// What the signing read keeps: every document, and the signatures and
 /// band keys of those that go to LSH (not empty, not an exact copy of an
 /// earlier one).
-pub(super) struct Signing {
+pub(crate) struct Signing {
     /// Every document read, in input order.
     pub documents: Vec<DocInfo>,
     /// Signatures of the LSH documents, by slot (position in `lsh_docs`).
@@ -45,27 +45,54 @@ pub(super) struct Signing {
 
 /// Step 1 of a scan: one streaming read that parses, tokenises, shingles
 /// and signs every document (in parallel per batch) and sets exact copies
-/// aside.
+/// aside. On a cluster ([`ScanConfig::cluster`]) each process signs its own
+/// share and process 0 takes in the signed documents of all, in input
+/// order ([`crate::distributed`]).
 pub(super) fn sign(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Signing> {
-    let banding = cfg.banding();
-    let hasher = Sketcher::new(cfg.sketch, cfg.perms);
-    let total_bytes: u64 = inputs.total_bytes();
-    progress.stage("signing", Some(total_bytes));
-    let mut documents: Vec<DocInfo> = Vec::new();
-    let mut sigs: Rows<u32> = Rows::new(cfg.perms);
-    let mut keys: Rows<u64> = Rows::new(banding.bands);
-    let mut lsh_docs: Vec<u32> = Vec::new();
-    let mut contents: Vec<u64> = Vec::new();
-    let mut exact_of: AHashMap<u64, u32> = AHashMap::new();
-    let mut exact_groups: AHashMap<u32, Vec<u32>> = AHashMap::new();
-    let mut sources: AHashSet<Arc<str>> = AHashSet::new();
-    let mut summary = ScanSummary::default();
-    // Each document is signed in the parallel step that parses it.
-    let sign = |doc: Document| {
-        let (words, content, sig) = with_fingerprints(&doc.text, cfg, |fps, words, content| {
-            let sig = (!fps.is_empty()).then(|| hasher.signature(fps));
-            (words, content, sig)
-        });
+    if let Some(cluster) = &cfg.cluster {
+        return crate::distributed::sign(cluster, inputs, cfg, progress);
+    }
+    let signer = Signer::new(cfg);
+    progress.stage("signing", Some(inputs.total_bytes()));
+    let mut taken = Taken::new(cfg);
+    let skipped = inputs.read_with(
+        &cfg.input,
+        |doc| signer.sign(doc),
+        |signed, raw_bytes| {
+            if progress.cancelled() {
+                return Err(Error::Interrupted);
+            }
+            let docs = signed.len() as u64;
+            signed.into_iter().for_each(|s| taken.take(s));
+            progress.advance(docs, raw_bytes);
+            Ok(())
+        },
+    )?;
+    Ok(taken.finish(skipped))
+}
+
+/// Signs one document: what the parallel step of the signing read does.
+pub(crate) struct Signer<'a> {
+    cfg: &'a ScanConfig,
+    banding: crate::lsh::Banding,
+    sketcher: Sketcher,
+}
+
+impl<'a> Signer<'a> {
+    pub(crate) fn new(cfg: &'a ScanConfig) -> Signer<'a> {
+        Signer {
+            cfg,
+            banding: cfg.banding(),
+            sketcher: Sketcher::new(cfg.sketch, cfg.perms),
+        }
+    }
+
+    pub(crate) fn sign(&self, doc: Document) -> Signed {
+        let (words, content, sig) =
+            with_fingerprints(&doc.text, self.cfg, |fps, words, content| {
+                let sig = (!fps.is_empty()).then(|| self.sketcher.signature(fps));
+                (words, content, sig)
+            });
         let info = DocInfo {
             id: doc.id,
             source: Arc::from(doc.source),
@@ -82,60 +109,90 @@ pub(super) fn sign(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
                 keys: Vec::new(),
             };
         };
-        let mut k = vec![0u64; banding.bands];
-        banding.keys(&sig, &mut k);
+        let mut keys = vec![0u64; self.banding.bands];
+        self.banding.keys(&sig, &mut keys);
         Signed {
             info,
             content,
             sig,
-            keys: k,
+            keys,
         }
-    };
-    let skipped = inputs.read_with(&cfg.input, sign, |signed, raw_bytes| {
-        if progress.cancelled() {
-            return Err(Error::Interrupted);
+    }
+}
+
+/// The sequential half of the signing read: takes signed documents in input
+/// order, numbers them, and sets exact copies of an earlier document aside.
+/// Everything that depends on the order of documents happens here, so a
+/// cluster that signs in parallel on many machines and hands the results
+/// over in input order builds the same [`Signing`].
+pub(crate) struct Taken {
+    documents: Vec<DocInfo>,
+    sigs: Rows<u32>,
+    keys: Rows<u64>,
+    lsh_docs: Vec<u32>,
+    contents: Vec<u64>,
+    exact_of: AHashMap<u64, u32>,
+    exact_groups: AHashMap<u32, Vec<u32>>,
+    sources: AHashSet<Arc<str>>,
+    summary: ScanSummary,
+}
+
+impl Taken {
+    pub(crate) fn new(cfg: &ScanConfig) -> Taken {
+        Taken {
+            documents: Vec::new(),
+            sigs: Rows::new(cfg.perms),
+            keys: Rows::new(cfg.banding().bands),
+            lsh_docs: Vec::new(),
+            contents: Vec::new(),
+            exact_of: AHashMap::new(),
+            exact_groups: AHashMap::new(),
+            sources: AHashSet::new(),
+            summary: ScanSummary::default(),
         }
-        let docs = signed.len() as u64;
-        for mut s in signed {
-            let index = documents.len() as u32;
-            // One allocation per distinct source, not per document.
-            match sources.get(&s.info.source) {
-                Some(shared) => s.info.source = shared.clone(),
-                None => {
-                    sources.insert(s.info.source.clone());
-                }
+    }
+
+    /// Takes the next document in input order.
+    pub(crate) fn take(&mut self, mut s: Signed) {
+        let index = self.documents.len() as u32;
+        // One allocation per distinct source, not per document.
+        match self.sources.get(&s.info.source) {
+            Some(shared) => s.info.source = shared.clone(),
+            None => {
+                self.sources.insert(s.info.source.clone());
             }
-            summary.bytes += s.info.bytes;
-            if s.sig.is_empty() {
-                summary.too_short += 1;
-            } else if let Some(&first) = exact_of.get(&s.content) {
-                exact_groups.entry(first).or_default().push(index);
-                s.info.same_as = Some(first);
-                summary.exact_duplicates += 1;
-            } else {
-                exact_of.insert(s.content, index);
-                lsh_docs.push(index);
-                contents.push(s.content);
-                sigs.push(&s.sig);
-                keys.push(&s.keys);
-            }
-            documents.push(s.info);
         }
-        progress.advance(docs, raw_bytes);
-        Ok(())
-    })?;
-    drop(exact_of);
-    summary.documents = documents.len() as u64;
-    Ok(Signing {
-        documents,
-        sigs,
-        keys,
-        lsh_docs,
-        contents,
-        exact_groups,
-        summary,
-        skipped,
-    })
+        self.summary.bytes += s.info.bytes;
+        if s.sig.is_empty() {
+            self.summary.too_short += 1;
+        } else if let Some(&first) = self.exact_of.get(&s.content) {
+            self.exact_groups.entry(first).or_default().push(index);
+            s.info.same_as = Some(first);
+            self.summary.exact_duplicates += 1;
+        } else {
+            self.exact_of.insert(s.content, index);
+            self.lsh_docs.push(index);
+            self.contents.push(s.content);
+            self.sigs.push(&s.sig);
+            self.keys.push(&s.keys);
+        }
+        self.documents.push(s.info);
+    }
+
+    pub(crate) fn finish(self, skipped: Skipped) -> Signing {
+        let mut summary = self.summary;
+        summary.documents = self.documents.len() as u64;
+        Signing {
+            documents: self.documents,
+            sigs: self.sigs,
+            keys: self.keys,
+            lsh_docs: self.lsh_docs,
+            contents: self.contents,
+            exact_groups: self.exact_groups,
+            summary,
+            skipped,
+        }
+    }
 }
 
 /// What a scan keeps of the documents that went to LSH, for the jobs that
@@ -232,11 +289,15 @@ thread_local! {
 }
 
 /// What the signing stage keeps of one document.
-struct Signed {
-    info: DocInfo,
-    content: u64,
-    sig: Vec<u32>,
-    keys: Vec<u64>,
+pub(crate) struct Signed {
+    /// The document without its text.
+    pub info: DocInfo,
+    /// The fingerprint of its whole token sequence.
+    pub content: u64,
+    /// Its signature; empty for a document too short to have a shingle.
+    pub sig: Vec<u32>,
+    /// Its band keys; empty with the signature.
+    pub keys: Vec<u64>,
 }
 
 /// Tokenises and shingles `text` into `scratch.fps` (in text order, with

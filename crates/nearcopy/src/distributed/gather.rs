@@ -1,0 +1,219 @@
+//! Signing shares on every process; taking them in, in input order, on
+//! process 0.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::worker::{Arrived, Command, Message, WireDoc};
+use super::Cluster;
+use crate::config::ScanConfig;
+use crate::error::{Error, Result};
+use crate::input::{Inputs, PieceRead, Reassembly, Share};
+use crate::progress::Progress;
+use crate::scan::{DocInfo, Signed, Signer, Signing, Taken};
+
+/// Step 1 of a scan on process 0 of a cluster: signs this process's share,
+/// then takes in every process's signed documents in input order.
+pub(crate) fn sign(
+    cluster: &Cluster,
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<Signing> {
+    if cluster.process() != 0 {
+        return Err(Error::Cluster(
+            "only process 0 runs the job; the others serve".into(),
+        ));
+    }
+    let share = inputs.split(cluster.processes())?;
+    send_share(cluster, inputs, cfg, &share, progress)?;
+    take_all(cluster, inputs, cfg, &share)
+}
+
+/// Reads and signs this process's pieces of `share`, sending each batch
+/// to process 0 as it is ready. A piece that cannot be read ends with its
+/// error, in its place: process 0 reports the first such error in input
+/// order, as a one-process read would.
+pub(super) fn send_share(
+    cluster: &Cluster,
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    share: &Share,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let signer = Signer::new(cfg);
+    let me = cluster.process();
+    let bytes: u64 = share
+        .of(me)
+        .map(|(_, p)| match &p.range {
+            Some(r) => r.end.min(file_len(inputs, p.file)) - r.start,
+            None => file_len(inputs, p.file),
+        })
+        .sum();
+    progress.stage("signing", Some(bytes));
+    for (index, piece) in share.of(me) {
+        let piece_no = index as u32;
+        let mut seq = 0u32;
+        let read = inputs.read_piece_with(
+            &cfg.input,
+            piece,
+            |doc, named| wire(signer.sign(doc), named),
+            |docs, raw_bytes| {
+                if progress.cancelled() {
+                    return Err(Error::Interrupted);
+                }
+                cluster.check()?;
+                let n = docs.len() as u64;
+                cluster.command(Command::Send(Message::Docs {
+                    piece: piece_no,
+                    seq,
+                    docs,
+                }))?;
+                seq += 1;
+                progress.advance(n, raw_bytes);
+                Ok(())
+            },
+        );
+        let failed = match &read {
+            Err(e) if !is_piece_error(e) => return Err(read.err().unwrap_or(Error::Interrupted)),
+            Err(_) => true,
+            Ok(_) => false,
+        };
+        cluster.command(Command::Send(Message::End {
+            piece: piece_no,
+            batches: seq,
+            read: read.map_err(|e| e.to_string()),
+        }))?;
+        if failed {
+            break;
+        }
+    }
+    progress.finish();
+    cluster.command(Command::CloseGather)
+}
+
+/// Whether `e` belongs to a piece's place in the input (bad records,
+/// unreadable files) rather than to this process (a signal, a lost peer).
+fn is_piece_error(e: &Error) -> bool {
+    !matches!(e, Error::Interrupted | Error::Cluster(_))
+}
+
+/// Tells process 0 that this process failed outside any piece.
+pub(super) fn fail(cluster: &Cluster, e: &Error) -> Result<()> {
+    cluster.command(Command::Send(Message::Failed {
+        process: cluster.process() as u32,
+        error: e.to_string(),
+    }))?;
+    cluster.command(Command::CloseGather)
+}
+
+fn file_len(inputs: &Inputs, file: u32) -> u64 {
+    inputs
+        .files()
+        .get(file as usize)
+        .and_then(|f| std::fs::metadata(&f.path).ok())
+        .map_or(0, |m| m.len())
+}
+
+fn wire(s: Signed, named: bool) -> WireDoc {
+    WireDoc {
+        id: s.info.id,
+        named,
+        source: s.info.source.to_string(),
+        bytes: s.info.bytes,
+        words: s.info.words,
+        line: s.info.origin.line,
+        offset: s.info.origin.offset,
+        content: s.content,
+        sig: s.sig,
+        keys: s.keys,
+    }
+}
+
+/// What has arrived of one piece.
+#[derive(Default)]
+struct Arriving {
+    batches: BTreeMap<u32, Vec<WireDoc>>,
+    end: Option<(u32, std::result::Result<PieceRead, String>)>,
+}
+
+impl Arriving {
+    fn complete(&self) -> bool {
+        self.end
+            .as_ref()
+            .is_some_and(|(n, _)| self.batches.len() as u32 == *n)
+    }
+}
+
+/// Takes every piece in input order as it completes; fails with the first
+/// piece's error in input order, or a process's own failure.
+fn take_all(
+    cluster: &Cluster,
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    share: &Share,
+) -> Result<Signing> {
+    let mut arriving: Vec<Arriving> = (0..share.pieces.len())
+        .map(|_| Arriving::default())
+        .collect();
+    let mut taken = Taken::new(cfg);
+    let mut placed = Reassembly::new(inputs);
+    let mut next = 0usize;
+    while next < arriving.len() {
+        if arriving[next].complete() {
+            let a = std::mem::take(&mut arriving[next]);
+            let piece = &share.pieces[next];
+            let Some((_, read)) = a.end else { continue };
+            let read = read.map_err(|message| Error::Remote {
+                process: share.owner[next],
+                message,
+            })?;
+            for doc in a.batches.into_values().flatten() {
+                let at = placed.place(piece, doc.id, doc.named, doc.line, doc.offset);
+                taken.take(Signed {
+                    info: DocInfo {
+                        id: at.id,
+                        source: Arc::from(doc.source),
+                        bytes: doc.bytes,
+                        words: doc.words,
+                        origin: at.origin,
+                        same_as: None,
+                    },
+                    content: doc.content,
+                    sig: doc.sig,
+                    keys: doc.keys,
+                });
+            }
+            placed.end(piece, &read);
+            next += 1;
+            continue;
+        }
+        let Arrived::Gathered(m) = cluster.next(std::time::Duration::ZERO)? else {
+            continue;
+        };
+        match m {
+            Message::Docs { piece, seq, docs } => {
+                if let Some(a) = arriving.get_mut(piece as usize) {
+                    a.batches.insert(seq, docs);
+                }
+            }
+            Message::End {
+                piece,
+                batches,
+                read,
+            } => {
+                if let Some(a) = arriving.get_mut(piece as usize) {
+                    a.end = Some((batches, read));
+                }
+            }
+            Message::Failed { process, error } => {
+                return Err(Error::Remote {
+                    process: process as usize,
+                    message: error,
+                })
+            }
+        }
+    }
+    let skipped = placed.finish();
+    Ok(taken.finish(skipped))
+}

@@ -1,0 +1,356 @@
+//! Running `scan` and `dedup` on several processes or machines, with the
+//! same result as on one.
+//!
+//! Every process is started with the same command, the same input paths
+//! (a shared or copied file system) and a host file listing one
+//! `host:port` per process; `--process I` says which line is this one.
+//!
+//! - **Connect** (`connect.rs`): each pair of processes shakes hands within
+//!   a deadline; a process started with other arguments or inputs is
+//!   refused by name.
+//! - **Share**: the inputs are split by bytes into one share per process
+//!   ([`crate::input::Inputs::split`]); large uncompressed JSON Lines files
+//!   are cut at line starts, so no process reads everything.
+//! - **Sign** (`gather.rs`): each process reads and signs its own share on
+//!   its own threads (the costly part of document-level work) and sends the
+//!   signed documents through a timely dataflow (`worker.rs`) to process 0.
+//! - **Decide**: process 0 takes the documents in input order, exactly as
+//!   its own read would have (numbering, exact copies, reused ids, line
+//!   numbers), and runs the rest of the job (candidates, verification,
+//!   groups, passages, the output) as one process does. The result is
+//!   therefore byte for byte that of a one-process run, whatever the number
+//!   of processes and threads.
+//! - **Verdict**: process 0 broadcasts its outcome; the others exit 0 only
+//!   when the run succeeded.
+//!
+//! timely has no fault tolerance, so a failure ends the run cleanly
+//! instead: a process that cannot connect within the timeout, or whose
+//! connection breaks, makes every other stop with an error naming it, and
+//! process 0 writes its outputs only as a complete run's last step.
+
+mod connect;
+mod gather;
+mod worker;
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use timely::communication::WorkerGuards;
+
+use crate::config::ScanConfig;
+use crate::error::{Error, Result};
+use crate::input::Corpus;
+use crate::progress::Progress;
+
+pub(crate) use gather::sign;
+
+use connect::Links;
+use worker::{Arrived, Command};
+
+/// How this process joins a cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// `host:port` of every process, in process order.
+    pub hosts: Vec<String>,
+    /// This process's position in `hosts`.
+    pub process: usize,
+    /// How long to wait for every process to connect.
+    pub connect_timeout: Duration,
+    /// A fingerprint of the command and inputs: processes with different
+    /// fingerprints refuse each other.
+    pub fingerprint: u64,
+}
+
+impl ClusterConfig {
+    /// Checks the values, with a message that says what to change.
+    pub fn validate(&self) -> Result<()> {
+        if self.hosts.is_empty() {
+            return Err(Error::Config("the host file lists no process".into()));
+        }
+        if self.process >= self.hosts.len() {
+            return Err(Error::Config(format!(
+                "--process {} is not in the host file, which lists processes 0 to {}",
+                self.process,
+                self.hosts.len() - 1
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a host file: one `host:port` per line, in process order; blank
+/// lines and lines starting with `#` are left out.
+pub fn read_hosts(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut hosts = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let port_ok = line
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !port_ok {
+            return Err(Error::Config(format!(
+                "{}:{}: expected host:port, got \"{line}\"",
+                path.display(),
+                n + 1
+            )));
+        }
+        hosts.push(line.to_string());
+    }
+    if hosts.is_empty() {
+        return Err(Error::Config(format!(
+            "{}: no host:port line (one per process)",
+            path.display()
+        )));
+    }
+    Ok(hosts)
+}
+
+/// Bytes this process sent to and received from the others.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Bytes sent.
+    pub sent: u64,
+    /// Bytes received.
+    pub received: u64,
+}
+
+/// A process's membership of a cluster: its connections and its dataflow
+/// worker. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Cluster {
+    inner: Arc<Session>,
+}
+
+struct Session {
+    cfg: ClusterConfig,
+    links: Arc<Links>,
+    commands: Mutex<Sender<Command>>,
+    arrived: Mutex<Receiver<Arrived>>,
+    guards: Mutex<Option<WorkerGuards<()>>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // A worker whose peer is gone never finishes, and joining it (or
+        // the network threads) would wait for ever: the process exits
+        // without it.
+        if let Some(g) = self.guards.get_mut().ok().and_then(|g| g.take()) {
+            std::mem::forget(g);
+        }
+    }
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("process", &self.inner.cfg.process)
+            .field("processes", &self.inner.cfg.hosts.len())
+            .finish()
+    }
+}
+
+/// How long a process that lost a connection still waits for the verdict:
+/// the connection to process 0 closes right after the verdict is sent.
+const VERDICT_GRACE: Duration = Duration::from_secs(2);
+
+/// How long process 0 waits at the end for every process to have the
+/// verdict.
+const FINISH_WAIT: Duration = Duration::from_secs(30);
+
+impl Cluster {
+    /// Connects to every process of `cfg.hosts` and starts this process's
+    /// dataflow worker.
+    pub fn connect(cfg: &ClusterConfig) -> Result<Cluster> {
+        cfg.validate()?;
+        let links = Arc::new(Links::default());
+        let streams = connect::connect(cfg, &links)?;
+        let (commands, from_job) = mpsc::channel();
+        let (to_job, arrived) = mpsc::channel();
+        let guards = worker::start(streams, cfg.process, from_job, to_job)?;
+        Ok(Cluster {
+            inner: Arc::new(Session {
+                cfg: cfg.clone(),
+                links,
+                commands: Mutex::new(commands),
+                arrived: Mutex::new(arrived),
+                guards: Mutex::new(Some(guards)),
+            }),
+        })
+    }
+
+    /// This process's number.
+    pub fn process(&self) -> usize {
+        self.inner.cfg.process
+    }
+
+    /// How many processes take part.
+    pub fn processes(&self) -> usize {
+        self.inner.cfg.hosts.len()
+    }
+
+    /// Bytes sent and received so far.
+    pub fn traffic(&self) -> Traffic {
+        Traffic {
+            sent: self.inner.links.sent.load(Ordering::Relaxed),
+            received: self.inner.links.received.load(Ordering::Relaxed),
+        }
+    }
+
+    fn command(&self, c: Command) -> Result<()> {
+        let sender = self
+            .inner
+            .commands
+            .lock()
+            .map_err(|_| Error::Cluster("the dataflow worker failed".into()))?;
+        sender
+            .send(c)
+            .map_err(|_| self.lost_error().unwrap_or_else(worker_gone))
+    }
+
+    /// The error for a lost connection, if one was lost: the run cannot
+    /// complete. Process 0 watches for it while it runs the job.
+    pub fn failure(&self) -> Option<Error> {
+        self.lost_error()
+    }
+
+    fn lost_error(&self) -> Option<Error> {
+        self.inner
+            .links
+            .lost()
+            .map(|(p, cause, _)| self.lost(p, &cause))
+    }
+
+    fn lost(&self, p: usize, cause: &str) -> Error {
+        Error::Cluster(format!(
+            "lost process {p} ({}): {cause}; the run stops (a cluster run cannot go on \
+             without a process: start it again)",
+            self.inner.cfg.hosts.get(p).map_or("?", |h| h.as_str())
+        ))
+    }
+
+    /// Fails if a connection was lost.
+    fn check(&self) -> Result<()> {
+        match self.lost_error() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The next thing the worker hands back, failing when a connection is
+    /// lost (after `grace`, for the verdict).
+    fn next(&self, grace: Duration) -> Result<Arrived> {
+        let arrived = self
+            .inner
+            .arrived
+            .lock()
+            .map_err(|_| Error::Cluster("the dataflow worker failed".into()))?;
+        loop {
+            match arrived.recv_timeout(Duration::from_millis(50)) {
+                Ok(a) => return Ok(a),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some((p, cause, since)) = self.inner.links.lost() {
+                        if since.elapsed() >= grace {
+                            return Err(self.lost(p, &cause));
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(self.lost_error().unwrap_or_else(worker_gone))
+                }
+            }
+        }
+    }
+
+    /// Ends the run on process 0: tells every process the outcome (`Err`
+    /// with the message of a failure) and waits until they have it.
+    pub fn finish(&self, outcome: std::result::Result<(), String>) -> Result<()> {
+        if self.process() != 0 {
+            return Err(Error::Cluster(
+                "only process 0 ends a cluster run; the others serve".into(),
+            ));
+        }
+        self.command(Command::Verdict(outcome.err()))?;
+        self.command(Command::Done)?;
+        self.join();
+        Ok(())
+    }
+
+    /// Waits (a while) for the worker to finish: all dataflows complete
+    /// only when every process has the verdict. The network threads are
+    /// not joined: timely's guard panics when a peer has already gone, and
+    /// the process is about to exit.
+    fn join(&self) {
+        let Ok(mut guards) = self.inner.guards.lock() else {
+            return;
+        };
+        let Some(g) = guards.take() else {
+            return;
+        };
+        let deadline = Instant::now() + FINISH_WAIT;
+        while !g.guards().iter().all(|h| h.is_finished()) {
+            if Instant::now() >= deadline || self.inner.links.lost().is_some() {
+                std::mem::forget(g);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::mem::forget(g);
+    }
+}
+
+fn worker_gone() -> Error {
+    Error::Cluster("the dataflow worker stopped".into())
+}
+
+/// The part of a cluster run that every process but process 0 plays: read
+/// and sign its share of `corpus`, hand it to process 0, and wait for the
+/// outcome. Returns `Ok` when the whole run succeeded.
+pub fn serve<'a>(
+    corpus: impl Into<Corpus<'a>>,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let cluster = cfg
+        .cluster
+        .as_ref()
+        .ok_or_else(|| Error::Config("serve needs a cluster".into()))?;
+    if cluster.process() == 0 {
+        return Err(Error::Cluster(
+            "process 0 runs the job; it does not serve".into(),
+        ));
+    }
+    let shared = cfg.run_on(corpus.into(), |inputs| {
+        let share = inputs.split(cluster.processes())?;
+        gather::send_share(cluster, inputs, cfg, &share, progress)
+    });
+    if let Err(e) = &shared {
+        // Process 0 waits for this share: tell it why it will not come.
+        let _ = gather::fail(cluster, e);
+    }
+    let verdict = cluster.next_verdict();
+    let _ = cluster.command(Command::Done);
+    match verdict? {
+        None => {
+            cluster.join();
+            shared
+        }
+        Some(why) => Err(Error::Cluster(format!("process 0 stopped the run: {why}"))),
+    }
+}
+
+impl Cluster {
+    fn next_verdict(&self) -> Result<Option<String>> {
+        loop {
+            if let Arrived::Verdict(v) = self.next(VERDICT_GRACE)? {
+                return Ok(v);
+            }
+        }
+    }
+}
