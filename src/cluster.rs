@@ -76,7 +76,7 @@ pub fn run_as(
         let mut scan = scan.clone();
         scan.cluster = Some(cluster.clone());
         bar.stage("serving", None);
-        nearcopy::distributed::serve(paths, &scan, &bar).map_err(anyhow::Error::from)
+        nearcopy::scan::serve(paths, &scan, &bar).map_err(anyhow::Error::from)
     };
     if !quiet {
         let t = cluster.traffic();

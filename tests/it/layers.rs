@@ -24,6 +24,7 @@ const STAGES: &[&str] = &[
     "truth",
     "output",
     "tempfiles",
+    "distributed",
 ];
 const ENGINES: &[&str] = &[
     "scan",

@@ -4,6 +4,7 @@
 //! message when it is absent (a fresh clone), so the suite passes anywhere.
 
 mod adversarial;
+mod cluster;
 mod common;
 mod contract;
 mod dedup;

@@ -29,7 +29,6 @@
 //! process 0 writes its outputs only as a complete run's last step.
 
 mod connect;
-mod gather;
 mod worker;
 
 use std::path::Path;
@@ -40,15 +39,11 @@ use std::time::{Duration, Instant};
 
 use timely::communication::WorkerGuards;
 
-use crate::config::ScanConfig;
 use crate::error::{Error, Result};
-use crate::input::Corpus;
-use crate::progress::Progress;
-
-pub(crate) use gather::sign;
 
 use connect::Links;
 use worker::{Arrived, Command};
+pub(crate) use worker::{Message, WireDoc};
 
 /// How this process joins a cluster.
 #[derive(Debug, Clone)]
@@ -305,52 +300,51 @@ impl Cluster {
     }
 }
 
-fn worker_gone() -> Error {
-    Error::Cluster("the dataflow worker stopped".into())
-}
-
-/// The part of a cluster run that every process but process 0 plays: read
-/// and sign its share of `corpus`, hand it to process 0, and wait for the
-/// outcome. Returns `Ok` when the whole run succeeded.
-pub fn serve<'a>(
-    corpus: impl Into<Corpus<'a>>,
-    cfg: &ScanConfig,
-    progress: &dyn Progress,
-) -> Result<()> {
-    let cluster = cfg
-        .cluster
-        .as_ref()
-        .ok_or_else(|| Error::Config("serve needs a cluster".into()))?;
-    if cluster.process() == 0 {
-        return Err(Error::Cluster(
-            "process 0 runs the job; it does not serve".into(),
-        ));
-    }
-    let shared = cfg.run_on(corpus.into(), |inputs| {
-        let share = inputs.split(cluster.processes())?;
-        gather::send_share(cluster, inputs, cfg, &share, progress)
-    });
-    if let Err(e) = &shared {
-        // Process 0 waits for this share: tell it why it will not come.
-        let _ = gather::fail(cluster, e);
-    }
-    let verdict = cluster.next_verdict();
-    let _ = cluster.command(Command::Done);
-    match verdict? {
-        None => {
-            cluster.join();
-            shared
-        }
-        Some(why) => Err(Error::Cluster(format!("process 0 stopped the run: {why}"))),
-    }
-}
-
+/// What the jobs of a cluster run use (`scan`'s signing step).
 impl Cluster {
-    fn next_verdict(&self) -> Result<Option<String>> {
+    /// Sends `m` to process 0.
+    pub(crate) fn send(&self, m: Message) -> Result<()> {
+        self.command(Command::Send(m))
+    }
+
+    /// Says that this process sends nothing more.
+    pub(crate) fn close_sending(&self) -> Result<()> {
+        self.command(Command::CloseGather)
+    }
+
+    /// Fails if a connection was lost.
+    pub(crate) fn check_links(&self) -> Result<()> {
+        self.check()
+    }
+
+    /// On process 0: the next message from any process (its own
+    /// included).
+    pub(crate) fn receive(&self) -> Result<Message> {
         loop {
-            if let Arrived::Verdict(v) = self.next(VERDICT_GRACE)? {
-                return Ok(v);
+            if let Arrived::Gathered(m) = self.next(Duration::ZERO)? {
+                return Ok(m);
             }
         }
     }
+
+    /// On the other processes: waits for process 0's outcome (`None`:
+    /// success), then lets the worker finish.
+    pub(crate) fn await_verdict(&self) -> Result<Option<String>> {
+        let verdict = loop {
+            match self.next(VERDICT_GRACE) {
+                Ok(Arrived::Verdict(v)) => break Ok(v),
+                Ok(Arrived::Gathered(_)) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        let _ = self.command(Command::Done);
+        if matches!(verdict, Ok(None)) {
+            self.join();
+        }
+        verdict
+    }
+}
+
+fn worker_gone() -> Error {
+    Error::Cluster("the dataflow worker stopped".into())
 }

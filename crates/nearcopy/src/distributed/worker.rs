@@ -30,7 +30,7 @@ use crate::input::PieceRead;
 /// One document as signed by the process that read it: what process 0
 /// needs to take it in as if it had read it itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct WireDoc {
+pub(crate) struct WireDoc {
     /// Its id as parsed (for an unnamed record of a piece that starts
     /// inside its file, `FILE:LINE` with the piece's own line: process 0
     /// names it again).
@@ -50,7 +50,7 @@ pub(super) struct WireDoc {
 
 /// What flows to process 0.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) enum Message {
+pub(crate) enum Message {
     /// The `seq`-th batch of documents of piece `piece`.
     Docs {
         piece: u32,

@@ -318,3 +318,117 @@ impl<'a> Reassembly<'a> {
         skipped
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each document as a whole read sees it: id, line, offset, text.
+    fn whole(inputs: &Inputs, cfg: &InputConfig) -> (Vec<(String, Origin, String)>, Skipped) {
+        let mut all = Vec::new();
+        let skipped = inputs
+            .read(cfg, |docs, _| {
+                all.extend(docs.into_iter().map(|d| (d.id, d.origin, d.text)));
+                Ok(())
+            })
+            .expect("whole read");
+        (all, skipped)
+    }
+
+    #[test]
+    fn pieces_put_back_in_order_read_as_the_whole_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Lines of many lengths, blank lines, CRLF endings, a byte-order
+        // mark, named and unnamed records, no final line end.
+        let mut text = String::from("\u{feff}");
+        for i in 0..60 {
+            let words = "word ".repeat(i % 13 + 1);
+            match i % 7 {
+                0 => text.push_str(&format!("{{\"id\":\"n{i}\",\"text\":\"{words}\"}}\r\n")),
+                3 => text.push_str("\n   \n"),
+                _ => text.push_str(&format!("{{\"text\":\"{i} {words}\"}}\n")),
+            }
+        }
+        text.push_str("{\"text\":\"last line without an end\"}");
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(&path, &text).expect("write");
+        std::fs::write(dir.path().join("b.txt"), "a text file").expect("write");
+        let cfg = InputConfig::default();
+        let inputs = Inputs::open(&[path, dir.path().join("b.txt")], &cfg).expect("open");
+        let (expected, whole_skipped) = whole(&inputs, &cfg);
+        assert!(whole_skipped.blank_lines > 10);
+        for parts in [1, 2, 3, 5, 8, 40, 400] {
+            let share = inputs.split(parts).expect("split");
+            assert!(share.owner.iter().all(|&o| o < parts));
+            let fresh = Inputs::open(
+                &inputs
+                    .files()
+                    .iter()
+                    .map(|f| f.path.clone())
+                    .collect::<Vec<_>>(),
+                &cfg,
+            )
+            .expect("open");
+            let mut placed = Reassembly::new(&fresh);
+            let mut got = Vec::new();
+            for piece in &share.pieces {
+                let mut docs = Vec::new();
+                let read = fresh
+                    .read_piece_with(
+                        &cfg,
+                        piece,
+                        |d, named| (d, named),
+                        |batch, _| {
+                            docs.extend(batch);
+                            Ok(())
+                        },
+                    )
+                    .expect("piece read");
+                for (d, named) in docs {
+                    let at = placed.place(piece, d.id, named, d.origin.line, d.origin.offset);
+                    got.push((at.id, at.origin, d.text));
+                }
+                placed.end(piece, &read);
+            }
+            let skipped = placed.finish();
+            assert_eq!(got, expected, "{parts} parts");
+            assert_eq!(skipped, whole_skipped, "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn an_error_inside_a_piece_names_its_line_in_the_whole_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut text = String::new();
+        for i in 0..50 {
+            if i == 41 {
+                text.push_str("{\"text\": broken\n");
+            } else {
+                text.push_str(&format!("{{\"text\":\"record {i}\"}}\n"));
+            }
+        }
+        let path = dir.path().join("a.jsonl");
+        std::fs::write(&path, &text).expect("write");
+        let cfg = InputConfig::default();
+        let inputs = Inputs::open(std::slice::from_ref(&path), &cfg).expect("open");
+        for parts in [2, 3, 7] {
+            let share = inputs.split(parts).expect("split");
+            let errors: Vec<String> = share
+                .pieces
+                .iter()
+                .filter_map(|p| {
+                    inputs
+                        .read_piece_with(&cfg, p, |d, _| d, |_, _| Ok(()))
+                        .err()
+                        .map(|e| e.to_string())
+                })
+                .collect();
+            assert_eq!(errors.len(), 1, "{parts} parts: {errors:?}");
+            assert!(
+                errors[0].contains("a.jsonl:42: invalid JSON"),
+                "{}",
+                errors[0]
+            );
+        }
+    }
+}

@@ -16,6 +16,7 @@
 
 mod clusters;
 mod result;
+mod share;
 mod sign;
 mod verify;
 
@@ -30,7 +31,8 @@ use crate::passages::{Families, Known, Passages};
 use crate::progress::Progress;
 
 pub use result::{Cluster, DocInfo, Pair, Scan, ScanParams, ScanSummary, ScanTimings};
-pub(crate) use sign::{shingle_set, with_fingerprints, Signed, Signer, Signing, Sketches, Taken};
+pub use share::serve;
+pub(crate) use sign::{shingle_set, with_fingerprints, Sketches};
 pub use verify::pair_jaccards;
 
 /// Exact-duplicate groups larger than this report pairs against their first

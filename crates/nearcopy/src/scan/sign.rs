@@ -50,7 +50,7 @@ pub(crate) struct Signing {
 /// order ([`crate::distributed`]).
 pub(super) fn sign(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Signing> {
     if let Some(cluster) = &cfg.cluster {
-        return crate::distributed::sign(cluster, inputs, cfg, progress);
+        return super::share::sign(cluster, inputs, cfg, progress);
     }
     let signer = Signer::new(cfg);
     progress.stage("signing", Some(inputs.total_bytes()));

@@ -1,16 +1,18 @@
-//! Signing shares on every process; taking them in, in input order, on
-//! process 0.
+//! Step 1 of a scan on a cluster ([`crate::distributed`]): every process
+//! signs its share of the inputs; process 0 takes the signed documents of
+//! all in input order, exactly as its own read would have, and goes on
+//! alone.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::worker::{Arrived, Command, Message, WireDoc};
-use super::Cluster;
+use super::sign::{Signed, Signer, Signing, Taken};
+use super::DocInfo;
 use crate::config::ScanConfig;
+use crate::distributed::{Cluster, Message, WireDoc};
 use crate::error::{Error, Result};
-use crate::input::{Inputs, PieceRead, Reassembly, Share};
+use crate::input::{Corpus, Inputs, PieceRead, Reassembly, Share};
 use crate::progress::Progress;
-use crate::scan::{DocInfo, Signed, Signer, Signing, Taken};
 
 /// Step 1 of a scan on process 0 of a cluster: signs this process's share,
 /// then takes in every process's signed documents in input order.
@@ -34,7 +36,7 @@ pub(crate) fn sign(
 /// to process 0 as it is ready. A piece that cannot be read ends with its
 /// error, in its place: process 0 reports the first such error in input
 /// order, as a one-process read would.
-pub(super) fn send_share(
+fn send_share(
     cluster: &Cluster,
     inputs: &Inputs,
     cfg: &ScanConfig,
@@ -62,13 +64,13 @@ pub(super) fn send_share(
                 if progress.cancelled() {
                     return Err(Error::Interrupted);
                 }
-                cluster.check()?;
+                cluster.check_links()?;
                 let n = docs.len() as u64;
-                cluster.command(Command::Send(Message::Docs {
+                cluster.send(Message::Docs {
                     piece: piece_no,
                     seq,
                     docs,
-                }))?;
+                })?;
                 seq += 1;
                 progress.advance(n, raw_bytes);
                 Ok(())
@@ -79,17 +81,17 @@ pub(super) fn send_share(
             Err(_) => true,
             Ok(_) => false,
         };
-        cluster.command(Command::Send(Message::End {
+        cluster.send(Message::End {
             piece: piece_no,
             batches: seq,
             read: read.map_err(|e| e.to_string()),
-        }))?;
+        })?;
         if failed {
             break;
         }
     }
     progress.finish();
-    cluster.command(Command::CloseGather)
+    cluster.close_sending()
 }
 
 /// Whether `e` belongs to a piece's place in the input (bad records,
@@ -99,12 +101,12 @@ fn is_piece_error(e: &Error) -> bool {
 }
 
 /// Tells process 0 that this process failed outside any piece.
-pub(super) fn fail(cluster: &Cluster, e: &Error) -> Result<()> {
-    cluster.command(Command::Send(Message::Failed {
+fn fail(cluster: &Cluster, e: &Error) -> Result<()> {
+    cluster.send(Message::Failed {
         process: cluster.process() as u32,
         error: e.to_string(),
-    }))?;
-    cluster.command(Command::CloseGather)
+    })?;
+    cluster.close_sending()
 }
 
 fn file_len(inputs: &Inputs, file: u32) -> u64 {
@@ -188,10 +190,7 @@ fn take_all(
             next += 1;
             continue;
         }
-        let Arrived::Gathered(m) = cluster.next(std::time::Duration::ZERO)? else {
-            continue;
-        };
-        match m {
+        match cluster.receive()? {
             Message::Docs { piece, seq, docs } => {
                 if let Some(a) = arriving.get_mut(piece as usize) {
                     a.batches.insert(seq, docs);
@@ -216,4 +215,35 @@ fn take_all(
     }
     let skipped = placed.finish();
     Ok(taken.finish(skipped))
+}
+
+/// The part of a cluster run that every process but process 0 plays: read
+/// and sign its share of `corpus`, hand it to process 0, and wait for the
+/// outcome. Returns `Ok` when the whole run succeeded.
+pub fn serve<'a>(
+    corpus: impl Into<Corpus<'a>>,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let cluster = cfg
+        .cluster
+        .as_ref()
+        .ok_or_else(|| Error::Config("serving needs a cluster (ScanConfig::cluster)".into()))?;
+    if cluster.process() == 0 {
+        return Err(Error::Cluster(
+            "process 0 runs the job; it does not serve".into(),
+        ));
+    }
+    let shared = cfg.run_on(corpus.into(), |inputs| {
+        let share = inputs.split(cluster.processes())?;
+        send_share(cluster, inputs, cfg, &share, progress)
+    });
+    if let Err(e) = &shared {
+        // Process 0 waits for this share: tell it why it will not come.
+        let _ = fail(cluster, e);
+    }
+    match cluster.await_verdict()? {
+        None => shared,
+        Some(why) => Err(Error::Cluster(format!("process 0 stopped the run: {why}"))),
+    }
 }
