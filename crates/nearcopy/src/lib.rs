@@ -41,6 +41,7 @@
 //! | [`lsh`] | banding of signatures into candidate pairs; the S-curve |
 //! | [`verify`] | exact Jaccard and containment of fingerprint sets |
 //! | [`cluster`] | union-find |
+//! | [`distributed`] | a process's membership of a cluster: host file, connections with a handshake and a deadline, the timely dataflow that carries signed documents to process 0 |
 //! | [`hash`], [`figures`], [`document`], [`config`], [`error`], [`progress`] | stable hashes, rounding of figures, the document type, configurations, errors, progress and cancellation |
 //! | [`truth`] | the truth file of a synthetic corpus, which `synth` writes and `eval` reads |
 //!
@@ -49,7 +50,7 @@
 //!
 //! | engine | entry point | config | result |
 //! |---|---|---|---|
-//! | [`scan`](mod@scan) (sign, verify, clusters) | [`scan()`] | [`ScanConfig`] | [`Scan`] |
+//! | [`scan`](mod@scan) (sign, verify, clusters; share: signing on a cluster) | [`scan()`]; [`scan::serve`] on the processes of a cluster but process 0 | [`ScanConfig`] (with [`ScanConfig::cluster`]) | [`Scan`] |
 //! | [`passages`] (count, extract, repeats, locate) | [`passages::find`], [`passages::within_document`] | [`PassageConfig`] | [`Passages`] |
 //! | [`similarity`](mod@similarity) (read, count, estimate, views) | [`similarity()`] | [`SimilarityConfig`] | [`Similarity`] |
 //! | [`dedup`](mod@dedup) (plan, cut, write) | [`dedup()`] | [`DedupConfig`] | [`Dedup`] |
