@@ -67,7 +67,7 @@ pub fn run_as(
         let watching = watch(&cluster);
         let result = job(Some(cluster.clone()), &bar);
         watching.store(false, Ordering::SeqCst);
-        let outcome = result.as_ref().map(|_| ()).map_err(|e| format!("{e:#}"));
+        let outcome = result.as_ref().map(|_| ()).map_err(crate::message);
         let told = cluster.finish(outcome);
         result.and(told.map_err(anyhow::Error::from))
     } else {
@@ -162,17 +162,10 @@ impl Local {
 /// Starts `n - 1` copies of this command as processes 1.. of a cluster on
 /// free loopback ports; returns the host file's lines.
 fn start_local(n: usize, args: &ClusterArgs) -> anyhow::Result<(Vec<String>, Local)> {
-    // Ports the system gives out now; they are free again once the probes
-    // close, and taken by the processes a moment later.
-    let probes = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<Vec<_>>>()
-        .context("cannot find free loopback ports")?;
-    let hosts = probes
-        .iter()
-        .map(|p| p.local_addr().map(|a| a.to_string()))
-        .collect::<std::io::Result<Vec<_>>>()?;
-    drop(probes);
+    let hosts: Vec<String> = nearcopy::distributed::free_local_ports(n)?
+        .into_iter()
+        .map(|p| format!("127.0.0.1:{p}"))
+        .collect();
     let dir = std::env::temp_dir();
     let mut file = nearcopy::tempfiles::TempFile::new_in(&dir, None)
         .with_context(|| format!("cannot write a host file in {}", dir.display()))?;

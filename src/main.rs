@@ -39,17 +39,22 @@ fn main() -> ExitCode {
             ExitCode::from(130)
         }
         Err(e) => {
-            let mut msg = format!("nearcopy: {e}");
-            for cause in e.chain().skip(1) {
-                let c = cause.to_string();
-                if !msg.contains(&c) {
-                    msg.push_str(&format!(": {c}"));
-                }
-            }
-            let _ = writeln!(io::stderr(), "{msg}");
+            let _ = writeln!(io::stderr(), "nearcopy: {}", message(&e));
             ExitCode::from(1)
         }
     }
+}
+
+/// An error with the causes its own message does not already say.
+pub fn message(e: &anyhow::Error) -> String {
+    let mut msg = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !msg.contains(&c) {
+            msg.push_str(&format!(": {c}"));
+        }
+    }
+    msg
 }
 
 /// A cluster's network threads (timely's) end with a panic when a peer goes

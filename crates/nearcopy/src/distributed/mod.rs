@@ -32,7 +32,7 @@ mod connect;
 mod worker;
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -107,6 +107,51 @@ pub fn read_hosts(path: &Path) -> Result<Vec<String>> {
     Ok(hosts)
 }
 
+/// `n` loopback ports free now, for trying a cluster on one machine.
+///
+/// They are taken below the range the system hands out for outgoing
+/// connections (`ip_local_port_range`): a port from that range, free when
+/// it was chosen, may become the source port of one process's connection
+/// to another before the process meant to listen on it has started.
+pub fn free_local_ports(n: usize) -> Result<Vec<u16>> {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|p| p.parse::<u16>().ok())
+        })
+        .unwrap_or(32768);
+    let low = 10_000u16.min(ephemeral_low.saturating_sub(1000));
+    let span = u32::from(ephemeral_low.saturating_sub(low).max(1));
+    // Where to start looking: different for processes started together.
+    let seed = std::process::id() as u64
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+    let start = (crate::hash::SplitMix64::new(seed).next() % u64::from(span)) as u32;
+    let mut probes = Vec::with_capacity(n);
+    for i in 0..span {
+        if probes.len() == n {
+            break;
+        }
+        let port = low + ((start + i) % span) as u16;
+        if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            probes.push(l);
+        }
+    }
+    if probes.len() < n {
+        return Err(Error::Cluster(format!(
+            "cannot find {n} free loopback ports between {low} and {ephemeral_low}"
+        )));
+    }
+    probes
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| Error::Cluster(format!("cannot find free loopback ports: {e}")))
+}
+
 /// Bytes this process sent to and received from the others.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Traffic {
@@ -127,6 +172,9 @@ struct Session {
     cfg: ClusterConfig,
     links: Arc<Links>,
     commands: Mutex<Sender<Command>>,
+    /// The worker's thread, woken after each command: it sleeps while it
+    /// has nothing to do (the network threads wake it for what arrives).
+    worker: Option<std::thread::Thread>,
     arrived: Mutex<Receiver<Arrived>>,
     guards: Mutex<Option<WorkerGuards<()>>>,
 }
@@ -169,11 +217,13 @@ impl Cluster {
         let (commands, from_job) = mpsc::channel();
         let (to_job, arrived) = mpsc::channel();
         let guards = worker::start(streams, cfg.process, from_job, to_job)?;
+        let worker = guards.guards().first().map(|h| h.thread().clone());
         Ok(Cluster {
             inner: Arc::new(Session {
                 cfg: cfg.clone(),
                 links,
                 commands: Mutex::new(commands),
+                worker,
                 arrived: Mutex::new(arrived),
                 guards: Mutex::new(Some(guards)),
             }),
@@ -206,7 +256,11 @@ impl Cluster {
             .map_err(|_| Error::Cluster("the dataflow worker failed".into()))?;
         sender
             .send(c)
-            .map_err(|_| self.lost_error().unwrap_or_else(worker_gone))
+            .map_err(|_| self.lost_error().unwrap_or_else(worker_gone))?;
+        if let Some(w) = &self.inner.worker {
+            w.unpark();
+        }
+        Ok(())
     }
 
     /// The error for a lost connection, if one was lost: the run cannot
@@ -235,6 +289,22 @@ impl Cluster {
         match self.lost_error() {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+
+    /// [`Cluster::next`] with no grace, `None` after `wait`.
+    fn next_within(&self, wait: Duration) -> Result<Option<Arrived>> {
+        let arrived = self
+            .inner
+            .arrived
+            .lock()
+            .map_err(|_| Error::Cluster("the dataflow worker failed".into()))?;
+        match arrived.recv_timeout(wait) {
+            Ok(a) => Ok(Some(a)),
+            Err(RecvTimeoutError::Timeout) => self.check().map(|()| None),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(self.lost_error().unwrap_or_else(worker_gone))
+            }
         }
     }
 
@@ -318,13 +388,14 @@ impl Cluster {
     }
 
     /// On process 0: the next message from any process (its own
-    /// included).
-    pub(crate) fn receive(&self) -> Result<Message> {
-        loop {
-            if let Arrived::Gathered(m) = self.next(Duration::ZERO)? {
-                return Ok(m);
+    /// included); `None` once `stop` is set.
+    pub(crate) fn receive(&self, stop: &AtomicBool) -> Result<Option<Message>> {
+        while !stop.load(Ordering::SeqCst) {
+            if let Some(Arrived::Gathered(m)) = self.next_within(Duration::from_millis(50))? {
+                return Ok(Some(m));
             }
         }
+        Ok(None)
     }
 
     /// On the other processes: waits for process 0's outcome (`None`:

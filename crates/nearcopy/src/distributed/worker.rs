@@ -166,7 +166,9 @@ pub(super) fn start(
                         Err(TryRecvError::Empty) => break,
                     }
                 }
-                worker.step_or_park(Some(Duration::from_millis(2)));
+                // Commands wake the thread (`Cluster::command`), and so do
+                // the network threads: the timeout is only a safety net.
+                worker.step_or_park(Some(Duration::from_millis(100)));
                 if gather.is_none() && verdict.is_none() && !worker.has_dataflows() {
                     break;
                 }

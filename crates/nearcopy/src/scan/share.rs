@@ -4,6 +4,7 @@
 //! alone.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::sign::{Signed, Signer, Signing, Taken};
@@ -28,8 +29,22 @@ pub(crate) fn sign(
         ));
     }
     let share = inputs.split(cluster.processes())?;
-    send_share(cluster, inputs, cfg, &share, progress)?;
-    take_all(cluster, inputs, cfg, &share)
+    // Documents are taken in as they arrive, this process's own (the first
+    // share) among them, beside the signing of its share: only the pieces
+    // that arrive before their turn wait in memory.
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let taking = scope.spawn(|| take_all(cluster, inputs, cfg, &share, &stop));
+        let sent = send_share(cluster, inputs, cfg, &share, progress);
+        if sent.is_err() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        let taken = taking
+            .join()
+            .map_err(|_| Error::Cluster("taking in the signed documents failed".into()))?;
+        sent?;
+        taken
+    })
 }
 
 /// Reads and signs this process's pieces of `share`, sending each batch
@@ -154,6 +169,7 @@ fn take_all(
     inputs: &Inputs,
     cfg: &ScanConfig,
     share: &Share,
+    stop: &AtomicBool,
 ) -> Result<Signing> {
     let mut arriving: Vec<Arriving> = (0..share.pieces.len())
         .map(|_| Arriving::default())
@@ -190,7 +206,10 @@ fn take_all(
             next += 1;
             continue;
         }
-        match cluster.receive()? {
+        let Some(m) = cluster.receive(stop)? else {
+            return Err(Error::Interrupted);
+        };
+        match m {
             Message::Docs { piece, seq, docs } => {
                 if let Some(a) = arriving.get_mut(piece as usize) {
                     a.batches.insert(seq, docs);
