@@ -339,3 +339,47 @@ fn cluster_flags_are_checked_before_any_work() {
         assert!(err.contains(expected), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn skipped_records_are_counted_as_one_process_counts_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = corpus(dir.path(), 300);
+    let big = &paths[1];
+    let mut lines: Vec<String> = std::fs::read_to_string(big)
+        .expect("read")
+        .lines()
+        .map(String::from)
+        .collect();
+    // Bad records of each kind, all over the file (in every share).
+    for (i, at) in (5..lines.len()).step_by(37).enumerate() {
+        lines[at] = match i % 3 {
+            0 => "{\"text\": broken".into(),
+            1 => "{\"id\": \"no text\"}".into(),
+            _ => "{\"text\": 17}".into(),
+        };
+    }
+    std::fs::write(big, lines.join("\n") + "\n").expect("write");
+    let args = with_paths(
+        &[
+            "scan",
+            "-q",
+            "-f",
+            "json",
+            "--no-passages",
+            "--skip-invalid",
+        ],
+        &paths,
+    );
+    let one = nearcopy().args(&args).assert().success();
+    let one = without_timings(json_of(&one.get_output().stdout));
+    let invalid: u64 = one["skipped"]["invalid"]
+        .as_object()
+        .map_or(0, |o| o.values().filter_map(|v| v.as_u64()).sum());
+    assert!(invalid >= 6, "{}", one["skipped"]);
+    let three = nearcopy()
+        .args(&args)
+        .args(["--local-processes", "3"])
+        .assert()
+        .success();
+    assert_eq!(without_timings(json_of(&three.get_output().stdout)), one);
+}
