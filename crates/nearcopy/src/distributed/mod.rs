@@ -33,7 +33,7 @@ mod worker;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -171,7 +171,7 @@ pub struct Cluster {
 struct Session {
     cfg: ClusterConfig,
     links: Arc<Links>,
-    commands: Mutex<Sender<Command>>,
+    commands: Mutex<SyncSender<Command>>,
     /// The worker's thread, woken after each command: it sleeps while it
     /// has nothing to do (the network threads wake it for what arrives).
     worker: Option<std::thread::Thread>,
@@ -199,6 +199,9 @@ impl std::fmt::Debug for Cluster {
     }
 }
 
+/// Batches that may wait between the job and the dataflow worker, each way.
+const QUEUE: usize = 8;
+
 /// How long a process that lost a connection still waits for the verdict:
 /// the connection to process 0 closes right after the verdict is sent.
 const VERDICT_GRACE: Duration = Duration::from_secs(2);
@@ -214,8 +217,11 @@ impl Cluster {
         cfg.validate()?;
         let links = Arc::new(Links::default());
         let streams = connect::connect(cfg, &links)?;
-        let (commands, from_job) = mpsc::channel();
-        let (to_job, arrived) = mpsc::channel();
+        // Bounded both ways: a side that falls behind (on cores shared with
+        // the signing) holds the other back instead of letting batches
+        // pile up in memory.
+        let (commands, from_job) = mpsc::sync_channel(QUEUE);
+        let (to_job, arrived) = mpsc::sync_channel(QUEUE);
         let guards = worker::start(streams, cfg.process, from_job, to_job)?;
         let worker = guards.guards().first().map(|h| h.thread().clone());
         Ok(Cluster {

@@ -8,7 +8,7 @@
 //! and signs with its own thread pool and hands the batches over as they
 //! come; what arrives is passed back the same way.
 
-use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -91,7 +91,7 @@ pub(super) fn start(
     streams: Vec<Option<Watched>>,
     process: usize,
     commands: Receiver<Command>,
-    arrived: Sender<Arrived>,
+    arrived: SyncSender<Arrived>,
 ) -> Result<WorkerGuards<()>> {
     let hooks = Hooks::default();
     let local = ProcessBuilder::new_typed_vector(1, hooks.refill.clone(), hooks.spill.clone());

@@ -7,12 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::sign::{Signed, Signer, Signing, Taken};
+use ahash::AHashSet;
+
+use super::sign::{Rows, Signed, Signer, Signing, Taken};
 use super::DocInfo;
 use crate::config::ScanConfig;
 use crate::distributed::{Cluster, Message, WireDoc};
 use crate::error::{Error, Result};
-use crate::input::{Corpus, Inputs, PieceRead, Reassembly, Share};
+use crate::input::{Corpus, Inputs, Piece, PieceRead, Reassembly, Share};
 use crate::progress::Progress;
 
 /// Step 1 of a scan on process 0 of a cluster: signs this process's share,
@@ -147,18 +149,162 @@ fn wire(s: Signed, named: bool) -> WireDoc {
     }
 }
 
-/// What has arrived of one piece.
-#[derive(Default)]
+/// A document of a piece that arrived before its turn, its signature and
+/// band keys kept in the piece's rows.
+struct Waiting {
+    id: String,
+    named: bool,
+    source: Arc<str>,
+    bytes: u64,
+    words: u64,
+    line: u64,
+    offset: u64,
+    content: u64,
+    signed: bool,
+}
+
+/// What has arrived of one piece. Documents are stored compactly as they
+/// arrive (as they will be kept, not as they were sent), so that the
+/// pieces waiting for their turn in input order cost what the taken ones
+/// cost, once.
 struct Arriving {
-    batches: BTreeMap<u32, Vec<WireDoc>>,
+    docs: Vec<Waiting>,
+    sigs: Rows<u32>,
+    keys: Rows<u64>,
+    /// Batches stored so far, in order of `seq`.
+    stored: u32,
+    /// Batches that came before an earlier one of the same piece.
+    early: BTreeMap<u32, Vec<WireDoc>>,
     end: Option<(u32, std::result::Result<PieceRead, String>)>,
 }
 
 impl Arriving {
+    fn new(cfg: &ScanConfig) -> Arriving {
+        Arriving {
+            docs: Vec::new(),
+            sigs: Rows::new(cfg.perms),
+            keys: Rows::new(cfg.banding().bands),
+            stored: 0,
+            early: BTreeMap::new(),
+            end: None,
+        }
+    }
+
+    /// Stores batch `seq` (a piece whose turn has not come).
+    fn add(&mut self, seq: u32, docs: Vec<WireDoc>, sources: &mut AHashSet<Arc<str>>) {
+        if seq != self.stored {
+            self.early.insert(seq, docs);
+            return;
+        }
+        self.store(docs, sources);
+        while let Some(docs) = self.early.remove(&self.stored) {
+            self.store(docs, sources);
+        }
+    }
+
+    /// Takes batch `seq` of the piece whose turn it is straight into
+    /// `to` (with the batches after it that came early).
+    fn add_now(&mut self, seq: u32, docs: Vec<WireDoc>, to: &mut Turn<'_, '_>) {
+        if seq != self.stored {
+            self.early.insert(seq, docs);
+            return;
+        }
+        to.batch(docs);
+        self.stored += 1;
+        while let Some(docs) = self.early.remove(&self.stored) {
+            to.batch(docs);
+            self.stored += 1;
+        }
+    }
+
+    fn store(&mut self, docs: Vec<WireDoc>, sources: &mut AHashSet<Arc<str>>) {
+        for d in docs {
+            let signed = !d.sig.is_empty();
+            if signed {
+                self.sigs.push(&d.sig);
+                self.keys.push(&d.keys);
+            }
+            let source = match sources.get(d.source.as_str()) {
+                Some(s) => s.clone(),
+                None => {
+                    let s: Arc<str> = Arc::from(d.source);
+                    sources.insert(s.clone());
+                    s
+                }
+            };
+            self.docs.push(Waiting {
+                id: d.id,
+                named: d.named,
+                source,
+                bytes: d.bytes,
+                words: d.words,
+                line: d.line,
+                offset: d.offset,
+                content: d.content,
+                signed,
+            });
+        }
+        self.stored += 1;
+    }
+
     fn complete(&self) -> bool {
-        self.end
-            .as_ref()
-            .is_some_and(|(n, _)| self.batches.len() as u32 == *n)
+        self.end.as_ref().is_some_and(|(n, _)| self.stored == *n)
+    }
+
+    /// Hands the documents stored so far to `taken`, in order, freeing the
+    /// rows as they are copied: the piece's turn has come.
+    fn take_stored(&mut self, to: &mut Turn<'_, '_>) {
+        let (taken, placed, piece) = (&mut *to.taken, &mut *to.placed, to.piece);
+        let mut slot = 0usize;
+        for d in std::mem::take(&mut self.docs) {
+            let at = placed.place(piece, d.id, d.named, d.line, d.offset);
+            let info = DocInfo {
+                id: at.id,
+                source: d.source,
+                bytes: d.bytes,
+                words: d.words,
+                origin: at.origin,
+                same_as: None,
+            };
+            if d.signed {
+                taken.take_row(info, d.content, self.sigs.row(slot), self.keys.row(slot));
+                slot += 1;
+                if slot.is_multiple_of(Rows::<u32>::PER_CHUNK) {
+                    self.sigs.free_chunk(slot / Rows::<u32>::PER_CHUNK - 1);
+                    self.keys.free_chunk(slot / Rows::<u64>::PER_CHUNK - 1);
+                }
+            } else {
+                taken.take_row(info, d.content, &[], &[]);
+            }
+        }
+        self.sigs = Rows::new(self.sigs.width());
+        self.keys = Rows::new(self.keys.width());
+    }
+}
+
+/// Where the documents of the piece whose turn it is go.
+struct Turn<'a, 'p> {
+    taken: &'a mut Taken,
+    placed: &'a mut Reassembly<'p>,
+    piece: &'a Piece,
+}
+
+impl Turn<'_, '_> {
+    fn batch(&mut self, docs: Vec<WireDoc>) {
+        for d in docs {
+            let at = self
+                .placed
+                .place(self.piece, d.id, d.named, d.line, d.offset);
+            let info = DocInfo {
+                id: at.id,
+                source: Arc::from(d.source),
+                bytes: d.bytes,
+                words: d.words,
+                origin: at.origin,
+                same_as: None,
+            };
+            self.taken.take_row(info, d.content, &d.sig, &d.keys);
+        }
     }
 }
 
@@ -172,47 +318,53 @@ fn take_all(
     stop: &AtomicBool,
 ) -> Result<Signing> {
     let mut arriving: Vec<Arriving> = (0..share.pieces.len())
-        .map(|_| Arriving::default())
+        .map(|_| Arriving::new(cfg))
         .collect();
+    let mut sources = AHashSet::new();
     let mut taken = Taken::new(cfg);
     let mut placed = Reassembly::new(inputs);
     let mut next = 0usize;
-    while next < arriving.len() {
-        if arriving[next].complete() {
-            let a = std::mem::take(&mut arriving[next]);
+    loop {
+        // Pieces whose turn has come and that are complete end here; the
+        // next one's stored documents are taken at once.
+        while next < arriving.len() && arriving[next].complete() {
             let piece = &share.pieces[next];
-            let Some((_, read)) = a.end else { continue };
-            let read = read.map_err(|message| Error::Remote {
-                process: share.owner[next],
-                message,
-            })?;
-            for doc in a.batches.into_values().flatten() {
-                let at = placed.place(piece, doc.id, doc.named, doc.line, doc.offset);
-                taken.take(Signed {
-                    info: DocInfo {
-                        id: at.id,
-                        source: Arc::from(doc.source),
-                        bytes: doc.bytes,
-                        words: doc.words,
-                        origin: at.origin,
-                        same_as: None,
-                    },
-                    content: doc.content,
-                    sig: doc.sig,
-                    keys: doc.keys,
-                });
-            }
+            let read = match arriving[next].end.take() {
+                Some((_, read)) => read.map_err(|message| Error::Remote {
+                    process: share.owner[next],
+                    message,
+                })?,
+                None => break,
+            };
+            arriving[next] = Arriving::new(cfg);
             placed.end(piece, &read);
             next += 1;
-            continue;
+            if let Some(a) = arriving.get_mut(next) {
+                a.take_stored(&mut Turn {
+                    taken: &mut taken,
+                    placed: &mut placed,
+                    piece: &share.pieces[next],
+                });
+            }
+        }
+        if next == arriving.len() {
+            break;
         }
         let Some(m) = cluster.receive(stop)? else {
             return Err(Error::Interrupted);
         };
         match m {
             Message::Docs { piece, seq, docs } => {
-                if let Some(a) = arriving.get_mut(piece as usize) {
-                    a.batches.insert(seq, docs);
+                let piece = piece as usize;
+                if piece == next {
+                    let mut to = Turn {
+                        taken: &mut taken,
+                        placed: &mut placed,
+                        piece: &share.pieces[piece],
+                    };
+                    arriving[piece].add_now(seq, docs, &mut to);
+                } else if let Some(a) = arriving.get_mut(piece) {
+                    a.add(seq, docs, &mut sources);
                 }
             }
             Message::End {

@@ -153,30 +153,36 @@ impl Taken {
     }
 
     /// Takes the next document in input order.
-    pub(crate) fn take(&mut self, mut s: Signed) {
+    pub(crate) fn take(&mut self, s: Signed) {
+        self.take_row(s.info, s.content, &s.sig, &s.keys);
+    }
+
+    /// [`Taken::take`] of a document whose signature and band keys lie
+    /// elsewhere (empty for a document too short to have a shingle).
+    pub(crate) fn take_row(&mut self, mut info: DocInfo, content: u64, sig: &[u32], keys: &[u64]) {
         let index = self.documents.len() as u32;
         // One allocation per distinct source, not per document.
-        match self.sources.get(&s.info.source) {
-            Some(shared) => s.info.source = shared.clone(),
+        match self.sources.get(&info.source) {
+            Some(shared) => info.source = shared.clone(),
             None => {
-                self.sources.insert(s.info.source.clone());
+                self.sources.insert(info.source.clone());
             }
         }
-        self.summary.bytes += s.info.bytes;
-        if s.sig.is_empty() {
+        self.summary.bytes += info.bytes;
+        if sig.is_empty() {
             self.summary.too_short += 1;
-        } else if let Some(&first) = self.exact_of.get(&s.content) {
+        } else if let Some(&first) = self.exact_of.get(&content) {
             self.exact_groups.entry(first).or_default().push(index);
-            s.info.same_as = Some(first);
+            info.same_as = Some(first);
             self.summary.exact_duplicates += 1;
         } else {
-            self.exact_of.insert(s.content, index);
+            self.exact_of.insert(content, index);
             self.lsh_docs.push(index);
-            self.contents.push(s.content);
-            self.sigs.push(&s.sig);
-            self.keys.push(&s.keys);
+            self.contents.push(content);
+            self.sigs.push(sig);
+            self.keys.push(keys);
         }
-        self.documents.push(s.info);
+        self.documents.push(info);
     }
 
     pub(crate) fn finish(self, skipped: Skipped) -> Signing {
@@ -226,16 +232,16 @@ pub(crate) struct Rows<T> {
 }
 
 impl<T: Copy> Rows<T> {
-    const PER_CHUNK: usize = 4096;
+    pub(crate) const PER_CHUNK: usize = 4096;
 
-    fn new(width: usize) -> Rows<T> {
+    pub(crate) fn new(width: usize) -> Rows<T> {
         Rows {
             width,
             chunks: Vec::new(),
         }
     }
 
-    fn push(&mut self, row: &[T]) {
+    pub(crate) fn push(&mut self, row: &[T]) {
         debug_assert_eq!(row.len(), self.width);
         let cap = Self::PER_CHUNK * self.width;
         match self.chunks.last_mut() {
@@ -252,6 +258,19 @@ impl<T: Copy> Rows<T> {
         let chunk = &self.chunks[slot / Self::PER_CHUNK];
         let at = (slot % Self::PER_CHUNK) * self.width;
         &chunk[at..at + self.width]
+    }
+
+    /// Values per row.
+    pub(crate) fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Frees the chunk of rows `chunk` (rows `chunk * PER_CHUNK ..`), once
+    /// they have been copied elsewhere; reading them afterwards panics.
+    pub(crate) fn free_chunk(&mut self, chunk: usize) {
+        if let Some(c) = self.chunks.get_mut(chunk) {
+            *c = Vec::new();
+        }
     }
 }
 
