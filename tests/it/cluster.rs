@@ -58,6 +58,17 @@ fn corpus(dir: &Path, docs: usize) -> Vec<PathBuf> {
     vec![plain_path, big, texts]
 }
 
+/// Rewrites the lines of `path` with `edit`.
+fn rewrite_lines(path: &Path, edit: impl FnOnce(&mut Vec<String>)) {
+    let mut lines: Vec<String> = std::fs::read_to_string(path)
+        .expect("read")
+        .lines()
+        .map(String::from)
+        .collect();
+    edit(&mut lines);
+    std::fs::write(path, lines.join("\n") + "\n").expect("write");
+}
+
 fn with_paths(args: &[&str], paths: &[PathBuf]) -> Vec<String> {
     let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     v.extend(paths.iter().map(|p| p.display().to_string()));
@@ -134,15 +145,12 @@ fn a_bad_record_in_another_share_is_reported_as_one_process_reports_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = corpus(dir.path(), 300);
     let big = &paths[1];
-    let mut lines: Vec<String> = std::fs::read_to_string(big)
-        .expect("read")
-        .lines()
-        .map(String::from)
-        .collect();
     // Late in the file: in the last process's share.
-    let at = lines.len() - 20;
-    lines[at] = "{\"text\": broken".into();
-    std::fs::write(big, lines.join("\n") + "\n").expect("write");
+    let mut at = 0;
+    rewrite_lines(big, |lines| {
+        at = lines.len() - 20;
+        lines[at] = "{\"text\": broken".into();
+    });
     let out = dir.path().join("report.json");
     let args = with_paths(&["scan", "-q", "-o", &out.display().to_string()], &paths);
     let err_of = |extra: &[&str]| {
@@ -345,20 +353,16 @@ fn skipped_records_are_counted_as_one_process_counts_them() {
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = corpus(dir.path(), 300);
     let big = &paths[1];
-    let mut lines: Vec<String> = std::fs::read_to_string(big)
-        .expect("read")
-        .lines()
-        .map(String::from)
-        .collect();
     // Bad records of each kind, all over the file (in every share).
-    for (i, at) in (5..lines.len()).step_by(37).enumerate() {
-        lines[at] = match i % 3 {
-            0 => "{\"text\": broken".into(),
-            1 => "{\"id\": \"no text\"}".into(),
-            _ => "{\"text\": 17}".into(),
-        };
-    }
-    std::fs::write(big, lines.join("\n") + "\n").expect("write");
+    rewrite_lines(big, |lines| {
+        for (i, at) in (5..lines.len()).step_by(37).enumerate() {
+            lines[at] = match i % 3 {
+                0 => "{\"text\": broken".into(),
+                1 => "{\"id\": \"no text\"}".into(),
+                _ => "{\"text\": 17}".into(),
+            };
+        }
+    });
     let args = with_paths(
         &[
             "scan",

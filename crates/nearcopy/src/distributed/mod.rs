@@ -262,7 +262,7 @@ impl Cluster {
             .map_err(|_| Error::Cluster("the dataflow worker failed".into()))?;
         sender
             .send(c)
-            .map_err(|_| self.lost_error().unwrap_or_else(worker_gone))?;
+            .map_err(|_| self.failure().unwrap_or_else(worker_gone))?;
         if let Some(w) = &self.inner.worker {
             w.unpark();
         }
@@ -272,10 +272,6 @@ impl Cluster {
     /// The error for a lost connection, if one was lost: the run cannot
     /// complete. Process 0 watches for it while it runs the job.
     pub fn failure(&self) -> Option<Error> {
-        self.lost_error()
-    }
-
-    fn lost_error(&self) -> Option<Error> {
         self.inner
             .links
             .lost()
@@ -291,8 +287,8 @@ impl Cluster {
     }
 
     /// Fails if a connection was lost.
-    fn check(&self) -> Result<()> {
-        match self.lost_error() {
+    pub(crate) fn check(&self) -> Result<()> {
+        match self.failure() {
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -308,9 +304,7 @@ impl Cluster {
         match arrived.recv_timeout(wait) {
             Ok(a) => Ok(Some(a)),
             Err(RecvTimeoutError::Timeout) => self.check().map(|()| None),
-            Err(RecvTimeoutError::Disconnected) => {
-                Err(self.lost_error().unwrap_or_else(worker_gone))
-            }
+            Err(RecvTimeoutError::Disconnected) => Err(self.failure().unwrap_or_else(worker_gone)),
         }
     }
 
@@ -333,7 +327,7 @@ impl Cluster {
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(self.lost_error().unwrap_or_else(worker_gone))
+                    return Err(self.failure().unwrap_or_else(worker_gone))
                 }
             }
         }
@@ -386,11 +380,6 @@ impl Cluster {
     /// Says that this process sends nothing more.
     pub(crate) fn close_sending(&self) -> Result<()> {
         self.command(Command::CloseGather)
-    }
-
-    /// Fails if a connection was lost.
-    pub(crate) fn check_links(&self) -> Result<()> {
-        self.check()
     }
 
     /// On process 0: the next message from any process (its own

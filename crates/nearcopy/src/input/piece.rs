@@ -207,9 +207,24 @@ pub(super) fn open_at_line(path: &Path, start: u64) -> Result<(Box<dyn BufRead +
     // unless it ends right there.
     file.seek(SeekFrom::Start(start - 1)).map_err(io)?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut skipped = Vec::new();
-    let n = reader.read_until(b'\n', &mut skipped).map_err(io)?;
-    Ok((Box::new(reader), start - 1 + n as u64))
+    // Skipped a buffer at a time: the line may be hundreds of megabytes.
+    let mut at = start - 1;
+    loop {
+        let buf = reader.fill_buf().map_err(io)?;
+        if buf.is_empty() {
+            break;
+        }
+        let (n, found) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        reader.consume(n);
+        at += n as u64;
+        if found {
+            break;
+        }
+    }
+    Ok((Box::new(reader), at))
 }
 
 /// Lines of `path` owned by the pieces before one that starts at byte

@@ -81,7 +81,7 @@ fn send_share(
                 if progress.cancelled() {
                     return Err(Error::Interrupted);
                 }
-                cluster.check_links()?;
+                cluster.check()?;
                 let n = docs.len() as u64;
                 cluster.send(Message::Docs {
                     piece: piece_no,
@@ -93,15 +93,15 @@ fn send_share(
                 Ok(())
             },
         );
-        let failed = match &read {
-            Err(e) if !is_piece_error(e) => return Err(read.err().unwrap_or(Error::Interrupted)),
-            Err(_) => true,
-            Ok(_) => false,
+        let (read, failed) = match read {
+            Ok(r) => (Ok(r), false),
+            Err(e) if is_piece_error(&e) => (Err(e.to_string()), true),
+            Err(e) => return Err(e),
         };
         cluster.send(Message::End {
             piece: piece_no,
             batches: seq,
-            read: read.map_err(|e| e.to_string()),
+            read,
         })?;
         if failed {
             break;
@@ -190,61 +190,29 @@ impl Arriving {
         }
     }
 
-    /// Stores batch `seq` (a piece whose turn has not come).
-    fn add(&mut self, seq: u32, docs: Vec<WireDoc>, sources: &mut AHashSet<Arc<str>>) {
-        if seq != self.stored {
-            self.early.insert(seq, docs);
-            return;
-        }
-        self.store(docs, sources);
+    /// The batches that can be handled now that batch `seq` arrived: it
+    /// and the ones after it that came early, in order (none if an earlier
+    /// batch is still missing, which keeps it for later).
+    fn in_order(&mut self, seq: u32, docs: Vec<WireDoc>) -> Vec<Vec<WireDoc>> {
+        self.early.insert(seq, docs);
+        let mut ready = Vec::new();
         while let Some(docs) = self.early.remove(&self.stored) {
-            self.store(docs, sources);
-        }
-    }
-
-    /// Takes batch `seq` of the piece whose turn it is straight into
-    /// `to` (with the batches after it that came early).
-    fn add_now(&mut self, seq: u32, docs: Vec<WireDoc>, to: &mut Turn<'_, '_>) {
-        if seq != self.stored {
-            self.early.insert(seq, docs);
-            return;
-        }
-        to.batch(docs);
-        self.stored += 1;
-        while let Some(docs) = self.early.remove(&self.stored) {
-            to.batch(docs);
+            ready.push(docs);
             self.stored += 1;
         }
+        ready
     }
 
+    /// Stores a batch of a piece whose turn has not come.
     fn store(&mut self, docs: Vec<WireDoc>, sources: &mut AHashSet<Arc<str>>) {
         for d in docs {
-            let signed = !d.sig.is_empty();
-            if signed {
-                self.sigs.push(&d.sig);
-                self.keys.push(&d.keys);
+            let (doc, sig, keys) = waiting(d, sources);
+            if doc.signed {
+                self.sigs.push(&sig);
+                self.keys.push(&keys);
             }
-            let source = match sources.get(d.source.as_str()) {
-                Some(s) => s.clone(),
-                None => {
-                    let s: Arc<str> = Arc::from(d.source);
-                    sources.insert(s.clone());
-                    s
-                }
-            };
-            self.docs.push(Waiting {
-                id: d.id,
-                named: d.named,
-                source,
-                bytes: d.bytes,
-                words: d.words,
-                line: d.line,
-                offset: d.offset,
-                content: d.content,
-                signed,
-            });
+            self.docs.push(doc);
         }
-        self.stored += 1;
     }
 
     fn complete(&self) -> bool {
@@ -254,27 +222,17 @@ impl Arriving {
     /// Hands the documents stored so far to `taken`, in order, freeing the
     /// rows as they are copied: the piece's turn has come.
     fn take_stored(&mut self, to: &mut Turn<'_, '_>) {
-        let (taken, placed, piece) = (&mut *to.taken, &mut *to.placed, to.piece);
         let mut slot = 0usize;
         for d in std::mem::take(&mut self.docs) {
-            let at = placed.place(piece, d.id, d.named, d.line, d.offset);
-            let info = DocInfo {
-                id: at.id,
-                source: d.source,
-                bytes: d.bytes,
-                words: d.words,
-                origin: at.origin,
-                same_as: None,
-            };
             if d.signed {
-                taken.take_row(info, d.content, self.sigs.row(slot), self.keys.row(slot));
+                to.take(d, self.sigs.row(slot), self.keys.row(slot));
                 slot += 1;
                 if slot.is_multiple_of(Rows::<u32>::PER_CHUNK) {
                     self.sigs.free_chunk(slot / Rows::<u32>::PER_CHUNK - 1);
                     self.keys.free_chunk(slot / Rows::<u64>::PER_CHUNK - 1);
                 }
             } else {
-                taken.take_row(info, d.content, &[], &[]);
+                to.take(d, &[], &[]);
             }
         }
         self.sigs = Rows::new(self.sigs.width());
@@ -287,25 +245,58 @@ struct Turn<'a, 'p> {
     taken: &'a mut Taken,
     placed: &'a mut Reassembly<'p>,
     piece: &'a Piece,
+    sources: &'a mut AHashSet<Arc<str>>,
 }
 
 impl Turn<'_, '_> {
+    /// Takes a batch that arrived in its turn.
     fn batch(&mut self, docs: Vec<WireDoc>) {
         for d in docs {
-            let at = self
-                .placed
-                .place(self.piece, d.id, d.named, d.line, d.offset);
-            let info = DocInfo {
-                id: at.id,
-                source: Arc::from(d.source),
-                bytes: d.bytes,
-                words: d.words,
-                origin: at.origin,
-                same_as: None,
-            };
-            self.taken.take_row(info, d.content, &d.sig, &d.keys);
+            let (doc, sig, keys) = waiting(d, self.sources);
+            self.take(doc, &sig, &keys);
         }
     }
+
+    fn take(&mut self, d: Waiting, sig: &[u32], keys: &[u64]) {
+        let at = self
+            .placed
+            .place(self.piece, d.id, d.named, d.line, d.offset);
+        let info = DocInfo {
+            id: at.id,
+            source: d.source,
+            bytes: d.bytes,
+            words: d.words,
+            origin: at.origin,
+            same_as: None,
+        };
+        self.taken.take_row(info, d.content, sig, keys);
+    }
+}
+
+/// A document as sent, parted into what is kept of it (its source shared
+/// with the documents of the same source), its signature and its band
+/// keys.
+fn waiting(d: WireDoc, sources: &mut AHashSet<Arc<str>>) -> (Waiting, Vec<u32>, Vec<u64>) {
+    let source = match sources.get(d.source.as_str()) {
+        Some(s) => s.clone(),
+        None => {
+            let s: Arc<str> = Arc::from(d.source);
+            sources.insert(s.clone());
+            s
+        }
+    };
+    let doc = Waiting {
+        id: d.id,
+        named: d.named,
+        source,
+        bytes: d.bytes,
+        words: d.words,
+        line: d.line,
+        offset: d.offset,
+        content: d.content,
+        signed: !d.sig.is_empty(),
+    };
+    (doc, d.sig, d.keys)
 }
 
 /// Takes every piece in input order as it completes; fails with the first
@@ -344,6 +335,7 @@ fn take_all(
                     taken: &mut taken,
                     placed: &mut placed,
                     piece: &share.pieces[next],
+                    sources: &mut sources,
                 });
             }
         }
@@ -356,15 +348,22 @@ fn take_all(
         match m {
             Message::Docs { piece, seq, docs } => {
                 let piece = piece as usize;
+                let Some(a) = arriving.get_mut(piece) else {
+                    continue;
+                };
+                let ready = a.in_order(seq, docs);
                 if piece == next {
                     let mut to = Turn {
                         taken: &mut taken,
                         placed: &mut placed,
                         piece: &share.pieces[piece],
+                        sources: &mut sources,
                     };
-                    arriving[piece].add_now(seq, docs, &mut to);
-                } else if let Some(a) = arriving.get_mut(piece) {
-                    a.add(seq, docs, &mut sources);
+                    ready.into_iter().for_each(|docs| to.batch(docs));
+                } else {
+                    ready
+                        .into_iter()
+                        .for_each(|docs| a.store(docs, &mut sources));
                 }
             }
             Message::End {
