@@ -7,6 +7,9 @@
 #   benches/cluster_scale.sh BIN CORPUS [PROCESSES...] [-- extra flags of scan]
 #
 # e.g. benches/cluster_scale.sh target/release/nearcopy bench-data/synth-1m.jsonl 2 4 -- --no-passages
+#
+# With CORES=N in the environment the machine's N cores are shared out:
+# the one-process run gets --threads N, each of n processes --threads N/n.
 set -euo pipefail
 bin=$(realpath "$1")
 corpus=$(realpath "$2")
@@ -44,6 +47,7 @@ run() {
   out="$work/$job-$n.out"
   if [[ $job == scan ]]; then args=(scan "$corpus" -f json -o "$out" "${extra[@]}")
   else args=(dedup "$corpus" -f json -o "$out"); fi
+  if [[ -n ${CORES:-} ]]; then args+=(--threads $((CORES / (n > 0 ? n : 1)))); fi
   if [[ $n -eq 0 ]]; then
     /usr/bin/time -v "$bin" "${args[@]}" > /dev/null 2> "$work/time-$job-0"
     printf "| %s | 1 (alone) | %s | %s | – |\n" "$job" "$(wall "$work/time-$job-0")" "$(peak "$work/time-$job-0")"

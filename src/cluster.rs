@@ -76,7 +76,13 @@ pub fn run_as(
         let mut scan = scan.clone();
         scan.cluster = Some(cluster.clone());
         bar.stage("serving", None);
-        nearcopy::scan::serve(paths, &scan, &bar).map_err(anyhow::Error::from)
+        let served = nearcopy::scan::serve(paths, &scan, &bar);
+        if served.is_err() && cluster.failure().is_some() {
+            // Stopping at once would close this process's connections as
+            // the lost one's close: process 0 could then name this one.
+            std::thread::sleep(LINGER);
+        }
+        served.map_err(anyhow::Error::from)
     };
     if !quiet {
         let t = cluster.traffic();
@@ -96,6 +102,10 @@ pub fn run_as(
         None => result,
     }
 }
+
+/// How long a process that lost a peer keeps its own connections open, so
+/// that the others see the lost one go first and name it.
+const LINGER: Duration = Duration::from_secs(1);
 
 /// Stops process 0 as soon as another process is lost, the way a signal
 /// does (temporary files removed, no output renamed into place half-way):
