@@ -41,6 +41,8 @@
 //! a collision (probability about 2^-64 per pair) is the only way a reported
 //! repeat can be wrong.
 
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use super::families::Families;
@@ -131,6 +133,14 @@ pub(crate) struct MaximalRepeats {
 /// Every maximal repeat of at least `m` tokens in `runs`. `m` is the length
 /// of the `m`-grams the fingerprints were taken over. An `m`-gram found only
 /// in different documents of one of `families` does not count as repeated.
+///
+/// Every step runs on the pool: the fingerprints are gathered and their
+/// classes numbered piece by piece (pieces cut at class boundaries), ranks
+/// are written in parallel between doubling rounds, and the interval walk
+/// runs on pieces of the suffix array cut where the LCP is zero (an
+/// lcp-interval never spans such a cut). The result does not depend on
+/// the number of threads: the suffix array is unique, and the groups are
+/// concatenated in suffix-array order.
 pub(crate) fn maximal_repeats(
     mut runs: Runs,
     m: usize,
@@ -149,53 +159,18 @@ pub(crate) fn maximal_repeats(
     //    the tuple's padding; positions are distinct, so it never decides
     //    the order.
     //    Members of a large family other than its first take no part.
-    let mut order: Vec<(u64, u32, u32)> = Vec::with_capacity(runs.positions());
-    let mut related = 0u64;
-    for (k, r) in runs.runs.iter().enumerate() {
-        let end = runs.runs.get(k + 1).map_or(n, |r| r.offset) - 1;
-        debug_assert!(r.offset < end);
-        if families.left_out(r.doc) {
-            related += (end - r.offset) as u64;
-            continue;
-        }
-        order.extend((r.offset..end).map(|i| (runs.hashes[i], i as u32, r.doc)));
-    }
+    let (mut order, mut related) = gather(&runs, families);
     // The fingerprints are in `order` now; from here on the classes stand
     // for them.
     runs.hashes = Vec::new();
     sort(&mut order);
-    let mut cls = vec![NONE; n];
-    let mut sa: Vec<u32> = Vec::with_capacity(order.len());
-    let mut groups: Vec<(u32, u32)> = Vec::new();
-    let mut next_class = 0u32;
-    let mut docs: Vec<u32> = Vec::new();
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i + 1;
-        while j < order.len() && order[j].0 == order[i].0 {
-            j += 1;
-        }
-        let class = &order[i..j];
-        // One family, not alone: repeated only if one document holds two.
-        let within_family = class.len() >= 2 && families.grouped(class[0].2) && {
-            docs.clear();
-            docs.extend(class.iter().map(|c| c.2));
-            docs.sort_unstable();
-            families.only_related_sorted(&docs)
-        };
-        if within_family {
-            related += class.len() as u64;
-        } else if class.len() >= 2 {
-            let start = sa.len() as u32;
-            for &(_, pos, _) in class {
-                cls[pos as usize] = next_class;
-                sa.push(pos);
-            }
-            groups.push((start, sa.len() as u32));
-            next_class += 1;
-        }
-        i = j;
-    }
+    let Classes {
+        cls,
+        sa,
+        mut groups,
+        related: within_families,
+    } = classes(&order, n, families);
+    related += within_families;
     drop(order);
     let repeated = sa.len() as u64;
     if sa.is_empty() {
@@ -205,122 +180,356 @@ pub(crate) fn maximal_repeats(
             related,
         });
     }
+    let mut sa = sa;
 
     // 2. Suffix array by prefix doubling. rank[i] is the start of i's group
     //    in `sa`; positions not in `sa` get unique ranks above all others.
     let n_sa = sa.len() as u32;
-    let mut rank: Vec<u32> = (0..n as u32).into_par_iter().map(|i| n_sa + i).collect();
-    for &(s, e) in &groups {
-        for k in s..e {
-            rank[sa[k as usize] as usize] = s;
+    let rank: Vec<AtomicU32> = (0..n as u32)
+        .into_par_iter()
+        .map(|i| AtomicU32::new(n_sa + i))
+        .collect();
+    groups.par_iter().for_each(|&(s, e)| {
+        for &p in &sa[s as usize..e as usize] {
+            rank[p as usize].store(s, Ordering::Relaxed);
         }
-    }
+    });
     let mut h = 1usize;
     while !groups.is_empty() {
         let (updates, next) = refine(&mut sa, &groups, &rank, h);
-        for (pos, r) in updates {
-            rank[pos as usize] = r;
-        }
+        // Each position is in one group, so the writes are disjoint; the
+        // round read only the ranks of before it.
+        updates.par_iter().for_each(|u| {
+            for &(pos, r) in u {
+                rank[pos as usize].store(r, Ordering::Relaxed);
+            }
+        });
         groups = next;
         h *= 2;
     }
+    let rank: Vec<u32> = rank.into_iter().map(AtomicU32::into_inner).collect();
 
     // 3. LCP (Kasai), in symbols.
     let lcp = lcp_kasai(&cls, &sa, &rank);
 
     // 4. Maximal repeats: lcp-intervals that are left-diverse and have a
     //    witness (see the module documentation).
-    let left = |pos: u32| -> Left {
-        let p = pos as usize;
-        if p == 0 || cls[p - 1] == NONE {
-            Left::Diverse
-        } else {
-            Left::Uniform(cls[p - 1])
-        }
+    let tree = Tree {
+        sa: &sa,
+        lcp: &lcp,
+        cls: &cls,
+        rank: &rank,
+        runs: &runs,
+        m,
     };
-    let len = sa.len();
-    // The longest common prefix of suffix-array entry `k` with either
-    // neighbour: the depth of the interval it is a direct child of.
-    let depth = |k: usize| -> u32 {
-        let next = if k + 1 < len { lcp[k + 1] } else { 0 };
-        lcp[k].max(next)
-    };
-    // Whether the place of entry `k`, as a place of the repeat of its
-    // deepest interval (`depth(k)` symbols), lies in no place of a longer
-    // repeat. It is not extensible to the right (it is a direct child), so
-    // only the left is tested: the suffix one symbol earlier must not share
-    // `depth + 1` symbols with another.
-    let witness = |k: usize| -> bool {
-        let p = sa[k] as usize;
-        if p == 0 || cls[p - 1] == NONE {
-            return true;
-        }
-        depth(rank[p - 1] as usize) <= depth(k)
-    };
+    let listed = AtomicU64::new(0);
+    let pieces: Vec<Result<Vec<ExactGroup>>> = tree
+        .pieces()
+        .par_iter()
+        .map(|&(a, b)| tree.walk(a, b, &listed))
+        .collect();
     let mut out = Vec::new();
-    // Places listed so far, against MAX_PLACES.
-    let mut listed = 0u64;
-    let mut stack: Vec<Interval> = vec![Interval {
-        lcp: 0,
-        lb: 0,
-        left: Left::Empty,
-        witness: false,
-    }];
-    for k in 1..=len {
-        let cur = if k < len { lcp[k] } else { 0 };
-        let prev = lcp[k - 1];
-        // Entry k - 1 is a direct child of the interval on top of the stack
-        // (of depth `prev`) unless the interval opened here is deeper.
-        let leaf_witness = witness(k - 1);
-        if cur <= prev {
-            if let Some(top) = stack.last_mut() {
-                top.witness |= leaf_witness;
-            }
-        }
-        let mut lb = k - 1;
-        let mut carry = left(sa[k - 1]);
-        while cur < stack.last().map_or(0, |t| t.lcp) {
-            let Some(mut top) = stack.pop() else { break };
-            top.left = top.left.merge(carry);
-            if top.left == Left::Diverse && top.witness {
-                listed += (k - top.lb) as u64;
-                if listed > MAX_PLACES {
-                    return Err(Error::TooLarge(format!(
-                        "more than {MAX_PLACES} places of repeated passages: the input holds \
-                         one text in very many near-identical copies, and every stretch \
-                         between their differences is a repeat found in most of them; \
-                         remove near-duplicate documents first (nearcopy dedup), raise \
-                         --min-words, or scan with --no-passages"
-                    )));
-                }
-                let mut places: Vec<(u32, u32)> =
-                    sa[top.lb..k].iter().map(|&p| runs.place(p)).collect();
-                places.sort_unstable();
-                out.push(ExactGroup {
-                    len: top.lcp + m as u32 - 1,
-                    places,
-                });
-            }
-            lb = top.lb;
-            carry = top.left;
-        }
-        let top_lcp = stack.last().map_or(0, |t| t.lcp);
-        if cur > top_lcp {
-            stack.push(Interval {
-                lcp: cur,
-                lb,
-                left: carry,
-                witness: cur > prev && leaf_witness,
-            });
-        } else if let Some(top) = stack.last_mut() {
-            top.left = top.left.merge(carry);
-        }
+    for p in pieces {
+        out.extend(p?);
     }
     Ok(MaximalRepeats {
         groups: out,
         repeated,
         related,
     })
+}
+
+/// Pieces of work: enough for every thread to have several, not so many
+/// that handing them out costs more than they do. Unit tests use tiny
+/// pieces so the joins between them are checked on small texts.
+#[cfg(not(test))]
+const PIECE: usize = 1 << 16;
+#[cfg(test)]
+const PIECE: usize = 5;
+
+/// Cuts `0..len` into ranges of about [`PIECE`], each starting where
+/// `starts_here` holds (and at 0).
+fn cut(len: usize, starts_here: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
+    let mut bounds = vec![0usize];
+    let mut at = PIECE;
+    while at < len {
+        while at < len && !starts_here(at) {
+            at += 1;
+        }
+        if at < len {
+            bounds.push(at);
+        }
+        at += PIECE;
+    }
+    bounds.push(len);
+    bounds.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// Every position of every run not left out, as `(fingerprint, position,
+/// document)` in no particular order, and the positions left out.
+fn gather(runs: &Runs, families: &Families) -> (Vec<(u64, u32, u32)>, u64) {
+    let n = runs.hashes.len();
+    let list = &runs.runs;
+    // Positions of run `k`, its separator excluded.
+    let span = |k: usize| {
+        let end = list.get(k + 1).map_or(n, |r| r.offset) - 1;
+        debug_assert!(list[k].offset < end);
+        list[k].offset..end
+    };
+    let kept = |k: usize| !families.left_out(list[k].doc);
+    let related: u64 = (0..list.len())
+        .filter(|&k| !kept(k))
+        .map(|k| span(k).len() as u64)
+        .sum();
+    // Pieces of runs, each filling its own part of `order`.
+    let mut order: Vec<(u64, u32, u32)> = (0..runs.positions() - related as usize)
+        .into_par_iter()
+        .map(|_| (0, 0, 0))
+        .collect();
+    let mut parts = Vec::new();
+    let mut rest = order.as_mut_slice();
+    let mut k = 0;
+    while k < list.len() {
+        let mut e = k;
+        let mut len = 0usize;
+        while e < list.len() && len < PIECE {
+            if kept(e) {
+                len += span(e).len();
+            }
+            e += 1;
+        }
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        parts.push((k..e, head));
+        rest = tail;
+        k = e;
+    }
+    parts.into_par_iter().for_each(|(ks, out)| {
+        let mut slots = out.iter_mut();
+        for k in ks.filter(|&k| kept(k)) {
+            let doc = list[k].doc;
+            for (i, slot) in span(k).zip(slots.by_ref()) {
+                *slot = (runs.hashes[i], i as u32, doc);
+            }
+        }
+    });
+    (order, related)
+}
+
+/// The classes of repeated fingerprints ([`classes`]).
+struct Classes {
+    /// The class of each position, [`NONE`] where it does not repeat.
+    cls: Vec<u32>,
+    /// The positions of repeated classes, by class (the first suffix order).
+    sa: Vec<u32>,
+    /// Each class's range in `sa`.
+    groups: Vec<(u32, u32)>,
+    /// Positions whose fingerprint repeats only within one family.
+    related: u64,
+}
+
+/// Numbers the repeated fingerprints of sorted `order` (over `n` slots) in
+/// fingerprint order. Pieces cut at class boundaries first find their
+/// classes, then, numbered from where the pieces before them end, write
+/// them.
+fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families) -> Classes {
+    struct Piece {
+        /// Ranges in `order` of the repeated classes.
+        kept: Vec<(usize, usize)>,
+        positions: usize,
+        related: u64,
+    }
+    let bounds = cut(order.len(), |i| order[i].0 != order[i - 1].0);
+    let pieces: Vec<Piece> = bounds
+        .par_iter()
+        .map(|&(a, b)| {
+            let mut piece = Piece {
+                kept: Vec::new(),
+                positions: 0,
+                related: 0,
+            };
+            let mut docs: Vec<u32> = Vec::new();
+            let mut i = a;
+            while i < b {
+                let mut j = i + 1;
+                while j < b && order[j].0 == order[i].0 {
+                    j += 1;
+                }
+                let class = &order[i..j];
+                // One family, not alone: repeated only if one document
+                // holds two.
+                let within_family = class.len() >= 2 && families.grouped(class[0].2) && {
+                    docs.clear();
+                    docs.extend(class.iter().map(|c| c.2));
+                    docs.sort_unstable();
+                    families.only_related_sorted(&docs)
+                };
+                if within_family {
+                    piece.related += class.len() as u64;
+                } else if class.len() >= 2 {
+                    piece.kept.push((i, j));
+                    piece.positions += j - i;
+                }
+                i = j;
+            }
+            piece
+        })
+        .collect();
+    let total: usize = pieces.iter().map(|p| p.positions).sum();
+    let cls: Vec<AtomicU32> = (0..n)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(NONE))
+        .collect();
+    let mut sa = vec![0u32; total];
+    let mut work = Vec::with_capacity(pieces.len());
+    let (mut rest, mut start, mut class) = (sa.as_mut_slice(), 0u32, 0u32);
+    for p in &pieces {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(p.positions);
+        work.push((p, head, start, class));
+        rest = tail;
+        start += p.positions as u32;
+        class += p.kept.len() as u32;
+    }
+    let groups: Vec<Vec<(u32, u32)>> = work
+        .into_par_iter()
+        .map(|(p, out, mut start, mut class)| {
+            let mut groups = Vec::with_capacity(p.kept.len());
+            let mut slots = out.iter_mut();
+            for &(i, j) in &p.kept {
+                for (&(_, pos, _), slot) in order[i..j].iter().zip(slots.by_ref()) {
+                    cls[pos as usize].store(class, Ordering::Relaxed);
+                    *slot = pos;
+                }
+                groups.push((start, start + (j - i) as u32));
+                start += (j - i) as u32;
+                class += 1;
+            }
+            groups
+        })
+        .collect();
+    Classes {
+        cls: cls.into_iter().map(AtomicU32::into_inner).collect(),
+        sa,
+        groups: groups.concat(),
+        related: pieces.iter().map(|p| p.related).sum(),
+    }
+}
+
+/// The suffix array with its LCP, for the interval walk.
+struct Tree<'a> {
+    sa: &'a [u32],
+    lcp: &'a [u32],
+    cls: &'a [u32],
+    rank: &'a [u32],
+    runs: &'a Runs,
+    m: usize,
+}
+
+impl Tree<'_> {
+    /// What precedes the suffix at `pos`.
+    fn left(&self, pos: u32) -> Left {
+        let p = pos as usize;
+        if p == 0 || self.cls[p - 1] == NONE {
+            Left::Diverse
+        } else {
+            Left::Uniform(self.cls[p - 1])
+        }
+    }
+
+    /// The longest common prefix of suffix-array entry `k` with either
+    /// neighbour: the depth of the interval it is a direct child of.
+    fn depth(&self, k: usize) -> u32 {
+        let next = if k + 1 < self.lcp.len() {
+            self.lcp[k + 1]
+        } else {
+            0
+        };
+        self.lcp[k].max(next)
+    }
+
+    /// Whether the place of entry `k`, as a place of the repeat of its
+    /// deepest interval (`depth(k)` symbols), lies in no place of a longer
+    /// repeat. It is not extensible to the right (it is a direct child), so
+    /// only the left is tested: the suffix one symbol earlier must not share
+    /// `depth + 1` symbols with another.
+    fn witness(&self, k: usize) -> bool {
+        let p = self.sa[k] as usize;
+        if p == 0 || self.cls[p - 1] == NONE {
+            return true;
+        }
+        self.depth(self.rank[p - 1] as usize) <= self.depth(k)
+    }
+
+    /// Pieces of the suffix array that start where the LCP is zero: no
+    /// interval but the root spans two of them.
+    fn pieces(&self) -> Vec<(usize, usize)> {
+        cut(self.sa.len(), |k| self.lcp[k] == 0)
+    }
+
+    /// The maximal repeats with a witness among the entries `a..b`, a
+    /// piece of [`Tree::pieces`]; `listed` counts places against
+    /// [`MAX_PLACES`] across pieces.
+    fn walk(&self, a: usize, b: usize, listed: &AtomicU64) -> Result<Vec<ExactGroup>> {
+        let (sa, lcp, len) = (self.sa, self.lcp, self.sa.len());
+        let mut out = Vec::new();
+        let mut stack: Vec<Interval> = vec![Interval {
+            lcp: 0,
+            lb: a,
+            left: Left::Empty,
+            witness: false,
+        }];
+        for k in a + 1..=b {
+            let cur = if k < len { lcp[k] } else { 0 };
+            let prev = lcp[k - 1];
+            // Entry k - 1 is a direct child of the interval on top of the
+            // stack (of depth `prev`) unless the interval opened here is
+            // deeper.
+            let leaf_witness = self.witness(k - 1);
+            if cur <= prev {
+                if let Some(top) = stack.last_mut() {
+                    top.witness |= leaf_witness;
+                }
+            }
+            let mut lb = k - 1;
+            let mut carry = self.left(sa[k - 1]);
+            while cur < stack.last().map_or(0, |t| t.lcp) {
+                let Some(mut top) = stack.pop() else { break };
+                top.left = top.left.merge(carry);
+                if top.left == Left::Diverse && top.witness {
+                    let count = (k - top.lb) as u64;
+                    if listed.fetch_add(count, Ordering::Relaxed) + count > MAX_PLACES {
+                        return Err(Error::TooLarge(format!(
+                            "more than {MAX_PLACES} places of repeated passages: the input \
+                             holds one text in very many near-identical copies, and every \
+                             stretch between their differences is a repeat found in most of \
+                             them; remove near-duplicate documents first (nearcopy dedup), \
+                             raise --min-words, or scan with --no-passages"
+                        )));
+                    }
+                    let mut places: Vec<(u32, u32)> =
+                        sa[top.lb..k].iter().map(|&p| self.runs.place(p)).collect();
+                    places.sort_unstable();
+                    out.push(ExactGroup {
+                        len: top.lcp + self.m as u32 - 1,
+                        places,
+                    });
+                }
+                lb = top.lb;
+                carry = top.left;
+            }
+            let top_lcp = stack.last().map_or(0, |t| t.lcp);
+            if cur > top_lcp {
+                stack.push(Interval {
+                    lcp: cur,
+                    lb,
+                    left: carry,
+                    witness: cur > prev && leaf_witness,
+                });
+            } else if let Some(top) = stack.last_mut() {
+                top.left = top.left.merge(carry);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The longest common prefix, in classes, of each suffix-array entry with
@@ -334,13 +543,6 @@ pub(crate) fn maximal_repeats(
 /// algorithm. Each entry of `sa` is the rank of one position, so the pieces
 /// write disjoint entries.
 fn lcp_kasai(cls: &[u32], sa: &[u32], rank: &[u32]) -> Vec<u32> {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    // Unit tests (the brute-force comparisons among them) cut their small
-    // texts into many pieces, so the joins between pieces are checked.
-    #[cfg(not(test))]
-    const PIECE: usize = 1 << 16;
-    #[cfg(test)]
-    const PIECE: usize = 5;
     let lcp: Vec<AtomicU32> = (0..sa.len()).map(|_| AtomicU32::new(0)).collect();
     let n = cls.len();
     (0..n.div_ceil(PIECE)).into_par_iter().for_each(|p| {
@@ -394,8 +596,9 @@ struct Interval {
     witness: bool,
 }
 
-/// New ranks `(position, rank)` and the groups still tied `(start, end)`.
-type Refined = (Vec<(u32, u32)>, Vec<(u32, u32)>);
+/// New ranks `(position, rank)`, one list per thread, and the groups
+/// still tied `(start, end)`.
+type Refined = (Vec<Vec<(u32, u32)>>, Vec<(u32, u32)>);
 
 /// Below this many elements, sorting and refining run on the calling thread.
 const PARALLEL_MIN: usize = 1 << 16;
@@ -420,7 +623,7 @@ struct Round {
 
 /// One doubling round: sorts every tied group of `sa` by the rank `h`
 /// positions further, returning the new ranks and the groups still tied.
-fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[u32], h: usize) -> Refined {
+fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[AtomicU32], h: usize) -> Refined {
     // Disjoint mutable slices, one per group, in order.
     let mut slices: Vec<(u32, &mut [u32])> = Vec::with_capacity(groups.len());
     let mut rest: &mut [u32] = sa;
@@ -433,7 +636,10 @@ fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[u32], h: usize) -> Refi
         rest = tail;
         at = e;
     }
-    let key = |p: u32| rank.get(p as usize + h).copied().unwrap_or(u32::MAX);
+    let key = |p: u32| {
+        rank.get(p as usize + h)
+            .map_or(u32::MAX, |r| r.load(Ordering::Relaxed))
+    };
     let work = |mut out: Round, (s, g): (u32, &mut [u32])| {
         // Sort by (key, position) packed in one u64: no random access
         // while sorting.
@@ -463,21 +669,14 @@ fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[u32], h: usize) -> Refi
     };
     // Small inputs (one document) are not worth waking the pool for.
     let total: usize = slices.iter().map(|(_, g)| g.len()).sum();
-    let round = if total < PARALLEL_MIN {
-        slices.into_iter().fold(Round::default(), work)
+    let rounds: Vec<Round> = if total < PARALLEL_MIN {
+        vec![slices.into_iter().fold(Round::default(), work)]
     } else {
-        slices
-            .into_par_iter()
-            .fold(Round::default, work)
-            .reduce(Round::default, |mut a, b| {
-                a.updates.extend(b.updates);
-                a.next.extend(b.next);
-                a
-            })
+        slices.into_par_iter().fold(Round::default, work).collect()
     };
-    let (updates, mut next) = (round.updates, round.next);
+    let mut next: Vec<(u32, u32)> = rounds.iter().flat_map(|r| r.next.iter().copied()).collect();
     sort(&mut next);
-    (updates, next)
+    (rounds.into_iter().map(|r| r.updates).collect(), next)
 }
 
 #[cfg(test)]

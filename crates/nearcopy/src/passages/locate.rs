@@ -60,16 +60,24 @@ pub(super) fn locate(
 ) -> Result<Located> {
     let (pc, paras, pairs) = (search.pc, &c.paras, &c.pairs);
     progress.stage("locating", Some(search.total_bytes));
-    let mut ends: Vec<Boundary> = Vec::new();
-    let mut previews: Vec<Preview> = Vec::new();
-    for f in &c.found {
-        for p in &f.places {
-            ends.push((p.doc, p.start, false));
-            ends.push((p.doc, p.end, true));
-        }
-        let p = f.places[0];
-        previews.push((p.doc, p.start, p.end));
-    }
+    // Both are sorted next, so they are gathered in any order.
+    let mut ends: Vec<Boundary> = c
+        .found
+        .par_iter()
+        .flat_map_iter(|f| {
+            f.places
+                .iter()
+                .flat_map(|p| [(p.doc, p.start, false), (p.doc, p.end, true)])
+        })
+        .collect();
+    let mut previews: Vec<Preview> = c
+        .found
+        .par_iter()
+        .map(|f| {
+            let p = f.places[0];
+            (p.doc, p.start, p.end)
+        })
+        .collect();
     let may_appear = edited::may_appear(paras, &c.rep, pairs);
     for (p, _) in paras.iter().zip(&may_appear).filter(|(_, &a)| a) {
         ends.push((p.doc, p.tokens.start, false));
@@ -91,16 +99,16 @@ pub(super) fn locate(
         }
     }
     let mut to_sign: Vec<u32> = last_use.keys().copied().collect();
-    to_sign.sort_unstable_by_key(|&x| (paras[x as usize].doc, x));
+    to_sign.par_sort_unstable_by_key(|&x| (paras[x as usize].doc, x));
     // Pairs in the order their later member is read.
     let mut by_later: Vec<usize> = (0..pairs.len()).collect();
-    by_later.sort_unstable_by_key(|&i| (paras[pairs[i].1 as usize].doc, pairs[i]));
+    by_later.par_sort_unstable_by_key(|&i| (paras[pairs[i].1 as usize].doc, pairs[i]));
 
     // The documents to read again, and where each was read.
     let mut docs: Vec<u32> = ends.iter().map(|e| e.0).collect();
     docs.extend(previews.iter().map(|p| p.0));
     docs.extend(to_sign.iter().map(|&x| paras[x as usize].doc));
-    docs.sort_unstable();
+    docs.par_sort_unstable();
     docs.dedup();
     let origins: Vec<Origin> = docs
         .iter()
@@ -192,7 +200,7 @@ impl Located {
     /// place. A place the third read did not see means the input changed
     /// after the first.
     pub(super) fn groups(&self, found: &[Found], paras: &[Para]) -> Result<Vec<PassageGroup>> {
-        found.iter().map(|f| self.group(f, paras)).collect()
+        found.par_iter().map(|f| self.group(f, paras)).collect()
     }
 
     fn group(&self, f: &Found, paras: &[Para]) -> Result<PassageGroup> {
