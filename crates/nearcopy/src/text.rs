@@ -89,11 +89,23 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
             }
             // Include the preceding white space so that a leading combining
             // mark attaches to it, as in the whole text: all of it, since a
-            // run of spaces is one segment (WB3d) and the mark attaches to
-            // the whole run (WB4).
+            // run of spaces is one segment (WB3d, which joins the other
+            // horizontal spaces such as U+3000 too) and the mark attaches
+            // to the whole run (WB4). Such a run is never part of a word
+            // of the stretch before, so no token of it is taken back twice.
             let mut from = stretch;
-            while from > 0 && bytes[from - 1].is_ascii_whitespace() {
-                from -= 1;
+            loop {
+                if from > 0 && bytes[from - 1].is_ascii_whitespace() {
+                    from -= 1;
+                    continue;
+                }
+                match text[..from].chars().next_back() {
+                    Some(c) if is_wseg_space(c) => from -= c.len_utf8(),
+                    _ => break,
+                }
+            }
+            while out.last().is_some_and(|t| t.end > from) {
+                out.pop();
             }
             for (off, w) in text[from..end].unicode_word_indices() {
                 let s = from + off;
@@ -108,6 +120,19 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
             i += 1;
         }
     }
+}
+
+/// Horizontal white space that UAX #29 keeps in one segment (WSegSpace,
+/// rule WB3d).
+fn is_wseg_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{1680}'
+            | '\u{2000}'..='\u{2006}'
+            | '\u{2008}'..='\u{200A}'
+            | '\u{205F}'
+            | '\u{3000}'
+    )
 }
 
 const OTHER: u8 = 0;
@@ -472,6 +497,11 @@ mod tests {
             "x.1   \u{5c4}A",
             "\t \u{301} \u{5c4}",
             "  \u{5c4}",
+            // Other horizontal spaces join the run too (found by fuzzing).
+            "\u{4eac}\u{3000} \u{5c4}b",
+            "a\u{2003}\u{3000} \u{5c4}",
+            "\u{3000}\u{5c4}\u{3000} \u{5c4}",
+            "a\u{a0} \u{5c4}",
         ] {
             let mut out = Vec::new();
             words(text, &mut out);
