@@ -104,9 +104,7 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
                     _ => break,
                 }
             }
-            while out.last().is_some_and(|t| t.end > from) {
-                out.pop();
-            }
+            debug_assert!(out.last().is_none_or(|t| t.end <= from));
             for (off, w) in text[from..end].unicode_word_indices() {
                 let s = from + off;
                 out.push(Token {
