@@ -10,8 +10,8 @@
 //!
 //! The runs are then read as a text over the alphabet of repeated `m`-gram
 //! classes, each run closed by a unique separator, and suffix-sorted by
-//! prefix doubling (Manber and Myers; only groups of suffixes still tied are
-//! re-sorted, in parallel). Two suffixes sharing `l` symbols share
+//! induced sorting (SA-IS, Nong, Zhang and Chan 2009, as libsais implements
+//! it: linear time whatever the text). Two suffixes sharing `l` symbols share
 //! `l + m - 1` tokens. With the LCP array (Kasai et al.), the lcp-intervals
 //! of the suffix array are exactly the right-maximal repeats; those whose
 //! suffixes do not all follow the same symbol are also left-maximal
@@ -134,9 +134,9 @@ pub(crate) struct MaximalRepeats {
 /// of the `m`-grams the fingerprints were taken over. An `m`-gram found only
 /// in different documents of one of `families` does not count as repeated.
 ///
-/// Every step runs on the pool: the fingerprints are gathered and their
-/// classes numbered piece by piece (pieces cut at class boundaries), ranks
-/// are written in parallel between doubling rounds, and the interval walk
+/// Every step runs on the pool's threads: the fingerprints are gathered and
+/// their classes numbered piece by piece (pieces cut at class boundaries),
+/// libsais sorts the suffixes (on one thread, in linear time), and the interval walk
 /// runs on pieces of the suffix array cut where the LCP is zero (an
 /// lcp-interval never spans such a cut). The result does not depend on
 /// the number of threads: the suffix array is unique, and the groups are
@@ -165,49 +165,25 @@ pub(crate) fn maximal_repeats(
     runs.hashes = Vec::new();
     sort(&mut order);
     let Classes {
-        cls,
-        sa,
-        mut groups,
+        mut cls,
+        classes,
+        repeated,
         related: within_families,
     } = classes(&order, n, families);
     related += within_families;
     drop(order);
-    let repeated = sa.len() as u64;
-    if sa.is_empty() {
+    if repeated == 0 {
         return Ok(MaximalRepeats {
             groups: Vec::new(),
-            repeated,
+            repeated: 0,
             related,
         });
     }
-    let mut sa = sa;
 
-    // 2. Suffix array by prefix doubling. rank[i] is the start of i's group
-    //    in `sa`; positions not in `sa` get unique ranks above all others.
-    let n_sa = sa.len() as u32;
-    let rank: Vec<AtomicU32> = (0..n as u32)
-        .into_par_iter()
-        .map(|i| AtomicU32::new(n_sa + i))
-        .collect();
-    groups.par_iter().for_each(|&(s, e)| {
-        for &p in &sa[s as usize..e as usize] {
-            rank[p as usize].store(s, Ordering::Relaxed);
-        }
-    });
-    let mut h = 1usize;
-    while !groups.is_empty() {
-        let (updates, next) = refine(&mut sa, &groups, &rank, h);
-        // Each position is in one group, so the writes are disjoint; the
-        // round read only the ranks of before it.
-        updates.par_iter().for_each(|u| {
-            for &(pos, r) in u {
-                rank[pos as usize].store(r, Ordering::Relaxed);
-            }
-        });
-        groups = next;
-        h *= 2;
-    }
-    let rank: Vec<u32> = rank.into_iter().map(AtomicU32::into_inner).collect();
+    // 2. Suffix array of the repeated positions, and each one's entry in it.
+    let sa = suffix_array(&mut cls, classes)?;
+    debug_assert_eq!(sa.len() as u64, repeated);
+    let rank = ranks(&sa, n);
 
     // 3. LCP (Kasai), in symbols.
     let lcp = lcp_kasai(&cls, &sa, &rank);
@@ -319,10 +295,10 @@ fn gather(runs: &Runs, families: &Families) -> (Vec<(u64, u32, u32)>, u64) {
 struct Classes {
     /// The class of each position, [`NONE`] where it does not repeat.
     cls: Vec<u32>,
-    /// The positions of repeated classes, by class (the first suffix order).
-    sa: Vec<u32>,
-    /// Each class's range in `sa`.
-    groups: Vec<(u32, u32)>,
+    /// Number of classes.
+    classes: u32,
+    /// Positions of a repeated class.
+    repeated: u64,
     /// Positions whose fingerprint repeats only within one family.
     related: u64,
 }
@@ -374,44 +350,111 @@ fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families) -> Classes 
             piece
         })
         .collect();
-    let total: usize = pieces.iter().map(|p| p.positions).sum();
     let cls: Vec<AtomicU32> = (0..n)
         .into_par_iter()
         .map(|_| AtomicU32::new(NONE))
         .collect();
-    let mut sa = vec![0u32; total];
-    let mut work = Vec::with_capacity(pieces.len());
-    let (mut rest, mut start, mut class) = (sa.as_mut_slice(), 0u32, 0u32);
+    let mut first = Vec::with_capacity(pieces.len());
+    let mut class = 0u32;
     for p in &pieces {
-        let (head, tail) = std::mem::take(&mut rest).split_at_mut(p.positions);
-        work.push((p, head, start, class));
-        rest = tail;
-        start += p.positions as u32;
+        first.push(class);
         class += p.kept.len() as u32;
     }
-    let groups: Vec<Vec<(u32, u32)>> = work
-        .into_par_iter()
-        .map(|(p, out, mut start, mut class)| {
-            let mut groups = Vec::with_capacity(p.kept.len());
-            let mut slots = out.iter_mut();
-            for &(i, j) in &p.kept {
-                for (&(_, pos, _), slot) in order[i..j].iter().zip(slots.by_ref()) {
-                    cls[pos as usize].store(class, Ordering::Relaxed);
-                    *slot = pos;
-                }
-                groups.push((start, start + (j - i) as u32));
-                start += (j - i) as u32;
-                class += 1;
+    pieces.par_iter().zip(first).for_each(|(p, first)| {
+        for (c, &(i, j)) in (first..).zip(&p.kept) {
+            for &(_, pos, _) in &order[i..j] {
+                cls[pos as usize].store(c, Ordering::Relaxed);
             }
-            groups
-        })
-        .collect();
+        }
+    });
     Classes {
         cls: cls.into_iter().map(AtomicU32::into_inner).collect(),
-        sa,
-        groups: groups.concat(),
+        classes: class,
+        repeated: pieces.iter().map(|p| p.positions as u64).sum(),
         related: pieces.iter().map(|p| p.related).sum(),
     }
+}
+
+/// The suffix array of the positions of a repeated class, in the text of
+/// `cls` where every other slot (a separator, or a position whose
+/// fingerprint turned out to occur once) is a symbol of its own, above
+/// every class and increasing with the position. So no common prefix runs
+/// over such a slot, and the order is fully defined: the suffix array is
+/// unique, whatever the thread count.
+///
+/// Built by induced sorting (libsais, SA-IS), which takes linear time on
+/// any text. Prefix doubling, used before, sorts every position inside a
+/// long repeat again in each of `log2` of its length rounds: periodic text
+/// and long doubled documents made it the slowest step.
+///
+/// `cls` is the text while libsais runs (classes and the slot numbers fit
+/// in an `i32`: fewer than 2^31 slots) and is given back as it was.
+fn suffix_array(cls: &mut [u32], classes: u32) -> Result<Vec<u32>> {
+    let n = cls.len();
+    let singles: Vec<u32> = cls
+        .par_chunks(PIECE)
+        .map(|c| c.iter().filter(|&&x| x == NONE).count() as u32)
+        .collect();
+    let mut firsts = Vec::with_capacity(singles.len());
+    let mut alphabet = classes;
+    for s in singles {
+        firsts.push(alphabet);
+        alphabet += s;
+    }
+    cls.par_chunks_mut(PIECE)
+        .zip(firsts)
+        .for_each(|(chunk, mut next)| {
+            for x in chunk.iter_mut().filter(|x| **x == NONE) {
+                *x = next;
+                next += 1;
+            }
+        });
+    // Room for libsais's one array of buckets (one per symbol) after the
+    // suffixes, so that it allocates nothing of its own: this memory is the
+    // pool's, which has the fingerprints' freed pages at hand.
+    let room = alphabet as usize + 1024;
+    let mut sa = vec![0u32; n + room];
+    // SAFETY: `cls` holds `n` and `sa` `n + room` 32-bit slots (u32 and i32
+    // share their layout), every symbol is below `alphabet`, and `n + room`
+    // < 2^31 + 2^31 + 1024 fits the i32 arithmetic libsais does (it clamps
+    // `fs` to i32::MAX - n); libsais restores `cls` and writes only inside
+    // `sa`.
+    let status = unsafe {
+        libsais_sys::libsais::libsais_int(
+            cls.as_mut_ptr().cast::<i32>(),
+            sa.as_mut_ptr().cast::<i32>(),
+            n as i32,
+            alphabet as i32,
+            room.min(i32::MAX as usize) as i32,
+        )
+    };
+    sa.truncate(n);
+    cls.par_iter_mut()
+        .filter(|x| **x >= classes)
+        .for_each(|x| *x = NONE);
+    if status != 0 {
+        return Err(Error::TooLarge(format!(
+            "the suffix array of {n} repeated word positions could not be built (libsais \
+             error {status}: out of memory?); raise --min-words or split the input"
+        )));
+    }
+    sa.retain(|&p| cls[p as usize] != NONE);
+    sa.shrink_to_fit();
+    Ok(sa)
+}
+
+/// `rank[p]`: the entry of position `p` in `sa` (unset for positions not in
+/// it, which are never asked).
+fn ranks(sa: &[u32], n: usize) -> Vec<u32> {
+    let rank: Vec<AtomicU32> = (0..n)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(NONE))
+        .collect();
+    sa.par_iter().enumerate().for_each(|(k, &p)| {
+        // Each position is in `sa` once: the writes are disjoint.
+        rank[p as usize].store(k as u32, Ordering::Relaxed);
+    });
+    rank.into_iter().map(AtomicU32::into_inner).collect()
 }
 
 /// The suffix array with its LCP, for the interval walk.
@@ -596,11 +639,7 @@ struct Interval {
     witness: bool,
 }
 
-/// New ranks `(position, rank)`, one list per thread, and the groups
-/// still tied `(start, end)`.
-type Refined = (Vec<Vec<(u32, u32)>>, Vec<(u32, u32)>);
-
-/// Below this many elements, sorting and refining run on the calling thread.
+/// Below this many elements, sorting runs on the calling thread.
 const PARALLEL_MIN: usize = 1 << 16;
 
 /// Sorts on the pool when `v` is large.
@@ -610,73 +649,6 @@ pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
     } else {
         v.par_sort_unstable();
     }
-}
-
-/// What one thread produces in a doubling round.
-#[derive(Default)]
-struct Round {
-    updates: Vec<(u32, u32)>,
-    next: Vec<(u32, u32)>,
-    /// Scratch: `(key << 32) | position` of the group being sorted.
-    keyed: Vec<u64>,
-}
-
-/// One doubling round: sorts every tied group of `sa` by the rank `h`
-/// positions further, returning the new ranks and the groups still tied.
-fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[AtomicU32], h: usize) -> Refined {
-    // Disjoint mutable slices, one per group, in order.
-    let mut slices: Vec<(u32, &mut [u32])> = Vec::with_capacity(groups.len());
-    let mut rest: &mut [u32] = sa;
-    let mut at = 0u32;
-    for &(s, e) in groups {
-        let tail = std::mem::take(&mut rest);
-        let (_, tail) = tail.split_at_mut((s - at) as usize);
-        let (g, tail) = tail.split_at_mut((e - s) as usize);
-        slices.push((s, g));
-        rest = tail;
-        at = e;
-    }
-    let key = |p: u32| {
-        rank.get(p as usize + h)
-            .map_or(u32::MAX, |r| r.load(Ordering::Relaxed))
-    };
-    let work = |mut out: Round, (s, g): (u32, &mut [u32])| {
-        // Sort by (key, position) packed in one u64: no random access
-        // while sorting.
-        let keyed = &mut out.keyed;
-        keyed.clear();
-        keyed.extend(g.iter().map(|&p| ((key(p) as u64) << 32) | p as u64));
-        keyed.sort_unstable();
-        for (slot, &kp) in g.iter_mut().zip(keyed.iter()) {
-            *slot = kp as u32;
-        }
-        let mut i = 0;
-        while i < keyed.len() {
-            let k = keyed[i] >> 32;
-            let mut j = i + 1;
-            while j < keyed.len() && keyed[j] >> 32 == k {
-                j += 1;
-            }
-            let r = s + i as u32;
-            out.updates
-                .extend(keyed[i..j].iter().map(|&kp| (kp as u32, r)));
-            if j - i >= 2 {
-                out.next.push((r, s + j as u32));
-            }
-            i = j;
-        }
-        out
-    };
-    // Small inputs (one document) are not worth waking the pool for.
-    let total: usize = slices.iter().map(|(_, g)| g.len()).sum();
-    let rounds: Vec<Round> = if total < PARALLEL_MIN {
-        vec![slices.into_iter().fold(Round::default(), work)]
-    } else {
-        slices.into_par_iter().fold(Round::default, work).collect()
-    };
-    let mut next: Vec<(u32, u32)> = rounds.iter().flat_map(|r| r.next.iter().copied()).collect();
-    sort(&mut next);
-    (rounds.into_iter().map(|r| r.updates).collect(), next)
 }
 
 #[cfg(test)]
