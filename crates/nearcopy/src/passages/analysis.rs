@@ -10,16 +10,18 @@ use super::edited::{SignScratch, Signer};
 use super::units::Units;
 use crate::config::PassageConfig;
 use crate::error::{Error, Result};
-use crate::hash;
+use xxhash_rust::xxh3::xxh3_64;
+
 use crate::text::{self, Token};
 
 /// Per-thread buffers for one document at a time.
 #[derive(Debug, Default)]
 pub(crate) struct Analysis {
     pub tokens: Vec<Token>,
-    /// `grams[p]`: fingerprint of tokens `p .. p + m`.
+    /// `grams[i]`: fingerprint of tokens `p .. p + m`, for the `i`-th
+    /// position `p` of the stretch last fingerprinted.
     pub grams: Vec<u64>,
-    /// `repeated[p]`: whether the filter calls `grams[p]` repeated.
+    /// `repeated[i]`: whether the filter calls `grams[i]` repeated.
     pub repeated: Vec<bool>,
     pub units: Units,
     /// Indices into `units.paragraphs` of the paragraphs of at least `m`
@@ -30,30 +32,63 @@ pub(crate) struct Analysis {
     pub sign: SignScratch,
     /// Short lines and their content fingerprints ([`Analysis::short_lines`]).
     pub short: Vec<(Range<u32>, u64)>,
-    fps: Vec<u64>,
+    /// The token fingerprints of a stretch, serialised.
     bytes: Vec<u8>,
 }
 
+/// Positions whose `m`-grams are fingerprinted at a time by the reads that
+/// go through a document once ([`Analysis::stretches`]).
+pub(crate) const STRETCH: usize = 1 << 14;
+
 impl Analysis {
-    /// Tokenises `text` and fingerprints its `m`-grams.
+    /// Tokenises `text` and fingerprints all its `m`-grams into `grams`.
     pub fn tokens_and_grams(&mut self, text: &str, cfg: &PassageConfig) -> Result<()> {
+        self.tokenize(text, cfg)?;
+        self.grams_at(0..self.positions(cfg.min_words), cfg.min_words);
+        Ok(())
+    }
+
+    /// Tokenises `text`; its `m`-grams are then fingerprinted a stretch at a
+    /// time by [`Analysis::grams_at`], so that a huge document does not hold
+    /// them all.
+    pub fn tokenize(&mut self, text: &str, cfg: &PassageConfig) -> Result<()> {
         text::tokenize(text, cfg.tokens, &mut self.tokens);
         if self.tokens.len() >= u32::MAX as usize {
             return Err(Error::TooLarge(
                 "a document of more than 4 billion tokens".into(),
             ));
         }
-        let m = cfg.min_words;
-        self.grams.clear();
-        if self.tokens.len() >= m {
-            self.fps.clear();
-            self.fps.extend(self.tokens.iter().map(|t| t.hash));
-            self.grams.reserve(self.fps.len() + 1 - m);
-            for w in self.fps.windows(m) {
-                self.grams.push(hash::tokens(w, &mut self.bytes));
-            }
-        }
         Ok(())
+    }
+
+    /// Number of `m`-gram positions of the tokens.
+    pub fn positions(&self, m: usize) -> usize {
+        (self.tokens.len() + 1).saturating_sub(m)
+    }
+
+    /// Stretches of positions of at most [`STRETCH`] covering `0..positions`.
+    pub fn stretches(&self, m: usize) -> impl Iterator<Item = Range<usize>> {
+        let n = self.positions(m);
+        (0..n)
+            .step_by(STRETCH)
+            .map(move |a| a..(a + STRETCH).min(n))
+    }
+
+    /// Fingerprints of the `m`-grams starting at `positions` into `grams`
+    /// (cleared first): [`crate::hash::tokens`] of the `m` token fingerprints from
+    /// each position, hashing each window of one serialised copy of the
+    /// stretch's tokens.
+    pub fn grams_at(&mut self, positions: Range<usize>, m: usize) {
+        self.grams.clear();
+        if positions.is_empty() {
+            return;
+        }
+        self.bytes.clear();
+        for t in &self.tokens[positions.start..positions.end + m - 1] {
+            self.bytes.extend_from_slice(&t.hash.to_le_bytes());
+        }
+        self.grams
+            .extend(self.bytes.windows(8 * m).step_by(8).map(xxh3_64));
     }
 
     /// Finds lines and paragraphs, and the band keys of the eligible
@@ -97,5 +132,40 @@ impl Analysis {
                 self.short.push((r, c));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stretch by stretch, the fingerprints are those of each window of
+    /// `m` token fingerprints ([`crate::hash::tokens`]), as the reads and
+    /// the within-document search have always taken them.
+    #[test]
+    fn stretches_give_each_window_its_fingerprint() {
+        let text: String = (0..40_000).map(|i| format!("w{} ", i % 997)).collect();
+        let cfg = PassageConfig::default();
+        let m = cfg.min_words;
+        let mut a = Analysis::default();
+        a.tokenize(&text, &cfg).unwrap();
+        let hashes: Vec<u64> = a.tokens.iter().map(|t| t.hash).collect();
+        let mut scratch = Vec::new();
+        let want: Vec<u64> = hashes
+            .windows(m)
+            .map(|w| crate::hash::tokens(w, &mut scratch))
+            .collect();
+        let mut got = Vec::new();
+        let stretches: Vec<Range<usize>> = a.stretches(m).collect();
+        assert!(stretches.len() > 2);
+        for r in stretches {
+            a.grams_at(r, m);
+            got.extend_from_slice(&a.grams);
+        }
+        assert_eq!(got, want);
+        a.tokens_and_grams(&text, &cfg).unwrap();
+        assert_eq!(a.grams, want);
+        a.tokens_and_grams("too short", &cfg).unwrap();
+        assert!(a.grams.is_empty());
     }
 }

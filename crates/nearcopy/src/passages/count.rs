@@ -35,8 +35,11 @@ pub(super) fn count(
         batch
             .par_iter()
             .map_init(Analysis::default, |a, doc| -> Result<()> {
-                a.tokens_and_grams(&doc.text, pc)?;
-                filter.insert_all(&a.grams);
+                a.tokenize(&doc.text, pc)?;
+                for r in a.stretches(pc.min_words) {
+                    a.grams_at(r, pc.min_words);
+                    filter.insert_all(&a.grams);
+                }
                 a.paragraphs(&doc.text, pc, &search.signer);
                 filter.insert_all(&a.keys);
                 a.short_lines(pc.min_words);

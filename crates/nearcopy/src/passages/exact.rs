@@ -101,6 +101,9 @@ impl Runs {
             start,
             offset: self.hashes.len(),
         });
+        // With its separator: growing for it alone would double a huge
+        // document's run.
+        self.hashes.reserve(hashes.len() + 1);
         self.hashes.extend_from_slice(hashes);
         self.hashes.push(0);
     }

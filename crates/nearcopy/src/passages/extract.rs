@@ -141,22 +141,26 @@ fn keep(
         origin: doc.origin,
         ..Kept::default()
     };
-    a.tokens_and_grams(&doc.text, pc)?;
+    a.tokenize(&doc.text, pc)?;
     k.tokens = a.tokens.len() as u64;
-    filter.repeated_all(&a.grams, &mut a.repeated);
-    let mut p = 0;
-    while p < a.grams.len() {
-        if !a.repeated[p] {
-            p += 1;
-            continue;
+    // A run may go on from one stretch into the next.
+    let mut open = false;
+    for r in a.stretches(pc.min_words) {
+        a.grams_at(r.clone(), pc.min_words);
+        filter.repeated_all(&a.grams, &mut a.repeated);
+        for (p, (&g, &rep)) in r.zip(a.grams.iter().zip(&a.repeated)) {
+            if !rep {
+                open = false;
+                continue;
+            }
+            let at = k.grams.len();
+            k.grams.push(g);
+            match k.runs.last_mut() {
+                Some(run) if open => run.1.end = at + 1,
+                _ => k.runs.push((p as u32, at..at + 1)),
+            }
+            open = true;
         }
-        let from = k.grams.len();
-        let start = p;
-        while p < a.grams.len() && a.repeated[p] {
-            k.grams.push(a.grams[p]);
-            p += 1;
-        }
-        k.runs.push((start as u32, from..k.grams.len()));
     }
     a.paragraphs(&doc.text, pc, signer);
     k.eligible = a.eligible.len() as u64;
