@@ -767,7 +767,44 @@ mod tests {
         assert!(got.contains(&(7, vec![(0, 5), (1, 8), (2, 5)])));
     }
 
+    /// The order the suffix array must have: symbol by symbol, a class
+    /// below every separator, separators by position.
+    fn naive_suffix_array(cls: &[u32]) -> Vec<u32> {
+        let key = |p: usize| -> Vec<(u32, u32)> {
+            cls[p..]
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    if c == NONE {
+                        (1, (p + i) as u32)
+                    } else {
+                        (0, c)
+                    }
+                })
+                .collect()
+        };
+        let mut sa: Vec<u32> = (0..cls.len() as u32)
+            .filter(|&p| cls[p as usize] != NONE)
+            .collect();
+        sa.sort_by_key(|&p| key(p as usize));
+        sa
+    }
+
     proptest::proptest! {
+        #[test]
+        fn suffix_array_is_the_unique_order(
+            text in proptest::collection::vec(proptest::option::weighted(0.8, 0u32..5), 1..60),
+        ) {
+            // Every text ends with a separator, as the runs do.
+            let mut cls: Vec<u32> = text.iter().map(|c| c.unwrap_or(NONE)).collect();
+            cls.push(NONE);
+            let classes = cls.iter().filter(|&&c| c != NONE).max().map_or(0, |&c| c + 1);
+            let before = cls.clone();
+            let sa = suffix_array(&mut cls, classes).unwrap();
+            proptest::prop_assert_eq!(&cls, &before);
+            proptest::prop_assert_eq!(sa, naive_suffix_array(&cls));
+        }
+
         #[test]
         fn equals_brute_force(
             docs in proptest::collection::vec(proptest::collection::vec(0u64..4, 0..30), 1..4),
