@@ -11,7 +11,10 @@
 //! The runs are then read as a text over the alphabet of repeated `m`-gram
 //! classes, each run closed by a unique separator, and suffix-sorted by
 //! induced sorting (SA-IS, Nong, Zhang and Chan 2009, as libsais implements
-//! it: linear time whatever the text). Two suffixes sharing `l` symbols share
+//! it: linear time whatever the text, on one thread) or, with four threads
+//! or more, by prefix doubling on all of them (Manber and Myers), which
+//! gives way to libsais when its rounds have sorted every position eight
+//! times (periodic text). Two suffixes sharing `l` symbols share
 //! `l + m - 1` tokens. With the LCP array (Kasai et al.), the lcp-intervals
 //! of the suffix array are exactly the right-maximal repeats; those whose
 //! suffixes do not all follow the same symbol are also left-maximal
@@ -137,9 +140,10 @@ pub(crate) struct MaximalRepeats {
 /// of the `m`-grams the fingerprints were taken over. An `m`-gram found only
 /// in different documents of one of `families` does not count as repeated.
 ///
-/// Every step runs on the pool's threads: the fingerprints are gathered and
-/// their classes numbered piece by piece (pieces cut at class boundaries),
-/// libsais sorts the suffixes (on one thread, in linear time), and the interval walk
+/// The steps run on the pool's threads, libsais excepted: the fingerprints
+/// are gathered and their classes numbered piece by piece (pieces cut at class boundaries),
+/// the suffixes are sorted by libsais (on one thread, in linear time) or by
+/// parallel prefix doubling ([`DOUBLING_THREADS`]), and the interval walk
 /// runs on pieces of the suffix array cut where the LCP is zero (an
 /// lcp-interval never spans such a cut). The result does not depend on
 /// the number of threads: the suffix array is unique, and the groups are
@@ -184,9 +188,20 @@ pub(crate) fn maximal_repeats(
     }
 
     // 2. Suffix array of the repeated positions, and each one's entry in it.
-    let sa = suffix_array(&mut cls, classes)?;
+    let doubled = if rayon::current_num_threads() >= DOUBLING_THREADS {
+        doubling(&cls, classes, repeated as usize)
+    } else {
+        None
+    };
+    let (sa, rank) = match doubled {
+        Some(done) => done,
+        None => {
+            let sa = suffix_array(&mut cls, classes)?;
+            let rank = ranks(&sa, n);
+            (sa, rank)
+        }
+    };
     debug_assert_eq!(sa.len() as u64, repeated);
-    let rank = ranks(&sa, n);
 
     // 3. LCP (Kasai), in symbols.
     let lcp = lcp_kasai(&cls, &sa, &rank);
@@ -386,7 +401,7 @@ fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families) -> Classes 
 /// unique, whatever the thread count.
 ///
 /// Built by induced sorting (libsais, SA-IS), which takes linear time on
-/// any text. Prefix doubling, used before, sorts every position inside a
+/// any text. Prefix doubling ([`doubling`]) sorts every position inside a
 /// long repeat again in each of `log2` of its length rounds: periodic text
 /// and long doubled documents made it the slowest step.
 ///
@@ -444,6 +459,71 @@ fn suffix_array(cls: &mut [u32], classes: u32) -> Result<Vec<u32>> {
     sa.retain(|&p| cls[p as usize] != NONE);
     sa.shrink_to_fit();
     Ok(sa)
+}
+
+/// From this many threads the suffix array is first tried by prefix
+/// doubling ([`doubling`]), which runs on all of them, where libsais runs on
+/// one. At 2 threads the two took the same time on generated news, whose
+/// doubling rounds sort each position about 5 times in all.
+const DOUBLING_THREADS: usize = 4;
+
+/// Prefix doubling gives up, for libsais, once its rounds have sorted this
+/// many times the positions: so periodic text and long doubled documents,
+/// whose positions are sorted again in each of `log2` of the repeat's
+/// length rounds, cost linear time whatever the thread count.
+const DOUBLING_BUDGET: u64 = 8;
+
+/// The suffix array of the repeated positions of `cls` and their ranks, by
+/// prefix doubling (Manber and Myers; only groups of suffixes still tied are
+/// sorted again, in parallel), in the same order as [`suffix_array`]; `None`
+/// past [`DOUBLING_BUDGET`].
+fn doubling(cls: &[u32], classes: u32, repeated: usize) -> Option<(Vec<u32>, Vec<u32>)> {
+    let n = cls.len();
+    // The first order: by class (the first symbol), positions ascending.
+    let mut at = vec![0u32; classes as usize + 1];
+    for &c in cls.iter().filter(|&&c| c != NONE) {
+        at[c as usize + 1] += 1;
+    }
+    for c in 0..classes as usize {
+        at[c + 1] += at[c];
+    }
+    let mut groups: Vec<(u32, u32)> = at.windows(2).map(|w| (w[0], w[1])).collect();
+    let mut sa = vec![0u32; repeated];
+    for (p, &c) in cls.iter().enumerate().filter(|&(_, &c)| c != NONE) {
+        sa[at[c as usize] as usize] = p as u32;
+        at[c as usize] += 1;
+    }
+    drop(at);
+    // rank[i] is the start of i's group in `sa`; positions not in `sa` get
+    // unique ranks above all others (fewer than 2^31 slots: no overflow).
+    let n_sa = repeated as u32;
+    let rank: Vec<AtomicU32> = (0..n as u32)
+        .into_par_iter()
+        .map(|i| AtomicU32::new(n_sa + i))
+        .collect();
+    groups.par_iter().for_each(|&(s, e)| {
+        for &p in &sa[s as usize..e as usize] {
+            rank[p as usize].store(s, Ordering::Relaxed);
+        }
+    });
+    let (mut h, mut sorted) = (1usize, 0u64);
+    while !groups.is_empty() {
+        sorted += groups.iter().map(|&(s, e)| (e - s) as u64).sum::<u64>();
+        if sorted > DOUBLING_BUDGET * repeated as u64 {
+            return None;
+        }
+        let (updates, next) = refine(&mut sa, &groups, &rank, h);
+        // Each position is in one group, so the writes are disjoint; the
+        // round read only the ranks of before it.
+        updates.par_iter().for_each(|u| {
+            for &(pos, r) in u {
+                rank[pos as usize].store(r, Ordering::Relaxed);
+            }
+        });
+        groups = next;
+        h *= 2;
+    }
+    Some((sa, rank.into_iter().map(AtomicU32::into_inner).collect()))
 }
 
 /// `rank[p]`: the entry of position `p` in `sa` (unset for positions not in
@@ -642,7 +722,11 @@ struct Interval {
     witness: bool,
 }
 
-/// Below this many elements, sorting runs on the calling thread.
+/// New ranks `(position, rank)`, one list per thread, and the groups
+/// still tied `(start, end)`.
+type Refined = (Vec<Vec<(u32, u32)>>, Vec<(u32, u32)>);
+
+/// Below this many elements, sorting and refining run on the calling thread.
 const PARALLEL_MIN: usize = 1 << 16;
 
 /// Sorts on the pool when `v` is large.
@@ -652,6 +736,73 @@ pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
     } else {
         v.par_sort_unstable();
     }
+}
+
+/// What one thread produces in a doubling round.
+#[derive(Default)]
+struct Round {
+    updates: Vec<(u32, u32)>,
+    next: Vec<(u32, u32)>,
+    /// Scratch: `(key << 32) | position` of the group being sorted.
+    keyed: Vec<u64>,
+}
+
+/// One doubling round: sorts every tied group of `sa` by the rank `h`
+/// positions further, returning the new ranks and the groups still tied.
+fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[AtomicU32], h: usize) -> Refined {
+    // Disjoint mutable slices, one per group, in order.
+    let mut slices: Vec<(u32, &mut [u32])> = Vec::with_capacity(groups.len());
+    let mut rest: &mut [u32] = sa;
+    let mut at = 0u32;
+    for &(s, e) in groups {
+        let tail = std::mem::take(&mut rest);
+        let (_, tail) = tail.split_at_mut((s - at) as usize);
+        let (g, tail) = tail.split_at_mut((e - s) as usize);
+        slices.push((s, g));
+        rest = tail;
+        at = e;
+    }
+    let key = |p: u32| {
+        rank.get(p as usize + h)
+            .map_or(u32::MAX, |r| r.load(Ordering::Relaxed))
+    };
+    let work = |mut out: Round, (s, g): (u32, &mut [u32])| {
+        // Sort by (key, position) packed in one u64: no random access
+        // while sorting.
+        let keyed = &mut out.keyed;
+        keyed.clear();
+        keyed.extend(g.iter().map(|&p| ((key(p) as u64) << 32) | p as u64));
+        keyed.sort_unstable();
+        for (slot, &kp) in g.iter_mut().zip(keyed.iter()) {
+            *slot = kp as u32;
+        }
+        let mut i = 0;
+        while i < keyed.len() {
+            let k = keyed[i] >> 32;
+            let mut j = i + 1;
+            while j < keyed.len() && keyed[j] >> 32 == k {
+                j += 1;
+            }
+            let r = s + i as u32;
+            out.updates
+                .extend(keyed[i..j].iter().map(|&kp| (kp as u32, r)));
+            if j - i >= 2 {
+                out.next.push((r, s + j as u32));
+            }
+            i = j;
+        }
+        out
+    };
+    // Small inputs (one document) are not worth waking the pool for.
+    let total: usize = slices.iter().map(|(_, g)| g.len()).sum();
+    let rounds: Vec<Round> = if total < PARALLEL_MIN {
+        vec![slices.into_iter().fold(Round::default(), work)]
+    } else {
+        slices.into_par_iter().fold(Round::default, work).collect()
+    };
+    let mut next: Vec<(u32, u32)> = rounds.iter().flat_map(|r| r.next.iter().copied()).collect();
+    sort(&mut next);
+    (rounds.into_iter().map(|r| r.updates).collect(), next)
 }
 
 #[cfg(test)]
@@ -679,12 +830,29 @@ mod tests {
                 runs.push(d as u32, 0, &grams(t, m));
             }
         }
-        let found = maximal_repeats(runs, m, &Families::none()).unwrap();
-        found
-            .groups
-            .into_iter()
-            .map(|g| (g.len, g.places))
-            .collect()
+        // One thread builds the suffix array with libsais, four try prefix
+        // doubling first: the same repeats.
+        let on = |threads: usize, runs: Runs| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let found = pool
+                .install(|| maximal_repeats(runs, m, &Families::none()))
+                .unwrap();
+            found
+                .groups
+                .into_iter()
+                .map(|g| (g.len, g.places))
+                .collect::<Vec<_>>()
+        };
+        let copy = Runs {
+            hashes: runs.hashes.clone(),
+            runs: runs.runs.clone(),
+        };
+        let one = on(1, runs);
+        assert_eq!(one, on(DOUBLING_THREADS, copy));
+        one.into_iter().collect()
     }
 
     /// Maximal repeats by brute force: every substring of length >= m that
@@ -802,7 +970,15 @@ mod tests {
             let before = cls.clone();
             let sa = suffix_array(&mut cls, classes).unwrap();
             proptest::prop_assert_eq!(&cls, &before);
-            proptest::prop_assert_eq!(sa, naive_suffix_array(&cls));
+            let naive = naive_suffix_array(&cls);
+            proptest::prop_assert_eq!(&sa, &naive);
+            // Doubling, within its budget, gives the same order and ranks.
+            if let Some((doubled, rank)) = doubling(&cls, classes, naive.len()) {
+                proptest::prop_assert_eq!(&doubled, &naive);
+                for (k, &p) in naive.iter().enumerate() {
+                    proptest::prop_assert_eq!(rank[p as usize], k as u32);
+                }
+            }
         }
 
         #[test]
