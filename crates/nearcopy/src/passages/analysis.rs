@@ -38,7 +38,7 @@ pub(crate) struct Analysis {
 
 /// Positions whose `m`-grams are fingerprinted at a time by the reads that
 /// go through a document once ([`Analysis::stretches`]).
-pub(crate) const STRETCH: usize = 1 << 14;
+const STRETCH: usize = 1 << 14;
 
 impl Analysis {
     /// Tokenises `text` and fingerprints all its `m`-grams into `grams`.

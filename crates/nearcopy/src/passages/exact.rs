@@ -171,12 +171,14 @@ pub(crate) fn maximal_repeats(
     // for them.
     runs.hashes = Vec::new();
     sort(&mut order);
+    let try_doubling = rayon::current_num_threads() >= DOUBLING_THREADS;
     let Classes {
         mut cls,
         classes,
         repeated,
         related: within_families,
-    } = classes(&order, n, families);
+        first,
+    } = classes(&order, n, families, try_doubling);
     related += within_families;
     drop(order);
     if repeated == 0 {
@@ -188,11 +190,7 @@ pub(crate) fn maximal_repeats(
     }
 
     // 2. Suffix array of the repeated positions, and each one's entry in it.
-    let doubled = if rayon::current_num_threads() >= DOUBLING_THREADS {
-        doubling(&cls, classes, repeated as usize)
-    } else {
-        None
-    };
+    let doubled = first.and_then(|first| doubling(first, n));
     let (sa, rank) = match doubled {
         Some(done) => done,
         None => {
@@ -319,13 +317,23 @@ struct Classes {
     repeated: u64,
     /// Positions whose fingerprint repeats only within one family.
     related: u64,
+    /// The first suffix order, when asked for.
+    first: Option<FirstOrder>,
+}
+
+/// The repeated positions by class (their first symbol), positions
+/// ascending within a class: where prefix doubling starts.
+struct FirstOrder {
+    sa: Vec<u32>,
+    /// Each class's range in `sa`.
+    groups: Vec<(u32, u32)>,
 }
 
 /// Numbers the repeated fingerprints of sorted `order` (over `n` slots) in
-/// fingerprint order. Pieces cut at class boundaries first find their
-/// classes, then, numbered from where the pieces before them end, write
-/// them.
-fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families) -> Classes {
+/// fingerprint order, and with `first_order` lists the positions in that
+/// order too. Pieces cut at class boundaries first find their classes,
+/// then, numbered from where the pieces before them end, write them.
+fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families, first_order: bool) -> Classes {
     struct Piece {
         /// Ranges in `order` of the repeated classes.
         kept: Vec<(usize, usize)>,
@@ -372,24 +380,49 @@ fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families) -> Classes 
         .into_par_iter()
         .map(|_| AtomicU32::new(NONE))
         .collect();
-    let mut first = Vec::with_capacity(pieces.len());
-    let mut class = 0u32;
+    let repeated: usize = pieces.iter().map(|p| p.positions).sum();
+    // Each piece writes its classes and, when asked, its own part of the
+    // first order.
+    let mut sa = vec![0u32; if first_order { repeated } else { 0 }];
+    let mut work = Vec::with_capacity(pieces.len());
+    let (mut rest, mut start, mut class) = (sa.as_mut_slice(), 0u32, 0u32);
     for p in &pieces {
-        first.push(class);
+        let len = if first_order { p.positions } else { 0 };
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        work.push((p, head, start, class));
+        rest = tail;
+        start += p.positions as u32;
         class += p.kept.len() as u32;
     }
-    pieces.par_iter().zip(first).for_each(|(p, first)| {
-        for (c, &(i, j)) in (first..).zip(&p.kept) {
-            for &(_, pos, _) in &order[i..j] {
-                cls[pos as usize].store(c, Ordering::Relaxed);
+    let groups: Vec<Vec<(u32, u32)>> = work
+        .into_par_iter()
+        .map(|(p, out, mut start, first)| {
+            let mut groups = Vec::new();
+            let mut slots = out.iter_mut();
+            for (c, &(i, j)) in (first..).zip(&p.kept) {
+                for &(_, pos, _) in &order[i..j] {
+                    cls[pos as usize].store(c, Ordering::Relaxed);
+                    if let Some(slot) = slots.next() {
+                        *slot = pos;
+                    }
+                }
+                if first_order {
+                    groups.push((start, start + (j - i) as u32));
+                }
+                start += (j - i) as u32;
             }
-        }
-    });
+            groups
+        })
+        .collect();
     Classes {
         cls: cls.into_iter().map(AtomicU32::into_inner).collect(),
         classes: class,
-        repeated: pieces.iter().map(|p| p.positions as u64).sum(),
+        repeated: repeated as u64,
         related: pieces.iter().map(|p| p.related).sum(),
+        first: first_order.then(|| FirstOrder {
+            sa,
+            groups: groups.concat(),
+        }),
     }
 }
 
@@ -473,27 +506,13 @@ const DOUBLING_THREADS: usize = 4;
 /// length rounds, cost linear time whatever the thread count.
 const DOUBLING_BUDGET: u64 = 8;
 
-/// The suffix array of the repeated positions of `cls` and their ranks, by
-/// prefix doubling (Manber and Myers; only groups of suffixes still tied are
+/// The suffix array of the repeated positions (`n` slots in all) and their
+/// ranks, from their first order, by prefix doubling (Manber and Myers; only groups of suffixes still tied are
 /// sorted again, in parallel), in the same order as [`suffix_array`]; `None`
 /// past [`DOUBLING_BUDGET`].
-fn doubling(cls: &[u32], classes: u32, repeated: usize) -> Option<(Vec<u32>, Vec<u32>)> {
-    let n = cls.len();
-    // The first order: by class (the first symbol), positions ascending.
-    let mut at = vec![0u32; classes as usize + 1];
-    for &c in cls.iter().filter(|&&c| c != NONE) {
-        at[c as usize + 1] += 1;
-    }
-    for c in 0..classes as usize {
-        at[c + 1] += at[c];
-    }
-    let mut groups: Vec<(u32, u32)> = at.windows(2).map(|w| (w[0], w[1])).collect();
-    let mut sa = vec![0u32; repeated];
-    for (p, &c) in cls.iter().enumerate().filter(|&(_, &c)| c != NONE) {
-        sa[at[c as usize] as usize] = p as u32;
-        at[c as usize] += 1;
-    }
-    drop(at);
+fn doubling(first: FirstOrder, n: usize) -> Option<(Vec<u32>, Vec<u32>)> {
+    let FirstOrder { mut sa, mut groups } = first;
+    let repeated = sa.len();
     // rank[i] is the start of i's group in `sa`; positions not in `sa` get
     // unique ranks above all others (fewer than 2^31 slots: no overflow).
     let n_sa = repeated as u32;
@@ -963,17 +982,26 @@ mod tests {
         fn suffix_array_is_the_unique_order(
             text in proptest::collection::vec(proptest::option::weighted(0.8, 0u32..5), 1..60),
         ) {
-            // Every text ends with a separator, as the runs do.
-            let mut cls: Vec<u32> = text.iter().map(|c| c.unwrap_or(NONE)).collect();
-            cls.push(NONE);
-            let classes = cls.iter().filter(|&&c| c != NONE).max().map_or(0, |&c| c + 1);
+            // Symbols (None: a separator) numbered into classes as the
+            // search numbers fingerprints; every text ends with a separator,
+            // as the runs do.
+            let mut order: Vec<(u64, u32, u32)> = text
+                .iter()
+                .enumerate()
+                .filter_map(|(p, c)| c.map(|c| (c as u64, p as u32, 0)))
+                .collect();
+            order.sort_unstable();
+            let Classes { mut cls, classes, first, .. } =
+                classes(&order, text.len() + 1, &Families::none(), true);
             let before = cls.clone();
             let sa = suffix_array(&mut cls, classes).unwrap();
             proptest::prop_assert_eq!(&cls, &before);
             let naive = naive_suffix_array(&cls);
             proptest::prop_assert_eq!(&sa, &naive);
             // Doubling, within its budget, gives the same order and ranks.
-            if let Some((doubled, rank)) = doubling(&cls, classes, naive.len()) {
+            let first = first.unwrap();
+            proptest::prop_assert_eq!(first.sa.len(), naive.len());
+            if let Some((doubled, rank)) = doubling(first, cls.len()) {
                 proptest::prop_assert_eq!(&doubled, &naive);
                 for (k, &p) in naive.iter().enumerate() {
                     proptest::prop_assert_eq!(rank[p as usize], k as u32);
