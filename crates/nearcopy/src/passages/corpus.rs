@@ -13,6 +13,7 @@ use super::exact;
 use super::extract::{extract, Extracted};
 use super::families::Families;
 use super::filter::RepeatFilter;
+use super::firsts::Firsts;
 use super::locate::locate;
 use super::{edited_found, Kind, PassageGroup};
 use crate::config::{PassageConfig, ScanConfig};
@@ -200,13 +201,25 @@ pub fn find_in_known(
         known.text_bytes.unwrap_or(search.total_bytes),
     ));
 
+    // Text a near-duplicate family shares is counted once for the family;
+    // the first members' sets it takes are held within a quarter of the
+    // filter's size.
+    let firsts = || Firsts::new(&known.families, filter.bytes() / 4);
+
     // 1. Count.
-    let counted = count(inputs, &search, &filter, progress)?;
+    let counted = count(inputs, &search, &filter, firsts(), progress)?;
     let t_count = start.elapsed().as_secs_f64();
 
     // 2. Extract.
     let t = Instant::now();
-    let extracted = extract(inputs, &search, &filter, counted.documents, progress)?;
+    let extracted = extract(
+        inputs,
+        &search,
+        &filter,
+        firsts(),
+        counted.documents,
+        progress,
+    )?;
     let mut summary = PassageSummary {
         documents: counted.documents,
         bytes: counted.bytes,
@@ -217,6 +230,7 @@ pub fn find_in_known(
         left_out_documents: known.families.left_out_count(),
         ..PassageSummary::default()
     };
+    let related = extracted.related;
     let filter_bytes = filter.bytes();
     drop(filter);
     let t_extract = t.elapsed().as_secs_f64();
@@ -225,7 +239,7 @@ pub fn find_in_known(
     let t = Instant::now();
     let candidates = Candidates::new(&search, extracted)?;
     summary.repeated_positions = candidates.repeated_positions;
-    summary.related_positions = candidates.related_positions;
+    summary.related_positions = related + candidates.related_positions;
     summary.candidate_paragraphs = candidates.paras.len() as u64;
     summary.candidate_pairs = candidates.pairs.len() as u64;
     let t_repeats = t.elapsed().as_secs_f64();

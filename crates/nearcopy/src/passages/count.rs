@@ -1,12 +1,13 @@
 //! Read 1 of a corpus search: every `m`-gram fingerprint, paragraph band
 //! key and short line goes into the repeat filter, which can say afterwards
-//! what was seen at least twice.
-
-use rayon::prelude::*;
+//! what was seen at least twice. Text a near-duplicate family shares is
+//! counted once for the family ([`super::firsts`]).
 
 use super::analysis::Analysis;
 use super::corpus::Search;
 use super::filter::RepeatFilter;
+use super::firsts::{in_two_steps, lookup, Firsts, Offer, Role};
+use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::input::{Inputs, Skipped};
 use crate::progress::Progress;
@@ -21,35 +22,24 @@ pub(super) struct Counted {
     pub skipped: Skipped,
 }
 
-/// Counts every document of `inputs` into `filter`.
+/// Counts every document of `inputs` into `filter`, holding first members'
+/// sets within `firsts`.
 pub(super) fn count(
     inputs: &Inputs,
     search: &Search,
     filter: &RepeatFilter,
+    mut firsts: Firsts,
     progress: &dyn Progress,
 ) -> Result<Counted> {
-    let pc = search.pc;
     progress.stage("counting", Some(search.total_bytes));
     let (mut documents, mut bytes) = (0u64, 0u64);
     let skipped = inputs.read(&search.cfg.input, |batch, raw| {
-        batch
-            .par_iter()
-            .map_init(Analysis::default, |a, doc| -> Result<()> {
-                a.tokenize(&doc.text, pc)?;
-                for r in a.stretches(pc.min_words) {
-                    a.grams_at(r, pc.min_words);
-                    filter.insert_all(&a.grams);
-                }
-                a.paragraphs(&doc.text, pc, &search.signer);
-                filter.insert_all(&a.keys);
-                a.short_lines(pc.min_words);
-                for &(_, c) in &a.short {
-                    filter.insert(c);
-                }
-                Ok(())
-            })
-            .collect::<Result<()>>()?;
+        let start = documents as u32;
+        in_two_steps(&mut firsts, start, &batch, |a, doc, role| {
+            count_one(a, doc, role, search, filter).map(|offer| ((), offer))
+        })?;
         documents += batch.len() as u64;
+        firsts.close_before(documents as u32);
         bytes += batch.iter().map(|d| d.text.len() as u64).sum::<u64>();
         progress.advance(batch.len() as u64, raw);
         Ok(())
@@ -63,4 +53,62 @@ pub(super) fn count(
         bytes,
         skipped,
     })
+}
+
+/// Counts one document; a first member's set comes back as its offer.
+fn count_one(
+    a: &mut Analysis,
+    doc: &Document,
+    role: Role,
+    search: &Search,
+    filter: &RepeatFilter,
+) -> Result<Option<Offer>> {
+    let pc = search.pc;
+    let m = pc.min_words;
+    a.tokenize(&doc.text, pc)?;
+    let positions = a.positions(m);
+    let offer = matches!(role, Role::First) && Firsts::may_hold(positions);
+    let mut set = Vec::new();
+    a.shared.clear();
+    for r in a.stretches(m) {
+        a.grams_at(r, m);
+        match role {
+            Role::Member { set: first, .. } => {
+                a.fresh.clear();
+                for &g in &a.grams {
+                    if lookup(first, g).is_some() {
+                        a.shared.push(g);
+                    } else {
+                        a.fresh.push(g);
+                    }
+                }
+                filter.insert_all(&a.fresh);
+            }
+            _ => filter.insert_all(&a.grams),
+        }
+        if offer {
+            set.extend_from_slice(&a.grams);
+        }
+    }
+    // What the member shares with its first member is counted one time
+    // fewer than it occurs here: once for the family, more only when this
+    // document repeats it.
+    if !a.shared.is_empty() {
+        a.shared.sort_unstable();
+        a.fresh.clear();
+        a.fresh
+            .extend(a.shared.windows(2).filter(|w| w[0] == w[1]).map(|w| w[1]));
+        filter.insert_all(&a.fresh);
+    }
+    a.paragraphs(&doc.text, pc, &search.signer);
+    filter.insert_all(&a.keys);
+    a.short_lines(m);
+    for &(_, c) in &a.short {
+        filter.insert(c);
+    }
+    Ok(offer.then(|| {
+        set.sort_unstable();
+        set.dedup();
+        Offer { positions, set }
+    }))
 }

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use rayon::prelude::*;
+use ahash::AHashSet;
 
 use super::analysis::Analysis;
 use super::assemble::Place;
@@ -12,6 +12,7 @@ use super::corpus::{changed_if, Search};
 use super::edited::{Para, Signer};
 use super::exact::Runs;
 use super::filter::RepeatFilter;
+use super::firsts::{in_two_steps, lookup, Firsts, Offer, Role};
 use crate::config::PassageConfig;
 use crate::document::{Document, Origin};
 use crate::error::Result;
@@ -37,6 +38,13 @@ pub(super) struct Extracted {
     /// Where each document that kept anything was read, by document
     /// number (ascending): the third read reads those again, and only those.
     pub origins: Vec<(u32, Origin)>,
+    /// Positions left out as related ([`super::firsts`]): a family
+    /// member's positions whose `m`-gram only the family shares, with the
+    /// first member's, and those of members of large families.
+    pub related: u64,
+    /// Contents of the kept paragraphs all of whose band keys repeat: a
+    /// later paragraph with one of them is an identical copy.
+    contents: AHashSet<u64>,
 }
 
 /// What the second read keeps of one document.
@@ -57,6 +65,11 @@ struct Kept {
     tokens: u64,
     eligible: u64,
     origin: Origin,
+    /// Positions left out as related.
+    related: u64,
+    /// A member's first member, and the entries of its set the member
+    /// shares.
+    shares: Option<(u32, Vec<u32>)>,
 }
 
 /// A paragraph kept by the second read.
@@ -73,6 +86,7 @@ pub(super) fn extract(
     inputs: &Inputs,
     search: &Search,
     filter: &RepeatFilter,
+    mut firsts: Firsts,
     documents: u64,
     progress: &dyn Progress,
 ) -> Result<Extracted> {
@@ -82,42 +96,59 @@ pub(super) fn extract(
     inputs.read(&search.cfg.input, |batch, raw| {
         let first = next_doc;
         next_doc += batch.len() as u32;
-        let kept: Vec<Kept> = batch
-            .par_iter()
-            .map_init(Analysis::default, |a, doc| {
-                keep(a, doc, search.pc, &search.signer, filter)
-            })
-            .collect::<Result<_>>()?;
-        for (i, k) in kept.into_iter().enumerate() {
-            out.add(first + i as u32, k);
+        let kept = in_two_steps(&mut firsts, first, &batch, |a, doc, role| {
+            keep(a, doc, role, search.pc, &search.signer, filter)
+        })?;
+        for (i, mut k) in kept.into_iter().enumerate() {
+            if let Some((f, at)) = k.shares.take() {
+                firsts.mark(f, &at);
+            }
+            out.add(first + i as u32, k, search.signer.bands());
         }
+        out.related += firsts.close_before(next_doc);
         progress.advance(batch.len() as u64, raw);
         Ok(())
     })?;
     changed_if(next_doc as u64 != documents)?;
+    out.contents = AHashSet::new();
     Ok(out)
 }
 
 impl Extracted {
-    /// Adds what was kept of document `doc`.
-    fn add(&mut self, doc: u32, k: Kept) {
+    /// Adds what was kept of document `doc`, whose paragraphs have `bands`
+    /// band keys each. Documents come in input order.
+    fn add(&mut self, doc: u32, k: Kept, bands: usize) {
         if !(k.runs.is_empty() && k.paras.is_empty() && k.lines.is_empty()) {
             self.origins.push((doc, k.origin));
         }
         self.tokens += k.tokens;
+        self.related += k.related;
         self.paragraphs += k.eligible;
         for (start, r) in &k.runs {
             self.runs.push(doc, *start, &k.grams[r.clone()]);
         }
+        // Only the first of identical paragraphs (in input order) is paired
+        // by its band keys (`edited::representatives`); its copies are kept
+        // for their places alone. Copies are most of the repeated keys of a
+        // corpus with near-duplicates, and every key of a text found twice
+        // repeats, so a paragraph that kept them all is looked up.
         let base = self.paras.len() as u32;
-        self.keys
-            .extend(k.keys.iter().map(|&(key, n)| (key, base + n)));
-        self.paras.extend(k.paras.into_iter().map(|p| Para {
-            doc,
-            index: p.index,
-            tokens: p.tokens,
-            content: p.content,
-        }));
+        let mut keys = k.keys.as_slice();
+        for (n, p) in k.paras.into_iter().enumerate() {
+            let mine = keys.iter().take_while(|&&(_, x)| x == n as u32).count();
+            let copy = mine == bands && !self.contents.insert(p.content);
+            if !copy {
+                self.keys
+                    .extend(keys[..mine].iter().map(|&(key, _)| (key, base + n as u32)));
+            }
+            keys = &keys[mine..];
+            self.paras.push(Para {
+                doc,
+                index: p.index,
+                tokens: p.tokens,
+                content: p.content,
+            });
+        }
         self.lines.extend(k.lines.into_iter().map(|(c, r)| {
             let place = Place {
                 doc,
@@ -129,28 +160,49 @@ impl Extracted {
     }
 }
 
-/// The second read of one document: what the filter calls repeated.
+/// The second read of one document: what the filter calls repeated. A
+/// first member's offer is the set of its `m`-grams the filter calls
+/// unique, which its family's other members may share.
 fn keep(
     a: &mut Analysis,
     doc: &Document,
+    role: Role,
     pc: &PassageConfig,
     signer: &Signer,
     filter: &RepeatFilter,
-) -> Result<Kept> {
+) -> Result<(Kept, Option<Offer>)> {
     let mut k = Kept {
         origin: doc.origin,
         ..Kept::default()
     };
+    let m = pc.min_words;
     a.tokenize(&doc.text, pc)?;
     k.tokens = a.tokens.len() as u64;
+    let positions = a.positions(m);
+    let offer = matches!(role, Role::First) && Firsts::may_hold(positions);
+    let mut set = Vec::new();
+    let mut shares = Vec::new();
     // A run may go on from one stretch into the next.
     let mut open = false;
-    for r in a.stretches(pc.min_words) {
-        a.grams_at(r.clone(), pc.min_words);
+    for r in a.stretches(m) {
+        a.grams_at(r.clone(), m);
         filter.repeated_all(&a.grams, &mut a.repeated);
+        if let Role::LeftOut = role {
+            // Its family's first member stands for it.
+            k.related += a.repeated.iter().filter(|&&rep| rep).count() as u64;
+            continue;
+        }
         for (p, (&g, &rep)) in r.zip(a.grams.iter().zip(&a.repeated)) {
             if !rep {
                 open = false;
+                if offer {
+                    set.push(g);
+                } else if let Role::Member { set: first, .. } = role {
+                    if let Some(at) = lookup(first, g) {
+                        k.related += 1;
+                        shares.push(at);
+                    }
+                }
                 continue;
             }
             let at = k.grams.len();
@@ -161,6 +213,9 @@ fn keep(
             }
             open = true;
         }
+    }
+    if let Role::Member { first, .. } = role {
+        k.shares = Some((first, shares));
     }
     a.paragraphs(&doc.text, pc, signer);
     k.eligible = a.eligible.len() as u64;
@@ -193,5 +248,10 @@ fn keep(
             k.lines.push((*c, r.clone()));
         }
     }
-    Ok(k)
+    let offer = offer.then(|| {
+        set.sort_unstable();
+        set.dedup();
+        Offer { positions, set }
+    });
+    Ok((k, offer))
 }

@@ -96,6 +96,19 @@ impl Families {
         self.left_out.get(doc as usize).is_some_and(|&x| x)
     }
 
+    /// The last member of every family that has a member other than its
+    /// first taking part, by first member.
+    pub(super) fn last_members(&self) -> ahash::AHashMap<u32, u32> {
+        let mut last = ahash::AHashMap::new();
+        for (d, &f) in self.of.iter().enumerate() {
+            let d = d as u32;
+            if f != ALONE && f != d && !self.left_out(d) {
+                last.insert(f, d);
+            }
+        }
+        last
+    }
+
     /// Whether `doc` shares its family with another document.
     pub fn grouped(&self, doc: u32) -> bool {
         self.of.get(doc as usize).is_some_and(|&f| f != ALONE)

@@ -54,10 +54,14 @@
 //!    every short line is counted in a fixed-size two-level Bloom filter
 //!    ([`filter`]) that says, afterwards, "seen at least twice" — never
 //!    wrongly "once". Its size is about half the input size by default,
-//!    at most 512 MiB (`filter_bytes`).
+//!    at most 512 MiB (`filter_bytes`). Told the near-duplicate families,
+//!    the count takes what a family shares once for the whole family
+//!    (`firsts.rs`), so it never passes the filter.
 //! 2. **Extract.** A second read keeps only what the filter calls repeated:
 //!    the runs of repeated `m`-gram fingerprints (8 bytes a position), the
-//!    paragraphs with a repeated band key and the repeated short lines.
+//!    paragraphs with a repeated band key and the repeated short lines
+//!    (band keys only for the first of identical paragraphs: its copies
+//!    are paired through it).
 //!    Sorting the kept fingerprints removes the filter's false repeats;
 //!    a suffix array over what remains gives the maximal repeats.
 //! 3. **Locate and verify.** A third read, of the documents involved only,
@@ -82,6 +86,7 @@ pub(crate) mod exact;
 mod extract;
 mod families;
 pub mod filter;
+mod firsts;
 mod locate;
 pub(crate) mod units;
 mod within;
