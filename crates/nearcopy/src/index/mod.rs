@@ -267,6 +267,8 @@ pub fn scan<'a>(
         let (mut scan, sketches) = crate::scan::scan_sketched(inputs, cfg, progress)?;
         let found = find(&index, inputs, cfg, &scan, &sketches, progress)?;
         progress.finish();
+        drop(sketches);
+        crate::scan::add_passages(&mut scan, inputs, cfg, progress)?;
         let matches = found
             .into_iter()
             .enumerate()

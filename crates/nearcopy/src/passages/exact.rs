@@ -67,20 +67,33 @@ const NONE: u32 = u32::MAX;
 const MAX_PLACES: u64 = 50_000_000;
 
 /// Runs of repeated `m`-gram positions, document by document.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Runs {
-    /// Fingerprints of all runs, each run followed by one separator slot.
-    hashes: Vec<u64>,
+    /// Fingerprints of all runs, each run followed by one separator slot,
+    /// [`CHUNK`] slots a chunk: the second read appends without ever
+    /// moving what it holds (a growing array would copy itself, and hold
+    /// both copies for a moment), and [`gather`] frees each chunk as soon
+    /// as it has taken its fingerprints.
+    chunks: Vec<Vec<u64>>,
+    /// Slots held.
+    slots: usize,
     /// The runs, in the order pushed.
     runs: Vec<Run>,
 }
+
+/// Slots of a chunk of [`Runs`]. Unit tests use tiny chunks, so runs
+/// cross chunks on small texts.
+#[cfg(not(test))]
+const CHUNK: usize = 1 << 20;
+#[cfg(test)]
+const CHUNK: usize = 7;
 
 #[derive(Debug, Clone, Copy)]
 struct Run {
     doc: u32,
     /// Token position of the run's first `m`-gram in its document.
     start: u32,
-    /// Index of the run's first fingerprint in `hashes`.
+    /// Slot of the run's first fingerprint.
     offset: usize,
 }
 
@@ -102,18 +115,42 @@ impl Runs {
         self.runs.push(Run {
             doc,
             start,
-            offset: self.hashes.len(),
+            offset: self.slots,
         });
-        // With its separator: growing for it alone would double a huge
-        // document's run.
-        self.hashes.reserve(hashes.len() + 1);
-        self.hashes.extend_from_slice(hashes);
-        self.hashes.push(0);
+        self.append(hashes);
+        self.append(&[0]);
+    }
+
+    fn append(&mut self, mut hashes: &[u64]) {
+        while !hashes.is_empty() {
+            let chunk = match self.chunks.last_mut() {
+                Some(c) if c.len() < CHUNK => c,
+                _ => {
+                    self.chunks.push(Vec::with_capacity(CHUNK));
+                    let last = self.chunks.len() - 1;
+                    &mut self.chunks[last]
+                }
+            };
+            let take = (CHUNK - chunk.len()).min(hashes.len());
+            chunk.extend_from_slice(&hashes[..take]);
+            hashes = &hashes[take..];
+            self.slots += take;
+        }
     }
 
     /// Number of positions held (separators excluded).
     pub fn positions(&self) -> usize {
-        self.hashes.len() - self.runs.len()
+        self.slots - self.runs.len()
+    }
+
+    /// Separator slots before slot `x` (`x <= slots`): run `k` ends with
+    /// one at the slot before run `k + 1`'s first, the last at the end.
+    fn separators_before(&self, x: usize) -> usize {
+        if x >= self.slots {
+            self.runs.len()
+        } else {
+            self.runs.partition_point(|r| r.offset <= x) - 1
+        }
     }
 
     /// The document and token position of slot `i`.
@@ -153,7 +190,7 @@ pub(crate) fn maximal_repeats(
     m: usize,
     families: &Families,
 ) -> Result<MaximalRepeats> {
-    let n = runs.hashes.len();
+    let n = runs.slots;
     if n >= (u32::MAX / 2) as usize {
         return Err(Error::TooLarge(format!(
             "{} repeated word positions (at most 2^31 fit); raise --min-words or split the input",
@@ -165,21 +202,18 @@ pub(crate) fn maximal_repeats(
     //    first suffix order (by the first symbol). The document rides in
     //    the tuple's padding; positions are distinct, so it never decides
     //    the order.
-    //    Members of a large family other than its first take no part.
-    let (mut order, mut related) = gather(&runs, families);
-    // The fingerprints are in `order` now; from here on the classes stand
-    // for them.
-    runs.hashes = Vec::new();
+    //    The fingerprints move into `order`; from here on the classes
+    //    stand for them.
+    let mut order = gather(&mut runs);
     sort(&mut order);
     let try_doubling = rayon::current_num_threads() >= DOUBLING_THREADS;
     let Classes {
         mut cls,
         classes,
         repeated,
-        related: within_families,
+        related,
         first,
     } = classes(&order, n, families, try_doubling);
-    related += within_families;
     drop(order);
     if repeated == 0 {
         return Ok(MaximalRepeats {
@@ -257,54 +291,50 @@ fn cut(len: usize, starts_here: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
     bounds.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
-/// Every position of every run not left out, as `(fingerprint, position,
-/// document)` in no particular order, and the positions left out.
-fn gather(runs: &Runs, families: &Families) -> (Vec<(u64, u32, u32)>, u64) {
-    let n = runs.hashes.len();
-    let list = &runs.runs;
-    // Positions of run `k`, its separator excluded.
-    let span = |k: usize| {
-        let end = list.get(k + 1).map_or(n, |r| r.offset) - 1;
-        debug_assert!(list[k].offset < end);
-        list[k].offset..end
-    };
-    let kept = |k: usize| !families.left_out(list[k].doc);
-    let related: u64 = (0..list.len())
-        .filter(|&k| !kept(k))
-        .map(|k| span(k).len() as u64)
-        .sum();
-    // Pieces of runs, each filling its own part of `order`.
-    let mut order: Vec<(u64, u32, u32)> = (0..runs.positions() - related as usize)
+/// Every position of every run as `(fingerprint, slot, document)`, in slot
+/// order, freeing each chunk of fingerprints once it is taken. Members of
+/// large families other than their first are never in `runs`: the second
+/// read keeps nothing of them.
+fn gather(runs: &mut Runs) -> Vec<(u64, u32, u32)> {
+    let n = runs.slots;
+    let mut order: Vec<(u64, u32, u32)> = (0..runs.positions())
         .into_par_iter()
         .map(|_| (0, 0, 0))
         .collect();
-    let mut parts = Vec::new();
+    let chunks = std::mem::take(&mut runs.chunks);
+    let runs = &*runs;
+    let list = &runs.runs;
     let mut rest = order.as_mut_slice();
-    let mut k = 0;
-    while k < list.len() {
-        let mut e = k;
-        let mut len = 0usize;
-        while e < list.len() && len < PIECE {
-            if kept(e) {
-                len += span(e).len();
-            }
-            e += 1;
+    for (c, chunk) in chunks.into_iter().enumerate() {
+        let base = c * CHUNK;
+        let mut parts = Vec::new();
+        let mut a = base;
+        while a < base + chunk.len() {
+            let b = (a + PIECE).min(base + chunk.len());
+            let len = (b - runs.separators_before(b)) - (a - runs.separators_before(a));
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            parts.push((a..b, head));
+            rest = tail;
+            a = b;
         }
-        let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
-        parts.push((k..e, head));
-        rest = tail;
-        k = e;
+        parts.into_par_iter().for_each(|(slots, out)| {
+            let mut k = list.partition_point(|r| r.offset <= slots.start) - 1;
+            let mut out = out.iter_mut();
+            for i in slots {
+                while list.get(k + 1).is_some_and(|r| r.offset <= i) {
+                    k += 1;
+                }
+                let end = list.get(k + 1).map_or(n, |r| r.offset);
+                if i + 1 == end {
+                    continue; // the run's separator
+                }
+                if let Some(o) = out.next() {
+                    *o = (chunk[i - base], i as u32, list[k].doc);
+                }
+            }
+        });
     }
-    parts.into_par_iter().for_each(|(ks, out)| {
-        let mut slots = out.iter_mut();
-        for k in ks.filter(|&k| kept(k)) {
-            let doc = list[k].doc;
-            for (i, slot) in span(k).zip(slots.by_ref()) {
-                *slot = (runs.hashes[i], i as u32, doc);
-            }
-        }
-    });
-    (order, related)
+    order
 }
 
 /// The classes of repeated fingerprints ([`classes`]).
@@ -865,10 +895,7 @@ mod tests {
                 .map(|g| (g.len, g.places))
                 .collect::<Vec<_>>()
         };
-        let copy = Runs {
-            hashes: runs.hashes.clone(),
-            runs: runs.runs.clone(),
-        };
+        let copy = runs.clone();
         let one = on(1, runs);
         assert_eq!(one, on(DOUBLING_THREADS, copy));
         one.into_iter().collect()

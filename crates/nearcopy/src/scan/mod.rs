@@ -121,11 +121,45 @@ fn large_groups(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> R
 /// Stops with [`crate::Error::Interrupted`] between batches once
 /// [`Progress::cancelled`] says so.
 pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
-    scan_sketched(inputs, cfg, progress).map(|(scan, _)| scan)
+    let (mut scan, sketches) = scan_sketched(inputs, cfg, progress)?;
+    // The passage search has no use for them (about 0.7 KB a document).
+    drop(sketches);
+    add_passages(&mut scan, inputs, cfg, progress)?;
+    Ok(scan)
 }
 
-/// [`scan_inputs`], also returning the sketches of the documents that went
-/// to LSH.
+/// The passage search of a scan (when `cfg` enables it), told the
+/// near-duplicate groups `scan` found, added to it.
+pub(crate) fn add_passages(
+    scan: &mut Scan,
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<()> {
+    if !cfg.passages.enabled {
+        return Ok(());
+    }
+    let known = crate::passages::Known {
+        families: crate::passages::Families::new(
+            scan.documents.len(),
+            scan.clusters.iter().map(|c| c.member_indices.as_slice()),
+        ),
+        text_bytes: Some(scan.summary.bytes),
+    };
+    let found = crate::passages::find_in_known(inputs, cfg, &known, progress)?;
+    scan.params.passages = Some(found.params);
+    scan.summary.passages = Some(found.summary);
+    let t = &mut scan.timings;
+    t.total = round6(t.total + found.timings.total);
+    t.mb_per_s = round6(scan.summary.bytes as f64 / 1e6 / t.total.max(1e-9));
+    t.passages = Some(found.timings);
+    scan.passages = found.passages;
+    Ok(())
+}
+
+/// The document-level part of [`scan_inputs`] (no passages: see
+/// [`add_passages`]), also returning the sketches of the documents that
+/// went to LSH.
 pub(crate) fn scan_sketched(
     inputs: &Inputs,
     cfg: &ScanConfig,
@@ -180,37 +214,20 @@ pub(crate) fn scan_sketched(
     summary.documents_in_clusters = clusters.iter().map(|c| c.members.len() as u64).sum();
     progress.finish();
 
-    // 5. Passages: three more reads.
-    let mut params = ScanParams::new(cfg);
-    let mut passages = Vec::new();
-    let mut t_passages = None;
-    if cfg.passages.enabled {
-        let known = crate::passages::Known {
-            families: crate::passages::Families::new(
-                documents.len(),
-                clusters.iter().map(|c| c.member_indices.as_slice()),
-            ),
-            text_bytes: Some(summary.bytes),
-        };
-        let found = crate::passages::find_in_known(inputs, cfg, &known, progress)?;
-        params.passages = Some(found.params);
-        summary.passages = Some(found.summary);
-        t_passages = Some(found.timings);
-        passages = found.passages;
-    }
+    let params = ScanParams::new(cfg);
     let total = start.elapsed().as_secs_f64();
     let scan = Scan {
         params,
         documents,
         clusters,
-        passages,
+        passages: Vec::new(),
         timings: ScanTimings {
             sign: round6(t_sign),
             candidates: round6(t_candidates),
             verify: round6(t_verify),
             total: round6(total),
             mb_per_s: round6(summary.bytes as f64 / 1e6 / total.max(1e-9)),
-            passages: t_passages,
+            passages: None,
         },
         summary,
         skipped,
