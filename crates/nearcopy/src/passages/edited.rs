@@ -137,22 +137,48 @@ pub(crate) fn representatives(paras: &[Para]) -> Vec<u32> {
     rep
 }
 
+/// A band key and its paragraph in 12 bytes (a `(u64, u32)` takes 16):
+/// tens of millions are held from the second read until they are paired.
+/// Ordered by key, then paragraph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct KeyEntry {
+    high: u32,
+    low: u32,
+    para: u32,
+}
+
+impl KeyEntry {
+    pub fn new(key: u64, para: u32) -> KeyEntry {
+        KeyEntry {
+            high: (key >> 32) as u32,
+            low: key as u32,
+            para,
+        }
+    }
+
+    fn key(&self) -> u64 {
+        (self.high as u64) << 32 | self.low as u64
+    }
+}
+
 /// Candidate pairs `(a, b)`, `a < b`, sorted, among the representative
-/// paragraphs (`rep[i] == i`), from `(band key, paragraph)` entries: two
-/// paragraphs are candidates when they share a key.
-pub(crate) fn candidates(rep: &[u32], mut entries: Vec<(u64, u32)>) -> Vec<(u32, u32)> {
-    entries.retain(|&(_, i)| rep[i as usize] == i);
+/// paragraphs (`rep[i] == i`), from band key entries: two paragraphs are
+/// candidates when they share a key.
+pub(crate) fn candidates(rep: &[u32], mut entries: Vec<KeyEntry>) -> Vec<(u32, u32)> {
+    entries.retain(|e| rep[e.para as usize] == e.para);
     sort(&mut entries);
     entries.dedup();
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut i = 0;
     while i < entries.len() {
         let mut j = i + 1;
-        while j < entries.len() && entries[j].0 == entries[i].0 {
+        while j < entries.len() && entries[j].key() == entries[i].key() {
             j += 1;
         }
         let bucket = &entries[i..j];
-        link(bucket.len(), |x, y| pairs.push((bucket[x].1, bucket[y].1)));
+        link(bucket.len(), |x, y| {
+            pairs.push((bucket[x].para, bucket[y].para))
+        });
         i = j;
     }
     sort(&mut pairs);

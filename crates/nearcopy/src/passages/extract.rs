@@ -9,7 +9,7 @@ use ahash::AHashSet;
 use super::analysis::Analysis;
 use super::assemble::Place;
 use super::corpus::{changed_if, Search};
-use super::edited::{Para, Signer};
+use super::edited::{KeyEntry, Para, Signer};
 use super::exact::Runs;
 use super::filter::RepeatFilter;
 use super::firsts::{in_two_steps, lookup, Firsts, Offer, Role};
@@ -28,7 +28,7 @@ pub(super) struct Extracted {
     /// order.
     pub paras: Vec<Para>,
     /// The repeated band keys, each with its paragraph in `paras`.
-    pub keys: Vec<(u64, u32)>,
+    pub keys: Vec<KeyEntry>,
     /// Repeated short lines: fingerprint and place.
     pub lines: Vec<(u64, Place)>,
     /// Tokens read.
@@ -138,8 +138,11 @@ impl Extracted {
             let mine = keys.iter().take_while(|&&(_, x)| x == n as u32).count();
             let copy = mine == bands && !self.contents.insert(p.content);
             if !copy {
-                self.keys
-                    .extend(keys[..mine].iter().map(|&(key, _)| (key, base + n as u32)));
+                self.keys.extend(
+                    keys[..mine]
+                        .iter()
+                        .map(|&(key, _)| KeyEntry::new(key, base + n as u32)),
+                );
             }
             keys = &keys[mine..];
             self.paras.push(Para {

@@ -133,7 +133,7 @@ impl RepeatFinder {
         let rep = edited::representatives(&paras);
         let bands = signer.bands();
         let entries = (0..a.keys.len())
-            .map(|k| (a.keys[k], (k / bands) as u32))
+            .map(|k| edited::KeyEntry::new(a.keys[k], (k / bands) as u32))
             .collect();
         let pairs = edited::candidates(&rep, entries);
         let mut sets: ahash::AHashMap<u32, Vec<u64>> = ahash::AHashMap::new();
