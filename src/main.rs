@@ -132,7 +132,11 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// GB at the peak of a scan of 961 MB of news, 1.41 with 10 ms (mimalloc
 /// v2's default, kept here), 1.34 with none; with none the document-level
 /// scan lost 10 % of its speed to page faults (BENCHMARKS.md).
+/// `MIMALLOC_PURGE_DELAY` in the environment still decides.
 fn give_freed_memory_back_promptly() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // SAFETY: sets a plain integer option; mimalloc reads it each time it
     // decides whether to purge.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) }

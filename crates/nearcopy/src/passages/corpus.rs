@@ -204,14 +204,17 @@ pub fn find_in_known(
     // Text a near-duplicate family shares is counted once for the family;
     // the first members' sets it takes are held within a quarter of the
     // filter's size.
-    let firsts = || Firsts::new(&known.families, filter.bytes() / 4);
+    let budget = filter.bytes() / 4;
+    let firsts = || Firsts::new(&known.families, budget);
 
     // 1. Count.
     let counted = count(inputs, &search, &filter, firsts(), progress)?;
     let t_count = start.elapsed().as_secs_f64();
 
-    // 2. Extract.
+    // 2. Extract, asking only the filter's twice level (half its size).
     let t = Instant::now();
+    let filter_bytes = filter.bytes();
+    let filter = filter.freeze();
     let extracted = extract(
         inputs,
         &search,
@@ -231,7 +234,6 @@ pub fn find_in_known(
         ..PassageSummary::default()
     };
     let related = extracted.related;
-    let filter_bytes = filter.bytes();
     drop(filter);
     let t_extract = t.elapsed().as_secs_f64();
 

@@ -11,7 +11,7 @@ use super::assemble::Place;
 use super::corpus::{changed_if, Search};
 use super::edited::{KeyEntry, Para, Signer};
 use super::exact::Runs;
-use super::filter::RepeatFilter;
+use super::filter::Repeats;
 use super::firsts::{in_two_steps, lookup, Firsts, Offer, Role};
 use crate::config::PassageConfig;
 use crate::document::{Document, Origin};
@@ -85,7 +85,7 @@ struct KeptPara {
 pub(super) fn extract(
     inputs: &Inputs,
     search: &Search,
-    filter: &RepeatFilter,
+    filter: &Repeats,
     mut firsts: Firsts,
     documents: u64,
     progress: &dyn Progress,
@@ -172,7 +172,7 @@ fn keep(
     role: Role,
     pc: &PassageConfig,
     signer: &Signer,
-    filter: &RepeatFilter,
+    filter: &Repeats,
 ) -> Result<(Kept, Option<Offer>)> {
     let mut k = Kept {
         origin: doc.origin,

@@ -20,6 +20,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use rayon::prelude::*;
+
 /// Two-level blocked Bloom filter over 64-bit fingerprints.
 ///
 /// The two levels are interleaved, word `w` of the once level beside word
@@ -51,6 +53,65 @@ fn prefetch<T>(x: &T) {
     let _ = x;
 }
 
+/// The word and the bit mask of `fp` in a table of `words` words a level.
+/// The word comes from the low 32 bits of the fingerprint (scaled to the
+/// table by a multiply and shift, Lemire's fast range), the six bit
+/// positions from the top 36 bits of a multiplicative remix of all of it.
+#[inline]
+fn locate(fp: u64, words: u64) -> (usize, u64) {
+    let word = (((fp & 0xFFFF_FFFF) * words) >> 32) as usize;
+    let h = fp.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut bits = 0u64;
+    for k in 0..6 {
+        bits |= 1u64 << ((h >> (28 + 6 * k)) & 63);
+    }
+    (word, bits)
+}
+
+/// Words of each level copied by one task of [`RepeatFilter::freeze`].
+const FREEZE_WORDS: usize = 1 << 16;
+
+/// The twice level of a [`RepeatFilter`] once counting is done: which
+/// fingerprints may have been seen at least twice.
+#[derive(Debug)]
+pub struct Repeats {
+    twice: Vec<u64>,
+    words: u64,
+}
+
+impl Repeats {
+    /// Whether `fp` may have been inserted at least twice; always true when
+    /// it was.
+    #[inline]
+    pub fn repeated(&self, fp: u64) -> bool {
+        let (w, bits) = locate(fp, self.words);
+        self.twice[w] & bits == bits
+    }
+
+    /// [`Repeats::repeated`] of each of `fps`, into `out` (cleared first).
+    pub fn repeated_all(&self, fps: &[u64], out: &mut Vec<bool>) {
+        out.clear();
+        let mut at = [(0usize, 0u64); BATCH];
+        for chunk in fps.chunks(BATCH) {
+            for (slot, &fp) in at.iter_mut().zip(chunk) {
+                *slot = locate(fp, self.words);
+                prefetch(&self.twice[slot.0]);
+            }
+            out.extend(
+                at[..chunk.len()]
+                    .iter()
+                    .map(|&(w, bits)| self.twice[w] & bits == bits),
+            );
+        }
+    }
+
+    /// The share of bits set (a measure of load).
+    pub fn twice_fill(&self) -> f64 {
+        let set: u64 = self.twice.iter().map(|w| w.count_ones() as u64).sum();
+        set as f64 / (64.0 * self.words as f64)
+    }
+}
+
 impl RepeatFilter {
     /// A filter using `bytes` bytes in all (rounded down to a multiple of
     /// 16, at least 16, at most 2^32 words per level).
@@ -67,19 +128,27 @@ impl RepeatFilter {
         8 * self.table.len()
     }
 
-    /// The word and the bit mask of `fp`. The word comes from the low 32
-    /// bits of the fingerprint (scaled to the table by a multiply and shift,
-    /// Lemire's fast range), the six bit positions from the top 36 bits of a
-    /// multiplicative remix of all of it.
     #[inline]
     fn locate(&self, fp: u64) -> (usize, u64) {
-        let word = (((fp & 0xFFFF_FFFF) * self.words) >> 32) as usize;
-        let h = fp.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut bits = 0u64;
-        for k in 0..6 {
-            bits |= 1u64 << ((h >> (28 + 6 * k)) & 63);
-        }
-        (word, bits)
+        locate(fp, self.words)
+    }
+
+    /// The twice level alone, for the reads that only ask: half the
+    /// memory, the same answers.
+    pub fn freeze(self) -> Repeats {
+        let words = self.words;
+        let twice: Vec<u64> = self
+            .table
+            .par_chunks(2 * FREEZE_WORDS)
+            .flat_map_iter(|pair| {
+                pair.iter()
+                    .skip(1)
+                    .step_by(2)
+                    .map(|w| w.load(Ordering::Relaxed))
+            })
+            .collect();
+        drop(self);
+        Repeats { twice, words }
     }
 
     /// Records one occurrence of `fp`.
@@ -174,6 +243,28 @@ mod tests {
         assert!(false_pos < 18_000 / 5, "{false_pos} false repeats");
         let never = (100_000..110_000).filter(|&i| f.repeated(fp(i))).count();
         assert!(never < 10_000 / 5, "{never}");
+    }
+
+    #[test]
+    fn frozen_it_answers_the_same() {
+        let f = RepeatFilter::with_bytes(1 << 20);
+        for i in (0..200_000).chain(0..3_000) {
+            f.insert(fp(i));
+        }
+        let asked: Vec<u64> = (0..300_000).map(fp).collect();
+        let mut before = Vec::new();
+        f.repeated_all(&asked, &mut before);
+        let fill = f.twice_fill();
+        let frozen = f.freeze();
+        let mut after = Vec::new();
+        frozen.repeated_all(&asked, &mut after);
+        assert_eq!(before, after);
+        assert!(asked
+            .iter()
+            .zip(&after)
+            .all(|(&x, &r)| frozen.repeated(x) == r));
+        assert!(after[..3_000].iter().all(|&r| r));
+        assert_eq!(frozen.twice_fill(), fill);
     }
 
     #[test]

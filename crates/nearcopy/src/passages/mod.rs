@@ -57,8 +57,9 @@
 //!    at most 512 MiB (`filter_bytes`). Told the near-duplicate families,
 //!    the count takes what a family shares once for the whole family
 //!    (`firsts.rs`), so it never passes the filter.
-//! 2. **Extract.** A second read keeps only what the filter calls repeated:
-//!    the runs of repeated `m`-gram fingerprints (8 bytes a position), the
+//! 2. **Extract.** A second read, asking only the filter's second level
+//!    (kept alone: half its size), keeps only what the filter calls
+//!    repeated: the runs of repeated `m`-gram fingerprints (8 bytes a position), the
 //!    paragraphs with a repeated band key and the repeated short lines
 //!    (band keys only for the first of identical paragraphs: its copies
 //!    are paired through it).
