@@ -67,7 +67,7 @@ fn count_one(
     let m = pc.min_words;
     a.tokenize(&doc.text, pc)?;
     let positions = a.positions(m);
-    let offer = matches!(role, Role::First) && Firsts::may_hold(positions);
+    let offer = Offer::wanted(role, positions);
     let mut set = Vec::new();
     a.shared.clear();
     for r in a.stretches(m) {
@@ -106,9 +106,5 @@ fn count_one(
     for &(_, c) in &a.short {
         filter.insert(c);
     }
-    Ok(offer.then(|| {
-        set.sort_unstable();
-        set.dedup();
-        Offer { positions, set }
-    }))
+    Ok(offer.then(|| Offer::new(positions, set)))
 }

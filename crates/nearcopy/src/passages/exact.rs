@@ -123,15 +123,25 @@ impl Runs {
 
     fn append(&mut self, mut hashes: &[u64]) {
         while !hashes.is_empty() {
+            // The first chunk grows as it fills, up to a full one: the
+            // search inside one document makes a `Runs` per document, most
+            // of them a few hundred slots.
+            let first = self.chunks.is_empty();
             let chunk = match self.chunks.last_mut() {
                 Some(c) if c.len() < CHUNK => c,
                 _ => {
-                    self.chunks.push(Vec::with_capacity(CHUNK));
+                    self.chunks
+                        .push(Vec::with_capacity(if first { 0 } else { CHUNK }));
                     let last = self.chunks.len() - 1;
                     &mut self.chunks[last]
                 }
             };
             let take = (CHUNK - chunk.len()).min(hashes.len());
+            let need = chunk.len() + take;
+            if need > chunk.capacity() {
+                let want = (2 * chunk.capacity()).clamp(need, CHUNK);
+                chunk.reserve_exact(want - chunk.len());
+            }
             chunk.extend_from_slice(&hashes[..take]);
             hashes = &hashes[take..];
             self.slots += take;

@@ -182,7 +182,7 @@ fn keep(
     a.tokenize(&doc.text, pc)?;
     k.tokens = a.tokens.len() as u64;
     let positions = a.positions(m);
-    let offer = matches!(role, Role::First) && Firsts::may_hold(positions);
+    let offer = Offer::wanted(role, positions);
     let mut set = Vec::new();
     let mut shares = Vec::new();
     // A run may go on from one stretch into the next.
@@ -251,10 +251,5 @@ fn keep(
             k.lines.push((*c, r.clone()));
         }
     }
-    let offer = offer.then(|| {
-        set.sort_unstable();
-        set.dedup();
-        Offer { positions, set }
-    });
-    Ok((k, offer))
+    Ok((k, offer.then(|| Offer::new(positions, set))))
 }

@@ -155,12 +155,6 @@ impl<'f> Firsts<'f> {
         });
         shared
     }
-
-    /// Whether a first member of `positions` positions can be held at all
-    /// (a set is only worth building then).
-    pub fn may_hold(positions: usize) -> bool {
-        positions <= MAX_SET
-    }
 }
 
 /// What a read keeps of a first member for [`in_two_steps`]: its
@@ -168,6 +162,24 @@ impl<'f> Firsts<'f> {
 pub(super) struct Offer {
     pub positions: usize,
     pub set: Vec<u64>,
+}
+
+impl Offer {
+    /// Whether a document of `role` with `positions` positions offers a
+    /// set: a first member small enough to be held.
+    pub fn wanted(role: Role, positions: usize) -> bool {
+        matches!(role, Role::First) && positions <= MAX_SET
+    }
+
+    /// The offer of `grams` (any order, repeats allowed).
+    pub fn new(positions: usize, mut grams: Vec<u64>) -> Offer {
+        grams.sort_unstable();
+        grams.dedup();
+        Offer {
+            positions,
+            set: grams,
+        }
+    }
 }
 
 /// Runs `work` on the documents of `batch`, which starts at document
@@ -262,7 +274,9 @@ mod tests {
             firsts.role(9, 8),
             Some(Role::Member { first: 6, .. })
         ));
-        assert!(!Firsts::may_hold(MAX_SET + 1));
+        assert!(!Offer::wanted(Role::First, MAX_SET + 1));
+        assert!(!Offer::wanted(Role::Alone, 10) && Offer::wanted(Role::First, 10));
+        assert_eq!(Offer::new(3, vec![5, 1, 5]).set, [1, 5]);
         assert_eq!(lookup(&[1, 4, 9], 4), Some(1));
         assert_eq!(lookup(&[1, 4, 9], 5), None);
     }
