@@ -32,9 +32,9 @@ pub(crate) struct Analysis {
     pub sign: SignScratch,
     /// Short lines and their content fingerprints ([`Analysis::short_lines`]).
     pub short: Vec<(Range<u32>, u64)>,
-    /// Fingerprints a family member shares with its first member, and
-    /// the others ([`super::firsts`]).
-    pub shared: Vec<u64>,
+    /// Which entries of its first member's set a family member has met,
+    /// and the fingerprints it counts ([`super::firsts`]).
+    pub seen: Vec<bool>,
     pub fresh: Vec<u64>,
     /// The token fingerprints of a stretch, serialised.
     bytes: Vec<u8>,

@@ -69,17 +69,24 @@ fn count_one(
     let positions = a.positions(m);
     let offer = Offer::wanted(role, positions);
     let mut set = Vec::new();
-    a.shared.clear();
+    // What the member shares with its first member is counted one time
+    // fewer than it occurs here: its first occurrence is skipped, so the
+    // family counts it once, more only when this document repeats it.
+    // One flag per entry of the first member's set, however often a
+    // (periodic) member repeats an entry.
+    a.seen.clear();
+    if let Role::Member { set: first, .. } = role {
+        a.seen.resize(first.len(), false);
+    }
     for r in a.stretches(m) {
         a.grams_at(r, m);
         match role {
             Role::Member { set: first, .. } => {
                 a.fresh.clear();
                 for &g in &a.grams {
-                    if lookup(first, g).is_some() {
-                        a.shared.push(g);
-                    } else {
-                        a.fresh.push(g);
+                    match lookup(first, g) {
+                        Some(i) if !a.seen[i as usize] => a.seen[i as usize] = true,
+                        _ => a.fresh.push(g),
                     }
                 }
                 filter.insert_all(&a.fresh);
@@ -89,16 +96,6 @@ fn count_one(
         if offer {
             set.extend_from_slice(&a.grams);
         }
-    }
-    // What the member shares with its first member is counted one time
-    // fewer than it occurs here: once for the family, more only when this
-    // document repeats it.
-    if !a.shared.is_empty() {
-        a.shared.sort_unstable();
-        a.fresh.clear();
-        a.fresh
-            .extend(a.shared.windows(2).filter(|w| w[0] == w[1]).map(|w| w[1]));
-        filter.insert_all(&a.fresh);
     }
     a.paragraphs(&doc.text, pc, &search.signer);
     filter.insert_all(&a.keys);

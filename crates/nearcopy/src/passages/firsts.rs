@@ -56,6 +56,8 @@ pub(super) enum Role<'s> {
 /// A first member's set and which of its entries later members shared.
 struct Held {
     set: Vec<u64>,
+    /// Which entries a member shared (second read only; empty until one
+    /// does).
     shared: Vec<bool>,
 }
 
@@ -126,13 +128,17 @@ impl<'f> Firsts<'f> {
         }
         self.open.push(Reverse((last, positions)));
         self.open_positions += positions;
-        let shared = vec![false; set.len()];
+        let shared = Vec::new();
         self.held.insert(doc, Held { set, shared });
     }
 
     /// Records that a member shared entries `at` of `first`'s set.
     pub fn mark(&mut self, first: u32, at: &[u32]) {
         if let Some(h) = self.held.get_mut(&first) {
+            // Only the second read marks: the first never pays for it.
+            if h.shared.is_empty() && !at.is_empty() {
+                h.shared = vec![false; h.set.len()];
+            }
             for &i in at {
                 if let Some(s) = h.shared.get_mut(i as usize) {
                     *s = true;
