@@ -92,6 +92,27 @@ fn assert_group(dir: &Path, v: &Value, want: &Group) {
     if want.matched == "exact" {
         assert_eq!(g["similarity"].as_f64(), Some(1.0));
     }
+    // The preview is the first place (for an edited group, its first
+    // paragraph: every edited place here is one line), whitespace folded,
+    // cut at 200 bytes.
+    let (doc, l1, l2, first) = &want.places[0];
+    if want.matched != "edited" || l1 == l2 {
+        let folded = first.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut cut = folded.len().min(200);
+        while !folded.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let preview = if cut < folded.len() {
+            format!("{}…", &folded[..cut])
+        } else {
+            folded
+        };
+        assert_eq!(
+            g["text"].as_str(),
+            Some(preview.as_str()),
+            "preview of {doc}"
+        );
+    }
 }
 
 fn news() -> PathBuf {

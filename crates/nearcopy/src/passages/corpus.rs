@@ -248,12 +248,13 @@ pub fn find_in_known(
 
     // 3. Locate and verify.
     let t = Instant::now();
-    let located = locate(inputs, &search, &candidates, progress)?;
+    let mut located = locate(inputs, &search, &candidates, progress)?;
     summary.verified_pairs = located.verified.len() as u64;
     let Candidates {
         mut found,
         paras,
         rep,
+        origins,
         ..
     } = candidates;
     let shingles =
@@ -276,6 +277,7 @@ pub fn find_in_known(
         found.retain(|f| f.kind != Kind::Boilerplate);
         summary.hidden_boilerplate = summary.boilerplate;
     }
+    located.add_previews(inputs, &search, &origins, &found, &paras, progress)?;
     let passages = located.groups(&found, &paras)?;
     progress.finish();
     let total = start.elapsed().as_secs_f64();
@@ -330,11 +332,11 @@ pub(super) struct Candidates {
 impl Candidates {
     fn new(search: &Search, x: Extracted) -> Result<Candidates> {
         let (pc, families) = (search.pc, search.families);
-        // The band keys (16 bytes each, millions of them) are turned into the
-        // far fewer candidate pairs first, so they are gone before the suffix
-        // array needs its memory.
+        // The band keys (millions of them) are turned into the far fewer
+        // candidate pairs first, so they are gone before the suffix array
+        // needs its memory.
         let rep = edited::representatives(&x.paras);
-        let pairs = edited::candidates(&rep, x.keys);
+        let pairs = x.keys.pairs(&rep)?;
         let repeats = exact::maximal_repeats(x.runs, pc.min_words, families)?;
         let mut found = assemble::exact(repeats.groups, pc.min_words as u32);
         found.retain(|f| !families.only_related_places(&f.places));

@@ -20,6 +20,7 @@
 use std::ops::Range;
 
 use super::exact::sort;
+use super::tagged::Tagged;
 use crate::cluster::UnionFind;
 use crate::hash;
 use crate::lsh::Banding;
@@ -137,35 +138,11 @@ pub(crate) fn representatives(paras: &[Para]) -> Vec<u32> {
     rep
 }
 
-/// A band key and its paragraph in 12 bytes (a `(u64, u32)` takes 16):
-/// tens of millions are held from the second read until they are paired.
-/// Ordered by key, then paragraph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct KeyEntry {
-    high: u32,
-    low: u32,
-    para: u32,
-}
-
-impl KeyEntry {
-    pub fn new(key: u64, para: u32) -> KeyEntry {
-        KeyEntry {
-            high: (key >> 32) as u32,
-            low: key as u32,
-            para,
-        }
-    }
-
-    fn key(&self) -> u64 {
-        (self.high as u64) << 32 | self.low as u64
-    }
-}
-
 /// Candidate pairs `(a, b)`, `a < b`, sorted, among the representative
 /// paragraphs (`rep[i] == i`), from band key entries: two paragraphs are
 /// candidates when they share a key.
-pub(crate) fn candidates(rep: &[u32], mut entries: Vec<KeyEntry>) -> Vec<(u32, u32)> {
-    entries.retain(|e| rep[e.para as usize] == e.para);
+pub(crate) fn candidates(rep: &[u32], mut entries: Vec<Tagged>) -> Vec<(u32, u32)> {
+    entries.retain(|e| rep[e.tag() as usize] == e.tag());
     sort(&mut entries);
     entries.dedup();
     let mut pairs: Vec<(u32, u32)> = Vec::new();
@@ -177,7 +154,7 @@ pub(crate) fn candidates(rep: &[u32], mut entries: Vec<KeyEntry>) -> Vec<(u32, u
         }
         let bucket = &entries[i..j];
         link(bucket.len(), |x, y| {
-            pairs.push((bucket[x].para, bucket[y].para))
+            pairs.push((bucket[x].tag(), bucket[y].tag()))
         });
         i = j;
     }

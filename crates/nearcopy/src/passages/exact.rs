@@ -49,6 +49,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use super::families::Families;
+use super::tagged::Tagged;
 use crate::error::{Error, Result};
 
 /// Marks a position whose `m`-gram occurs once, and the separator after each
@@ -153,16 +154,6 @@ impl Runs {
         self.slots - self.runs.len()
     }
 
-    /// Separator slots before slot `x` (`x <= slots`): run `k` ends with
-    /// one at the slot before run `k + 1`'s first, the last at the end.
-    fn separators_before(&self, x: usize) -> usize {
-        if x >= self.slots {
-            self.runs.len()
-        } else {
-            self.runs.partition_point(|r| r.offset <= x) - 1
-        }
-    }
-
     /// The document and token position of slot `i`.
     fn place(&self, i: u32) -> (u32, u32) {
         let r = self.runs.partition_point(|r| r.offset <= i as usize) - 1;
@@ -209,9 +200,7 @@ pub(crate) fn maximal_repeats(
     }
     // 1. Classes: repeated fingerprints get dense ids in fingerprint order,
     //    the others (and separators) NONE. The sorted order is also the
-    //    first suffix order (by the first symbol). The document rides in
-    //    the tuple's padding; positions are distinct, so it never decides
-    //    the order.
+    //    first suffix order (by the first symbol).
     //    The fingerprints move into `order`; from here on the classes
     //    stand for them.
     let mut order = gather(&mut runs);
@@ -223,7 +212,7 @@ pub(crate) fn maximal_repeats(
         repeated,
         related,
         first,
-    } = classes(&order, n, families, try_doubling);
+    } = classes(&order, n, &SlotFamilies::new(&runs, families), try_doubling);
     drop(order);
     if repeated == 0 {
         return Ok(MaximalRepeats {
@@ -301,50 +290,86 @@ fn cut(len: usize, starts_here: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
     bounds.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
-/// Every position of every run as `(fingerprint, slot, document)`, in slot
-/// order, freeing each chunk of fingerprints once it is taken. Members of
-/// large families other than their first are never in `runs`: the second
-/// read keeps nothing of them.
-fn gather(runs: &mut Runs) -> Vec<(u64, u32, u32)> {
+/// Every position of every run as its fingerprint tagged with its slot, in
+/// slot order, freeing each chunk of fingerprints once it is taken. The
+/// result is written as the chunks go, never filled ahead, so the memory of
+/// both is never held at once. Members of large families other than their
+/// first are never in `runs`: the second read keeps nothing of them.
+fn gather(runs: &mut Runs) -> Vec<Tagged> {
     let n = runs.slots;
-    let mut order: Vec<(u64, u32, u32)> = (0..runs.positions())
-        .into_par_iter()
-        .map(|_| (0, 0, 0))
-        .collect();
+    let mut order: Vec<Tagged> = Vec::with_capacity(runs.positions());
     let chunks = std::mem::take(&mut runs.chunks);
-    let runs = &*runs;
     let list = &runs.runs;
-    let mut rest = order.as_mut_slice();
     for (c, chunk) in chunks.into_iter().enumerate() {
         let base = c * CHUNK;
-        let mut parts = Vec::new();
-        let mut a = base;
-        while a < base + chunk.len() {
-            let b = (a + PIECE).min(base + chunk.len());
-            let len = (b - runs.separators_before(b)) - (a - runs.separators_before(a));
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
-            parts.push((a..b, head));
-            rest = tail;
-            a = b;
-        }
-        parts.into_par_iter().for_each(|(slots, out)| {
-            let mut k = list.partition_point(|r| r.offset <= slots.start) - 1;
-            let mut out = out.iter_mut();
-            for i in slots {
+        let pieces: Vec<(usize, usize)> = (base..base + chunk.len())
+            .step_by(PIECE)
+            .map(|a| (a, (a + PIECE).min(base + chunk.len())))
+            .collect();
+        order.par_extend(pieces.into_par_iter().flat_map_iter(|(a, b)| {
+            let mut k = list.partition_point(|r| r.offset <= a) - 1;
+            let chunk = &chunk;
+            (a..b).filter_map(move |i| {
                 while list.get(k + 1).is_some_and(|r| r.offset <= i) {
                     k += 1;
                 }
                 let end = list.get(k + 1).map_or(n, |r| r.offset);
-                if i + 1 == end {
-                    continue; // the run's separator
-                }
-                if let Some(o) = out.next() {
-                    *o = (chunk[i - base], i as u32, list[k].doc);
-                }
-            }
-        });
+                // The run's separator is not a position.
+                (i + 1 != end).then(|| Tagged::new(chunk[i - base], i as u32))
+            })
+        }));
     }
     order
+}
+
+/// For the family test of [`classes`]: which slots are in a document of a
+/// family (a bit each, so most classes are settled without a lookup), and
+/// the document of such a slot, found among the runs.
+struct SlotFamilies<'a> {
+    families: &'a Families,
+    runs: &'a Runs,
+    grouped: Vec<u64>,
+}
+
+impl<'a> SlotFamilies<'a> {
+    fn new(runs: &'a Runs, families: &'a Families) -> SlotFamilies<'a> {
+        let mut grouped = Vec::new();
+        if !families.is_empty() {
+            grouped = vec![0u64; runs.slots.div_ceil(64)];
+            for (k, r) in runs.runs.iter().enumerate() {
+                if families.grouped(r.doc) {
+                    let end = runs.runs.get(k + 1).map_or(runs.slots, |r| r.offset);
+                    for i in r.offset..end {
+                        grouped[i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+        }
+        SlotFamilies {
+            families,
+            runs,
+            grouped,
+        }
+    }
+
+    fn grouped(&self, slot: u32) -> bool {
+        let i = slot as usize;
+        self.grouped
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    /// Whether the places of a class only say what a family says already:
+    /// repeated only within one family, one place per document.
+    fn only_related(&self, class: &[Tagged], docs: &mut Vec<u32>) -> bool {
+        if class.len() < 2 || !self.grouped(class[0].tag()) {
+            return false;
+        }
+        docs.clear();
+        docs.extend(class.iter().map(|t| self.runs.place(t.tag()).0));
+        docs.sort_unstable();
+        self.families.only_related_sorted(docs)
+    }
 }
 
 /// The classes of repeated fingerprints ([`classes`]).
@@ -371,48 +396,46 @@ struct FirstOrder {
 
 /// Numbers the repeated fingerprints of sorted `order` (over `n` slots) in
 /// fingerprint order, and with `first_order` lists the positions in that
-/// order too. Pieces cut at class boundaries first find their classes,
-/// then, numbered from where the pieces before them end, write them.
-fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families, first_order: bool) -> Classes {
+/// order too. Pieces cut at class boundaries first find which of their
+/// classes are kept (a flag each: a list of their ranges would take 16
+/// bytes a class), then, numbered from where the pieces before them end,
+/// walk their classes again to write them.
+fn classes(order: &[Tagged], n: usize, families: &SlotFamilies, first_order: bool) -> Classes {
     struct Piece {
-        /// Ranges in `order` of the repeated classes.
-        kept: Vec<(usize, usize)>,
+        range: (usize, usize),
+        /// For each class of two or more positions, whether it is kept.
+        kept: Vec<bool>,
+        classes: u32,
         positions: usize,
         related: u64,
     }
-    let bounds = cut(order.len(), |i| order[i].0 != order[i - 1].0);
+    let bounds = cut(order.len(), |i| order[i].key() != order[i - 1].key());
     let pieces: Vec<Piece> = bounds
         .par_iter()
         .map(|&(a, b)| {
             let mut piece = Piece {
+                range: (a, b),
                 kept: Vec::new(),
+                classes: 0,
                 positions: 0,
                 related: 0,
             };
             let mut docs: Vec<u32> = Vec::new();
-            let mut i = a;
-            while i < b {
-                let mut j = i + 1;
-                while j < b && order[j].0 == order[i].0 {
-                    j += 1;
+            each_class(order, a, b, |i, j| {
+                if j - i < 2 {
+                    return;
                 }
-                let class = &order[i..j];
                 // One family, not alone: repeated only if one document
                 // holds two.
-                let within_family = class.len() >= 2 && families.grouped(class[0].2) && {
-                    docs.clear();
-                    docs.extend(class.iter().map(|c| c.2));
-                    docs.sort_unstable();
-                    families.only_related_sorted(&docs)
-                };
-                if within_family {
-                    piece.related += class.len() as u64;
-                } else if class.len() >= 2 {
-                    piece.kept.push((i, j));
+                let keep = !families.only_related(&order[i..j], &mut docs);
+                if keep {
+                    piece.classes += 1;
                     piece.positions += j - i;
+                } else {
+                    piece.related += (j - i) as u64;
                 }
-                i = j;
-            }
+                piece.kept.push(keep);
+            });
             piece
         })
         .collect();
@@ -432,25 +455,30 @@ fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families, first_order
         work.push((p, head, start, class));
         rest = tail;
         start += p.positions as u32;
-        class += p.kept.len() as u32;
+        class += p.classes;
     }
     let groups: Vec<Vec<(u32, u32)>> = work
         .into_par_iter()
-        .map(|(p, out, mut start, first)| {
+        .map(|(p, out, mut start, mut c)| {
             let mut groups = Vec::new();
             let mut slots = out.iter_mut();
-            for (c, &(i, j)) in (first..).zip(&p.kept) {
-                for &(_, pos, _) in &order[i..j] {
-                    cls[pos as usize].store(c, Ordering::Relaxed);
+            let mut kept = p.kept.iter();
+            each_class(order, p.range.0, p.range.1, |i, j| {
+                if j - i < 2 || kept.next() != Some(&true) {
+                    return;
+                }
+                for t in &order[i..j] {
+                    cls[t.tag() as usize].store(c, Ordering::Relaxed);
                     if let Some(slot) = slots.next() {
-                        *slot = pos;
+                        *slot = t.tag();
                     }
                 }
                 if first_order {
                     groups.push((start, start + (j - i) as u32));
                 }
                 start += (j - i) as u32;
-            }
+                c += 1;
+            });
             groups
         })
         .collect();
@@ -463,6 +491,21 @@ fn classes(order: &[(u64, u32, u32)], n: usize, families: &Families, first_order
             sa,
             groups: groups.concat(),
         }),
+    }
+}
+
+/// Calls `each(i, j)` for each class (run of equal fingerprints)
+/// `order[i..j]` of `order[a..b]`.
+fn each_class(order: &[Tagged], a: usize, b: usize, mut each: impl FnMut(usize, usize)) {
+    let mut i = a;
+    while i < b {
+        let key = order[i].key();
+        let mut j = i + 1;
+        while j < b && order[j].key() == key {
+            j += 1;
+        }
+        each(i, j);
+        i = j;
     }
 }
 
@@ -1022,14 +1065,15 @@ mod tests {
             // Symbols (None: a separator) numbered into classes as the
             // search numbers fingerprints; every text ends with a separator,
             // as the runs do.
-            let mut order: Vec<(u64, u32, u32)> = text
+            let mut order: Vec<Tagged> = text
                 .iter()
                 .enumerate()
-                .filter_map(|(p, c)| c.map(|c| (c as u64, p as u32, 0)))
+                .filter_map(|(p, c)| c.map(|c| Tagged::new(c as u64, p as u32)))
                 .collect();
             order.sort_unstable();
+            let (runs, none) = (Runs::default(), Families::none());
             let Classes { mut cls, classes, first, .. } =
-                classes(&order, text.len() + 1, &Families::none(), true);
+                classes(&order, text.len() + 1, &SlotFamilies::new(&runs, &none), true);
             let before = cls.clone();
             let sa = suffix_array(&mut cls, classes).unwrap();
             proptest::prop_assert_eq!(&cls, &before);

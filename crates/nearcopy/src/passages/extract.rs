@@ -9,10 +9,11 @@ use ahash::AHashSet;
 use super::analysis::Analysis;
 use super::assemble::Place;
 use super::corpus::{changed_if, Search};
-use super::edited::{KeyEntry, Para, Signer};
+use super::edited::{Para, Signer};
 use super::exact::Runs;
 use super::filter::Repeats;
 use super::firsts::{in_two_steps, lookup, Firsts, Offer, Role};
+use super::keys::BandKeys;
 use crate::config::PassageConfig;
 use crate::document::{Document, Origin};
 use crate::error::Result;
@@ -28,7 +29,7 @@ pub(super) struct Extracted {
     /// order.
     pub paras: Vec<Para>,
     /// The repeated band keys, each with its paragraph in `paras`.
-    pub keys: Vec<KeyEntry>,
+    pub keys: BandKeys,
     /// Repeated short lines: fingerprint and place.
     pub lines: Vec<(u64, Place)>,
     /// Tokens read.
@@ -103,7 +104,7 @@ pub(super) fn extract(
             if let Some((f, at)) = k.shares.take() {
                 firsts.mark(f, &at);
             }
-            out.add(first + i as u32, k, search.signer.bands());
+            out.add(first + i as u32, k, search.signer.bands())?;
         }
         out.related += firsts.close_before(next_doc);
         progress.advance(batch.len() as u64, raw);
@@ -117,7 +118,7 @@ pub(super) fn extract(
 impl Extracted {
     /// Adds what was kept of document `doc`, whose paragraphs have `bands`
     /// band keys each. Documents come in input order.
-    fn add(&mut self, doc: u32, k: Kept, bands: usize) {
+    fn add(&mut self, doc: u32, k: Kept, bands: usize) -> Result<()> {
         if !(k.runs.is_empty() && k.paras.is_empty() && k.lines.is_empty()) {
             self.origins.push((doc, k.origin));
         }
@@ -138,11 +139,9 @@ impl Extracted {
             let mine = keys.iter().take_while(|&&(_, x)| x == n as u32).count();
             let copy = mine == bands && !self.contents.insert(p.content);
             if !copy {
-                self.keys.extend(
-                    keys[..mine]
-                        .iter()
-                        .map(|&(key, _)| KeyEntry::new(key, base + n as u32)),
-                );
+                for &(key, _) in &keys[..mine] {
+                    self.keys.push(key, base + n as u32)?;
+                }
             }
             keys = &keys[mine..];
             self.paras.push(Para {
@@ -160,6 +159,7 @@ impl Extracted {
             };
             (c, place)
         }));
+        Ok(())
     }
 }
 

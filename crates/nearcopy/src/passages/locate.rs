@@ -78,11 +78,12 @@ pub(super) fn locate(
             (p.doc, p.start, p.end)
         })
         .collect();
+    // A paragraph's preview is wanted only when it opens an edited group,
+    // which verification decides: [`Located::add_previews`] reads those.
     let may_appear = edited::may_appear(paras, &c.rep, pairs);
     for (p, _) in paras.iter().zip(&may_appear).filter(|(_, &a)| a) {
         ends.push((p.doc, p.tokens.start, false));
         ends.push((p.doc, p.tokens.end, true));
-        previews.push((p.doc, p.tokens.start, p.tokens.end));
     }
     drop(may_appear);
     ends.par_sort_unstable();
@@ -110,16 +111,7 @@ pub(super) fn locate(
     docs.extend(to_sign.iter().map(|&x| paras[x as usize].doc));
     docs.par_sort_unstable();
     docs.dedup();
-    let origins: Vec<Origin> = docs
-        .iter()
-        .map(|&d| {
-            let k = c
-                .origins
-                .binary_search_by_key(&d, |o| o.0)
-                .map_err(|_| changed())?;
-            Ok(c.origins[k].1)
-        })
-        .collect::<Result<_>>()?;
+    let origins = origins_of(&c.origins, &docs)?;
 
     let mut end_at = vec![(0u64, 0u64); ends.len()];
     let mut preview_text = vec![String::new(); previews.len()];
@@ -196,6 +188,73 @@ pub(super) fn locate(
 }
 
 impl Located {
+    /// Reads the previews of the edited findings of `found` that the third
+    /// read did not take: the first paragraph of each one's first place,
+    /// from the few documents that hold one. Taking the preview of every
+    /// paragraph that might have opened an edited group, in the third read,
+    /// held millions of them, a third of the search's memory.
+    pub(super) fn add_previews(
+        &mut self,
+        inputs: &Inputs,
+        search: &Search,
+        origins: &[(u32, Origin)],
+        found: &[Found],
+        paras: &[Para],
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let mut keys: Vec<Preview> = found
+            .iter()
+            .filter(|f| f.matched == Match::Edited)
+            .map(|f| preview_key(f, paras))
+            .collect::<Result<_>>()?;
+        keys.par_sort_unstable();
+        keys.dedup();
+        keys.retain(|k| self.previews.binary_search(k).is_err());
+        if keys.is_empty() {
+            return Ok(());
+        }
+        progress.stage("previews", None);
+        let mut docs: Vec<u32> = keys.iter().map(|k| k.0).collect();
+        docs.dedup();
+        let wanted = origins_of(origins, &docs)?;
+        let mut texts = vec![String::new(); keys.len()];
+        let mut read = 0usize;
+        inputs.read_subset(&search.cfg.input, &wanted, |batch, raw| {
+            let n_batch = batch.len() as u64;
+            read += batch.len();
+            let located: Vec<DocLocated> = batch
+                .into_par_iter()
+                .map(|doc| {
+                    let k = wanted.binary_search(&doc.origin).map_err(|_| changed())?;
+                    let d = docs[k];
+                    let want = Wanted {
+                        ends: &[],
+                        previews: slice_of(&keys, d, |p| p.0),
+                        sign: &[],
+                    };
+                    locate_doc(d, doc, search.pc, &search.signer, paras, &want)
+                })
+                .collect::<Result<_>>()?;
+            for l in located {
+                let p0 = keys.partition_point(|p| p.0 < l.doc);
+                for (k, text) in l.previews.into_iter().enumerate() {
+                    texts[p0 + k] = text;
+                }
+            }
+            progress.advance(n_batch, raw);
+            Ok(())
+        })?;
+        changed_if(read != docs.len())?;
+        // Both lists are sorted and share no key: merge them.
+        let old = std::mem::take(&mut self.previews)
+            .into_iter()
+            .zip(std::mem::take(&mut self.preview_text));
+        let mut merged: Vec<(Preview, String)> = old.chain(keys.into_iter().zip(texts)).collect();
+        merged.par_sort_unstable_by_key(|m| m.0);
+        (self.previews, self.preview_text) = merged.into_iter().unzip();
+        Ok(())
+    }
+
     /// `found` as reported: byte offsets, lines, previews and ids of every
     /// place. A place the third read did not see means the input changed
     /// after the first.
@@ -245,17 +304,36 @@ impl Located {
     /// The preview of a finding: its first place, or for edited copies the
     /// first paragraph of its first place.
     fn preview(&self, f: &Found, paras: &[Para]) -> Result<String> {
-        let p = f.places[0];
-        let key = if f.matched == Match::Edited {
-            let k = paras.partition_point(|q| (q.doc, q.tokens.start) < (p.doc, p.start));
-            let q = paras.get(k).ok_or_else(changed)?;
-            (q.doc, q.tokens.start, q.tokens.end)
-        } else {
-            (p.doc, p.start, p.end)
-        };
+        let key = preview_key(f, paras)?;
         let k = self.previews.binary_search(&key).map_err(|_| changed())?;
         Ok(self.preview_text[k].clone())
     }
+}
+
+/// The token range previewed for a finding: its first place, or for edited
+/// copies the first paragraph of its first place.
+fn preview_key(f: &Found, paras: &[Para]) -> Result<Preview> {
+    let p = f.places[0];
+    if f.matched == Match::Edited {
+        let k = paras.partition_point(|q| (q.doc, q.tokens.start) < (p.doc, p.start));
+        let q = paras.get(k).ok_or_else(changed)?;
+        Ok((q.doc, q.tokens.start, q.tokens.end))
+    } else {
+        Ok((p.doc, p.start, p.end))
+    }
+}
+
+/// Where each of `docs` (ascending) was read, from `origins` (by document
+/// number, ascending). A document missing there means the input changed.
+fn origins_of(origins: &[(u32, Origin)], docs: &[u32]) -> Result<Vec<Origin>> {
+    docs.iter()
+        .map(|&d| {
+            let k = origins
+                .binary_search_by_key(&d, |o| o.0)
+                .map_err(|_| changed())?;
+            Ok(origins[k].1)
+        })
+        .collect()
 }
 
 fn changed() -> Error {

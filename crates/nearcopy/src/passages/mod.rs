@@ -88,7 +88,9 @@ mod extract;
 mod families;
 pub mod filter;
 mod firsts;
+mod keys;
 mod locate;
+mod tagged;
 pub(crate) mod units;
 mod within;
 

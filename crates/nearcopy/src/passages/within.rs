@@ -12,6 +12,7 @@ use super::assemble::{self, Place};
 use super::edited::{self, Para, Signer};
 use super::exact;
 use super::families::Families;
+use super::tagged::Tagged;
 use super::{edited_found, verify_pair, Match};
 use crate::config::PassageConfig;
 use crate::figures::round6;
@@ -133,7 +134,7 @@ impl RepeatFinder {
         let rep = edited::representatives(&paras);
         let bands = signer.bands();
         let entries = (0..a.keys.len())
-            .map(|k| edited::KeyEntry::new(a.keys[k], (k / bands) as u32))
+            .map(|k| Tagged::new(a.keys[k], (k / bands) as u32))
             .collect();
         let pairs = edited::candidates(&rep, entries);
         let mut sets: ahash::AHashMap<u32, Vec<u64>> = ahash::AHashMap::new();
