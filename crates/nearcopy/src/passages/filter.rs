@@ -31,8 +31,11 @@ use rayon::prelude::*;
 /// fetch the words of a batch ahead, keeping many misses in flight.
 #[derive(Debug)]
 pub struct RepeatFilter {
-    /// `[once 0, twice 0, once 1, twice 1, …]`.
-    table: Vec<AtomicU64>,
+    /// `[once 0, twice 0, once 1, twice 1, …]`, [`BLOCK`] words of each
+    /// level a block: [`RepeatFilter::freeze`] frees each block as soon as
+    /// it has copied its twice level, so the filter and its frozen half are
+    /// never both held whole.
+    blocks: Vec<Vec<AtomicU64>>,
     words: u64,
 }
 
@@ -68,14 +71,26 @@ fn locate(fp: u64, words: u64) -> (usize, u64) {
     (word, bits)
 }
 
-/// Words of each level copied by one task of [`RepeatFilter::freeze`].
-const FREEZE_WORDS: usize = 1 << 16;
+/// Words of each level in a block of the table: 4 MiB. Unit tests use
+/// tiny blocks, so fingerprints fall in many.
+#[cfg(not(test))]
+const BLOCK_BITS: u32 = 19;
+#[cfg(test)]
+const BLOCK_BITS: u32 = 5;
+const BLOCK: usize = 1 << BLOCK_BITS;
+
+/// The block of word `w`, and the word in it.
+#[inline(always)]
+fn split(w: usize) -> (usize, usize) {
+    (w >> BLOCK_BITS, w & (BLOCK - 1))
+}
 
 /// The twice level of a [`RepeatFilter`] once counting is done: which
 /// fingerprints may have been seen at least twice.
 #[derive(Debug)]
 pub struct Repeats {
-    twice: Vec<u64>,
+    /// [`BLOCK`] words a block.
+    twice: Vec<Vec<u64>>,
     words: u64,
 }
 
@@ -85,7 +100,13 @@ impl Repeats {
     #[inline]
     pub fn repeated(&self, fp: u64) -> bool {
         let (w, bits) = locate(fp, self.words);
-        self.twice[w] & bits == bits
+        self.word(w) & bits == bits
+    }
+
+    #[inline(always)]
+    fn word(&self, w: usize) -> u64 {
+        let (b, i) = split(w);
+        self.twice[b][i]
     }
 
     /// [`Repeats::repeated`] of each of `fps`, into `out` (cleared first).
@@ -95,19 +116,25 @@ impl Repeats {
         for chunk in fps.chunks(BATCH) {
             for (slot, &fp) in at.iter_mut().zip(chunk) {
                 *slot = locate(fp, self.words);
-                prefetch(&self.twice[slot.0]);
+                let (b, i) = split(slot.0);
+                prefetch(&self.twice[b][i]);
             }
             out.extend(
                 at[..chunk.len()]
                     .iter()
-                    .map(|&(w, bits)| self.twice[w] & bits == bits),
+                    .map(|&(w, bits)| self.word(w) & bits == bits),
             );
         }
     }
 
     /// The share of bits set (a measure of load).
     pub fn twice_fill(&self) -> f64 {
-        let set: u64 = self.twice.iter().map(|w| w.count_ones() as u64).sum();
+        let set: u64 = self
+            .twice
+            .iter()
+            .flatten()
+            .map(|w| w.count_ones() as u64)
+            .sum();
         set as f64 / (64.0 * self.words as f64)
     }
 }
@@ -117,15 +144,34 @@ impl RepeatFilter {
     /// 16, at least 16, at most 2^32 words per level).
     pub fn with_bytes(bytes: usize) -> RepeatFilter {
         let words = (bytes / 16).clamp(1, 1 << 32);
+        let blocks = (0..words.div_ceil(BLOCK))
+            .map(|b| {
+                let len = (words - b * BLOCK).min(BLOCK);
+                (0..2 * len).map(|_| AtomicU64::new(0)).collect()
+            })
+            .collect();
         RepeatFilter {
-            table: (0..2 * words).map(|_| AtomicU64::new(0)).collect(),
+            blocks,
             words: words as u64,
         }
     }
 
     /// Bytes used by both levels.
     pub fn bytes(&self) -> usize {
-        8 * self.table.len()
+        16 * self.words as usize
+    }
+
+    /// Word `w` of the once level; the twice level's is the next.
+    #[inline(always)]
+    fn once(&self, w: usize) -> &AtomicU64 {
+        let (b, i) = split(w);
+        &self.blocks[b][2 * i]
+    }
+
+    #[inline(always)]
+    fn twice(&self, w: usize) -> &AtomicU64 {
+        let (b, i) = split(w);
+        &self.blocks[b][2 * i + 1]
     }
 
     #[inline]
@@ -136,19 +182,22 @@ impl RepeatFilter {
     /// The twice level alone, for the reads that only ask: half the
     /// memory, the same answers.
     pub fn freeze(self) -> Repeats {
-        let words = self.words;
-        let twice: Vec<u64> = self
-            .table
-            .par_chunks(2 * FREEZE_WORDS)
-            .flat_map_iter(|pair| {
-                pair.iter()
+        let twice = self
+            .blocks
+            .into_par_iter()
+            .map(|block| {
+                block
+                    .iter()
                     .skip(1)
                     .step_by(2)
                     .map(|w| w.load(Ordering::Relaxed))
+                    .collect()
             })
             .collect();
-        drop(self);
-        Repeats { twice, words }
+        Repeats {
+            twice,
+            words: self.words,
+        }
     }
 
     /// Records one occurrence of `fp`.
@@ -160,10 +209,10 @@ impl RepeatFilter {
 
     #[inline(always)]
     fn set(&self, w: usize, bits: u64) {
-        let old = self.table[2 * w].fetch_or(bits, Ordering::Relaxed);
+        let old = self.once(w).fetch_or(bits, Ordering::Relaxed);
         let seen = old & bits;
         if seen != 0 {
-            self.table[2 * w + 1].fetch_or(seen, Ordering::Relaxed);
+            self.twice(w).fetch_or(seen, Ordering::Relaxed);
         }
     }
 
@@ -173,7 +222,7 @@ impl RepeatFilter {
         for chunk in fps.chunks(BATCH) {
             for (slot, &fp) in at.iter_mut().zip(chunk) {
                 *slot = self.locate(fp);
-                prefetch(&self.table[2 * slot.0]);
+                prefetch(self.once(slot.0));
             }
             for &(w, bits) in &at[..chunk.len()] {
                 self.set(w, bits);
@@ -186,7 +235,7 @@ impl RepeatFilter {
     #[inline]
     pub fn repeated(&self, fp: u64) -> bool {
         let (w, bits) = self.locate(fp);
-        self.table[2 * w + 1].load(Ordering::Relaxed) & bits == bits
+        self.twice(w).load(Ordering::Relaxed) & bits == bits
     }
 
     /// [`RepeatFilter::repeated`] of each of `fps`, into `out` (cleared
@@ -197,12 +246,12 @@ impl RepeatFilter {
         for chunk in fps.chunks(BATCH) {
             for (slot, &fp) in at.iter_mut().zip(chunk) {
                 *slot = self.locate(fp);
-                prefetch(&self.table[2 * slot.0 + 1]);
+                prefetch(self.twice(slot.0));
             }
             out.extend(
                 at[..chunk.len()]
                     .iter()
-                    .map(|&(w, bits)| self.table[2 * w + 1].load(Ordering::Relaxed) & bits == bits),
+                    .map(|&(w, bits)| self.twice(w).load(Ordering::Relaxed) & bits == bits),
             );
         }
     }
@@ -210,10 +259,9 @@ impl RepeatFilter {
     /// The share of bits set in the twice level (a measure of load).
     pub fn twice_fill(&self) -> f64 {
         let set: u64 = self
-            .table
+            .blocks
             .iter()
-            .skip(1)
-            .step_by(2)
+            .flat_map(|b| b.iter().skip(1).step_by(2))
             .map(|w| w.load(Ordering::Relaxed).count_ones() as u64)
             .sum();
         set as f64 / (64.0 * self.words as f64)

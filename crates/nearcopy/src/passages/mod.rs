@@ -62,15 +62,19 @@
 //!    repeated: the runs of repeated `m`-gram fingerprints (8 bytes a position), the
 //!    paragraphs with a repeated band key and the repeated short lines
 //!    (band keys only for the first of identical paragraphs: its copies
-//!    are paired through it).
+//!    are paired through it; past 48 MiB the keys go to a temporary file,
+//!    spread over parts that are paired one at a time: `keys.rs`).
 //!    Sorting the kept fingerprints removes the filter's false repeats;
 //!    a suffix array over what remains gives the maximal repeats.
 //! 3. **Locate and verify.** A third read, of the documents involved only,
 //!    turns token positions into byte offsets, lines and previews, and
-//!    computes exact Jaccard for candidate paragraph pairs.
+//!    computes exact Jaccard for candidate paragraph pairs. The preview of
+//!    an edited group (its first paragraph) is known only once the pairs
+//!    are verified: a last, small read of the documents that hold one
+//!    takes it.
 //!
 //! So memory is the filter plus about 30 bytes per repeated token (kept
-//! fingerprints and the suffix array), plus a few hundred bytes per candidate
+//! fingerprints and the suffix array), plus a few dozen bytes per candidate
 //! paragraph, whatever the size of the corpus. Standard input is spooled to a
 //! temporary file so it can be read three times.
 //!
