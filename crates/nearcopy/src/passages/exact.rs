@@ -608,18 +608,30 @@ fn doubling(first: FirstOrder, n: usize) -> Option<(Vec<u32>, Vec<u32>)> {
             rank[p as usize].store(s, Ordering::Relaxed);
         }
     });
+    // A bit for each entry of `sa` that starts a group: the rank of a
+    // position is the start of its group. A round marks where its groups
+    // split, then sets the ranks from the marks, so it holds a bit per
+    // entry where a list of new ranks took 8 bytes a position.
+    let starts: Vec<AtomicU64> = (0..repeated.div_ceil(64))
+        .map(|_| AtomicU64::new(0))
+        .collect();
     let (mut h, mut sorted) = (1usize, 0u64);
     while !groups.is_empty() {
         sorted += groups.iter().map(|&(s, e)| (e - s) as u64).sum::<u64>();
         if sorted > DOUBLING_BUDGET * repeated as u64 {
             return None;
         }
-        let (updates, next) = refine(&mut sa, &groups, &rank, h);
+        let next = refine(&mut sa, &groups, &rank, &starts, h);
         // Each position is in one group, so the writes are disjoint; the
         // round read only the ranks of before it.
-        updates.par_iter().for_each(|u| {
-            for &(pos, r) in u {
-                rank[pos as usize].store(r, Ordering::Relaxed);
+        groups.par_iter().for_each(|&(s, e)| {
+            let mut start = s;
+            for k in s..e {
+                let (w, bit) = (k as usize / 64, k % 64);
+                if starts[w].load(Ordering::Relaxed) >> bit & 1 == 1 {
+                    start = k;
+                }
+                rank[sa[k as usize] as usize].store(start, Ordering::Relaxed);
             }
         });
         groups = next;
@@ -824,9 +836,12 @@ struct Interval {
     witness: bool,
 }
 
-/// New ranks `(position, rank)`, one list per thread, and the groups
-/// still tied `(start, end)`.
-type Refined = (Vec<Vec<(u32, u32)>>, Vec<(u32, u32)>);
+/// Groups refined by one task of a doubling round. Unit tests use tiny
+/// tasks, so groups of several tasks are refined on small texts.
+#[cfg(not(test))]
+const GROUPS_PER_TASK: usize = 1024;
+#[cfg(test)]
+const GROUPS_PER_TASK: usize = 3;
 
 /// Below this many elements, sorting and refining run on the calling thread.
 const PARALLEL_MIN: usize = 1 << 16;
@@ -843,24 +858,45 @@ pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
 /// What one thread produces in a doubling round.
 #[derive(Default)]
 struct Round {
-    updates: Vec<(u32, u32)>,
     next: Vec<(u32, u32)>,
     /// Scratch: `(key << 32) | position` of the group being sorted.
     keyed: Vec<u64>,
 }
 
+/// Groups of a doubling round refined by one task, and their entries of
+/// the suffix array (from `base`).
+struct Task<'a> {
+    groups: &'a [(u32, u32)],
+    base: u32,
+    sa: &'a mut [u32],
+}
+
 /// One doubling round: sorts every tied group of `sa` by the rank `h`
-/// positions further, returning the new ranks and the groups still tied.
-fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[AtomicU32], h: usize) -> Refined {
-    // Disjoint mutable slices, one per group, in order.
-    let mut slices: Vec<(u32, &mut [u32])> = Vec::with_capacity(groups.len());
+/// positions further, marking in `starts` where each one splits, and
+/// returns the groups still tied.
+fn refine(
+    sa: &mut [u32],
+    groups: &[(u32, u32)],
+    rank: &[AtomicU32],
+    starts: &[AtomicU64],
+    h: usize,
+) -> Vec<(u32, u32)> {
+    // Disjoint mutable slices of `sa`, one per task of up to
+    // [`GROUPS_PER_TASK`] groups, in order: a slice per group took 24 bytes
+    // a group, millions of groups in the first rounds.
+    let mut tasks: Vec<Task> = Vec::new();
     let mut rest: &mut [u32] = sa;
     let mut at = 0u32;
-    for &(s, e) in groups {
+    for chunk in groups.chunks(GROUPS_PER_TASK) {
+        let (s, e) = (chunk[0].0, chunk[chunk.len() - 1].1);
         let tail = std::mem::take(&mut rest);
         let (_, tail) = tail.split_at_mut((s - at) as usize);
         let (g, tail) = tail.split_at_mut((e - s) as usize);
-        slices.push((s, g));
+        tasks.push(Task {
+            groups: chunk,
+            base: s,
+            sa: g,
+        });
         rest = tail;
         at = e;
     }
@@ -886,8 +922,7 @@ fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[AtomicU32], h: usize) -
                 j += 1;
             }
             let r = s + i as u32;
-            out.updates
-                .extend(keyed[i..j].iter().map(|&kp| (kp as u32, r)));
+            starts[r as usize / 64].fetch_or(1 << (r % 64), Ordering::Relaxed);
             if j - i >= 2 {
                 out.next.push((r, s + j as u32));
             }
@@ -895,16 +930,29 @@ fn refine(sa: &mut [u32], groups: &[(u32, u32)], rank: &[AtomicU32], h: usize) -
         }
         out
     };
+    // Each group of a task, with its own slice of the task's.
+    let task = |out: Round, t: Task| {
+        let mut rest = t.sa;
+        let mut at = t.base;
+        t.groups.iter().fold(out, |out, &(s, e)| {
+            let tail = std::mem::take(&mut rest);
+            let (_, tail) = tail.split_at_mut((s - at) as usize);
+            let (g, tail) = tail.split_at_mut((e - s) as usize);
+            rest = tail;
+            at = e;
+            work(out, (s, g))
+        })
+    };
     // Small inputs (one document) are not worth waking the pool for.
-    let total: usize = slices.iter().map(|(_, g)| g.len()).sum();
+    let total: usize = tasks.iter().map(|t| t.sa.len()).sum();
     let rounds: Vec<Round> = if total < PARALLEL_MIN {
-        vec![slices.into_iter().fold(Round::default(), work)]
+        vec![tasks.into_iter().fold(Round::default(), task)]
     } else {
-        slices.into_par_iter().fold(Round::default, work).collect()
+        tasks.into_par_iter().fold(Round::default, task).collect()
     };
     let mut next: Vec<(u32, u32)> = rounds.iter().flat_map(|r| r.next.iter().copied()).collect();
     sort(&mut next);
-    (rounds.into_iter().map(|r| r.updates).collect(), next)
+    next
 }
 
 #[cfg(test)]
