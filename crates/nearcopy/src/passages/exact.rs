@@ -199,10 +199,8 @@ pub(crate) fn maximal_repeats(
         )));
     }
     // 1. Classes: repeated fingerprints get dense ids in fingerprint order,
-    //    the others (and separators) NONE. The sorted order is also the
-    //    first suffix order (by the first symbol).
-    //    The fingerprints move into `order`; from here on the classes
-    //    stand for them.
+    //    the others (and separators) NONE. The fingerprints move into
+    //    `order`; from here on the classes stand for them.
     let mut order = gather(&mut runs);
     sort(&mut order);
     let try_doubling = rayon::current_num_threads() >= DOUBLING_THREADS;
@@ -211,8 +209,7 @@ pub(crate) fn maximal_repeats(
         classes,
         repeated,
         related,
-        first,
-    } = classes(&order, n, &SlotFamilies::new(&runs, families), try_doubling);
+    } = classes(&order, n, &SlotFamilies::new(&runs, families));
     drop(order);
     if repeated == 0 {
         return Ok(MaximalRepeats {
@@ -223,7 +220,9 @@ pub(crate) fn maximal_repeats(
     }
 
     // 2. Suffix array of the repeated positions, and each one's entry in it.
-    let doubled = first.and_then(|first| doubling(first, n));
+    let doubled = try_doubling
+        .then(|| doubling(first_order(&cls, classes, repeated as usize), n))
+        .flatten();
     let (sa, rank) = match doubled {
         Some(done) => done,
         None => {
@@ -382,8 +381,6 @@ struct Classes {
     repeated: u64,
     /// Positions whose fingerprint repeats only within one family.
     related: u64,
-    /// The first suffix order, when asked for.
-    first: Option<FirstOrder>,
 }
 
 /// The repeated positions by class (their first symbol), positions
@@ -395,12 +392,11 @@ struct FirstOrder {
 }
 
 /// Numbers the repeated fingerprints of sorted `order` (over `n` slots) in
-/// fingerprint order, and with `first_order` lists the positions in that
-/// order too. Pieces cut at class boundaries first find which of their
+/// fingerprint order. Pieces cut at class boundaries first find which of their
 /// classes are kept (a flag each: a list of their ranges would take 16
 /// bytes a class), then, numbered from where the pieces before them end,
 /// walk their classes again to write them.
-fn classes(order: &[Tagged], n: usize, families: &SlotFamilies, first_order: bool) -> Classes {
+fn classes(order: &[Tagged], n: usize, families: &SlotFamilies) -> Classes {
     struct Piece {
         range: (usize, usize),
         /// For each class of two or more positions, whether it is kept.
@@ -444,54 +440,53 @@ fn classes(order: &[Tagged], n: usize, families: &SlotFamilies, first_order: boo
         .map(|_| AtomicU32::new(NONE))
         .collect();
     let repeated: usize = pieces.iter().map(|p| p.positions).sum();
-    // Each piece writes its classes and, when asked, its own part of the
-    // first order.
-    let mut sa = vec![0u32; if first_order { repeated } else { 0 }];
+    // Each piece writes its classes, numbered from where the pieces before
+    // it end.
     let mut work = Vec::with_capacity(pieces.len());
-    let (mut rest, mut start, mut class) = (sa.as_mut_slice(), 0u32, 0u32);
+    let mut class = 0u32;
     for p in &pieces {
-        let len = if first_order { p.positions } else { 0 };
-        let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
-        work.push((p, head, start, class));
-        rest = tail;
-        start += p.positions as u32;
+        work.push((p, class));
         class += p.classes;
     }
-    let groups: Vec<Vec<(u32, u32)>> = work
-        .into_par_iter()
-        .map(|(p, out, mut start, mut c)| {
-            let mut groups = Vec::new();
-            let mut slots = out.iter_mut();
-            let mut kept = p.kept.iter();
-            each_class(order, p.range.0, p.range.1, |i, j| {
-                if j - i < 2 || kept.next() != Some(&true) {
-                    return;
-                }
-                for t in &order[i..j] {
-                    cls[t.tag() as usize].store(c, Ordering::Relaxed);
-                    if let Some(slot) = slots.next() {
-                        *slot = t.tag();
-                    }
-                }
-                if first_order {
-                    groups.push((start, start + (j - i) as u32));
-                }
-                start += (j - i) as u32;
-                c += 1;
-            });
-            groups
-        })
-        .collect();
+    work.into_par_iter().for_each(|(p, mut c)| {
+        let mut kept = p.kept.iter();
+        each_class(order, p.range.0, p.range.1, |i, j| {
+            if j - i < 2 || kept.next() != Some(&true) {
+                return;
+            }
+            for t in &order[i..j] {
+                cls[t.tag() as usize].store(c, Ordering::Relaxed);
+            }
+            c += 1;
+        });
+    });
     Classes {
         cls: cls.into_iter().map(AtomicU32::into_inner).collect(),
         classes: class,
         repeated: repeated as u64,
         related: pieces.iter().map(|p| p.related).sum(),
-        first: first_order.then(|| FirstOrder {
-            sa,
-            groups: groups.concat(),
-        }),
     }
+}
+
+/// The first suffix order (the repeated positions by class, ascending
+/// within a class) from the classes, by counting: built once the sorted
+/// fingerprints are freed, where building it beside them held both.
+fn first_order(cls: &[u32], classes: u32, repeated: usize) -> FirstOrder {
+    // next[c]: where the next position of class c goes.
+    let mut next = vec![0u32; classes as usize + 1];
+    for &c in cls.iter().filter(|&&c| c != NONE) {
+        next[c as usize + 1] += 1;
+    }
+    for k in 1..next.len() {
+        next[k] += next[k - 1];
+    }
+    let groups = next.windows(2).map(|w| (w[0], w[1])).collect();
+    let mut sa = vec![0u32; repeated];
+    for (p, &c) in cls.iter().enumerate().filter(|&(_, &c)| c != NONE) {
+        sa[next[c as usize] as usize] = p as u32;
+        next[c as usize] += 1;
+    }
+    FirstOrder { sa, groups }
 }
 
 /// Calls `each(i, j)` for each class (run of equal fingerprints)
@@ -1120,15 +1115,15 @@ mod tests {
                 .collect();
             order.sort_unstable();
             let (runs, none) = (Runs::default(), Families::none());
-            let Classes { mut cls, classes, first, .. } =
-                classes(&order, text.len() + 1, &SlotFamilies::new(&runs, &none), true);
+            let Classes { mut cls, classes, repeated, .. } =
+                classes(&order, text.len() + 1, &SlotFamilies::new(&runs, &none));
+            let first = first_order(&cls, classes, repeated as usize);
             let before = cls.clone();
             let sa = suffix_array(&mut cls, classes).unwrap();
             proptest::prop_assert_eq!(&cls, &before);
             let naive = naive_suffix_array(&cls);
             proptest::prop_assert_eq!(&sa, &naive);
             // Doubling, within its budget, gives the same order and ranks.
-            let first = first.unwrap();
             proptest::prop_assert_eq!(first.sa.len(), naive.len());
             if let Some((doubled, rank)) = doubling(first, cls.len()) {
                 proptest::prop_assert_eq!(&doubled, &naive);
