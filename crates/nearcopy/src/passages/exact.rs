@@ -48,13 +48,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::doubling::{doubling, first_order, DOUBLING_THREADS};
 use super::families::Families;
 use super::tagged::Tagged;
 use crate::error::{Error, Result};
 
 /// Marks a position whose `m`-gram occurs once, and the separator after each
 /// run.
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 
 /// The most places the maximal repeats may have in all before the search
 /// stops with [`Error::TooLarge`]. Each place costs some 60 bytes until the
@@ -273,7 +274,7 @@ const PIECE: usize = 5;
 
 /// Cuts `0..len` into ranges of about [`PIECE`], each starting where
 /// `starts_here` holds (and at 0).
-fn cut(len: usize, starts_here: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
+pub(super) fn cut(len: usize, starts_here: impl Fn(usize) -> bool) -> Vec<(usize, usize)> {
     let mut bounds = vec![0usize];
     let mut at = PIECE;
     while at < len {
@@ -383,14 +384,6 @@ struct Classes {
     related: u64,
 }
 
-/// The repeated positions by class (their first symbol), positions
-/// ascending within a class: where prefix doubling starts.
-struct FirstOrder {
-    sa: Vec<u32>,
-    /// Each class's range in `sa`.
-    groups: Vec<(u32, u32)>,
-}
-
 /// Numbers the repeated fingerprints of sorted `order` (over `n` slots) in
 /// fingerprint order. Pieces cut at class boundaries first find which of their
 /// classes are kept (a flag each: a list of their ranges would take 16
@@ -466,27 +459,6 @@ fn classes(order: &[Tagged], n: usize, families: &SlotFamilies) -> Classes {
         repeated: repeated as u64,
         related: pieces.iter().map(|p| p.related).sum(),
     }
-}
-
-/// The first suffix order (the repeated positions by class, ascending
-/// within a class) from the classes, by counting: built once the sorted
-/// fingerprints are freed, where building it beside them held both.
-fn first_order(cls: &[u32], classes: u32, repeated: usize) -> FirstOrder {
-    // next[c]: where the next position of class c goes.
-    let mut next = vec![0u32; classes as usize + 1];
-    for &c in cls.iter().filter(|&&c| c != NONE) {
-        next[c as usize + 1] += 1;
-    }
-    for k in 1..next.len() {
-        next[k] += next[k - 1];
-    }
-    let groups = next.windows(2).map(|w| (w[0], w[1])).collect();
-    let mut sa = vec![0u32; repeated];
-    for (p, &c) in cls.iter().enumerate().filter(|&(_, &c)| c != NONE) {
-        sa[next[c as usize] as usize] = p as u32;
-        next[c as usize] += 1;
-    }
-    FirstOrder { sa, groups }
 }
 
 /// Calls `each(i, j)` for each class (run of equal fingerprints)
@@ -570,69 +542,6 @@ fn suffix_array(cls: &mut [u32], classes: u32) -> Result<Vec<u32>> {
     sa.retain(|&p| cls[p as usize] != NONE);
     sa.shrink_to_fit();
     Ok(sa)
-}
-
-/// From this many threads the suffix array is first tried by prefix
-/// doubling ([`doubling`]), which runs on all of them, where libsais runs on
-/// one. At 2 threads the two took the same time on generated news, whose
-/// doubling rounds sort each position about 5 times in all.
-const DOUBLING_THREADS: usize = 4;
-
-/// Prefix doubling gives up, for libsais, once its rounds have sorted this
-/// many times the positions: so periodic text and long doubled documents,
-/// whose positions are sorted again in each of `log2` of the repeat's
-/// length rounds, cost linear time whatever the thread count.
-const DOUBLING_BUDGET: u64 = 8;
-
-/// The suffix array of the repeated positions (`n` slots in all) and their
-/// ranks, from their first order, by prefix doubling (Manber and Myers; only groups of suffixes still tied are
-/// sorted again, in parallel), in the same order as [`suffix_array`]; `None`
-/// past [`DOUBLING_BUDGET`].
-fn doubling(first: FirstOrder, n: usize) -> Option<(Vec<u32>, Vec<u32>)> {
-    let FirstOrder { mut sa, mut groups } = first;
-    let repeated = sa.len();
-    // rank[i] is the start of i's group in `sa`; positions not in `sa` get
-    // unique ranks above all others (fewer than 2^31 slots: no overflow).
-    let n_sa = repeated as u32;
-    let rank: Vec<AtomicU32> = (0..n as u32)
-        .into_par_iter()
-        .map(|i| AtomicU32::new(n_sa + i))
-        .collect();
-    groups.par_iter().for_each(|&(s, e)| {
-        for &p in &sa[s as usize..e as usize] {
-            rank[p as usize].store(s, Ordering::Relaxed);
-        }
-    });
-    // A bit for each entry of `sa` that starts a group: the rank of a
-    // position is the start of its group. A round marks where its groups
-    // split, then sets the ranks from the marks, so it holds a bit per
-    // entry where a list of new ranks took 8 bytes a position.
-    let starts: Vec<AtomicU64> = (0..repeated.div_ceil(64))
-        .map(|_| AtomicU64::new(0))
-        .collect();
-    let (mut h, mut sorted) = (1usize, 0u64);
-    while !groups.is_empty() {
-        sorted += groups.iter().map(|&(s, e)| (e - s) as u64).sum::<u64>();
-        if sorted > DOUBLING_BUDGET * repeated as u64 {
-            return None;
-        }
-        let next = refine(&mut sa, &groups, &rank, &starts, h);
-        // Each position is in one group, so the writes are disjoint; the
-        // round read only the ranks of before it.
-        groups.par_iter().for_each(|&(s, e)| {
-            let mut start = s;
-            for k in s..e {
-                let (w, bit) = (k as usize / 64, k % 64);
-                if starts[w].load(Ordering::Relaxed) >> bit & 1 == 1 {
-                    start = k;
-                }
-                rank[sa[k as usize] as usize].store(start, Ordering::Relaxed);
-            }
-        });
-        groups = next;
-        h *= 2;
-    }
-    Some((sa, rank.into_iter().map(AtomicU32::into_inner).collect()))
 }
 
 /// `rank[p]`: the entry of position `p` in `sa` (unset for positions not in
@@ -831,15 +740,8 @@ struct Interval {
     witness: bool,
 }
 
-/// Groups refined by one task of a doubling round. Unit tests use tiny
-/// tasks, so groups of several tasks are refined on small texts.
-#[cfg(not(test))]
-const GROUPS_PER_TASK: usize = 1024;
-#[cfg(test)]
-const GROUPS_PER_TASK: usize = 3;
-
 /// Below this many elements, sorting and refining run on the calling thread.
-const PARALLEL_MIN: usize = 1 << 16;
+pub(super) const PARALLEL_MIN: usize = 1 << 16;
 
 /// Sorts on the pool when `v` is large.
 pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
@@ -848,106 +750,6 @@ pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
     } else {
         v.par_sort_unstable();
     }
-}
-
-/// What one thread produces in a doubling round.
-#[derive(Default)]
-struct Round {
-    next: Vec<(u32, u32)>,
-    /// Scratch: `(key << 32) | position` of the group being sorted.
-    keyed: Vec<u64>,
-}
-
-/// Groups of a doubling round refined by one task, and their entries of
-/// the suffix array (from `base`).
-struct Task<'a> {
-    groups: &'a [(u32, u32)],
-    base: u32,
-    sa: &'a mut [u32],
-}
-
-/// One doubling round: sorts every tied group of `sa` by the rank `h`
-/// positions further, marking in `starts` where each one splits, and
-/// returns the groups still tied.
-fn refine(
-    sa: &mut [u32],
-    groups: &[(u32, u32)],
-    rank: &[AtomicU32],
-    starts: &[AtomicU64],
-    h: usize,
-) -> Vec<(u32, u32)> {
-    // Disjoint mutable slices of `sa`, one per task of up to
-    // [`GROUPS_PER_TASK`] groups, in order: a slice per group took 24 bytes
-    // a group, millions of groups in the first rounds.
-    let mut tasks: Vec<Task> = Vec::new();
-    let mut rest: &mut [u32] = sa;
-    let mut at = 0u32;
-    for chunk in groups.chunks(GROUPS_PER_TASK) {
-        let (s, e) = (chunk[0].0, chunk[chunk.len() - 1].1);
-        let tail = std::mem::take(&mut rest);
-        let (_, tail) = tail.split_at_mut((s - at) as usize);
-        let (g, tail) = tail.split_at_mut((e - s) as usize);
-        tasks.push(Task {
-            groups: chunk,
-            base: s,
-            sa: g,
-        });
-        rest = tail;
-        at = e;
-    }
-    let key = |p: u32| {
-        rank.get(p as usize + h)
-            .map_or(u32::MAX, |r| r.load(Ordering::Relaxed))
-    };
-    let work = |mut out: Round, (s, g): (u32, &mut [u32])| {
-        // Sort by (key, position) packed in one u64: no random access
-        // while sorting.
-        let keyed = &mut out.keyed;
-        keyed.clear();
-        keyed.extend(g.iter().map(|&p| ((key(p) as u64) << 32) | p as u64));
-        keyed.sort_unstable();
-        for (slot, &kp) in g.iter_mut().zip(keyed.iter()) {
-            *slot = kp as u32;
-        }
-        let mut i = 0;
-        while i < keyed.len() {
-            let k = keyed[i] >> 32;
-            let mut j = i + 1;
-            while j < keyed.len() && keyed[j] >> 32 == k {
-                j += 1;
-            }
-            let r = s + i as u32;
-            starts[r as usize / 64].fetch_or(1 << (r % 64), Ordering::Relaxed);
-            if j - i >= 2 {
-                out.next.push((r, s + j as u32));
-            }
-            i = j;
-        }
-        out
-    };
-    // Each group of a task, with its own slice of the task's.
-    let task = |out: Round, t: Task| {
-        let mut rest = t.sa;
-        let mut at = t.base;
-        t.groups.iter().fold(out, |out, &(s, e)| {
-            let tail = std::mem::take(&mut rest);
-            let (_, tail) = tail.split_at_mut((s - at) as usize);
-            let (g, tail) = tail.split_at_mut((e - s) as usize);
-            rest = tail;
-            at = e;
-            work(out, (s, g))
-        })
-    };
-    // Small inputs (one document) are not worth waking the pool for.
-    let total: usize = tasks.iter().map(|t| t.sa.len()).sum();
-    let rounds: Vec<Round> = if total < PARALLEL_MIN {
-        vec![tasks.into_iter().fold(Round::default(), task)]
-    } else {
-        tasks.into_par_iter().fold(Round::default, task).collect()
-    };
-    let mut next: Vec<(u32, u32)> = rounds.iter().flat_map(|r| r.next.iter().copied()).collect();
-    sort(&mut next);
-    next
 }
 
 #[cfg(test)]
