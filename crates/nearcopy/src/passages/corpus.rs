@@ -388,5 +388,27 @@ fn filter_bytes(pc: &PassageConfig, input: u64) -> usize {
     if pc.filter_bytes > 0 {
         return pc.filter_bytes;
     }
-    (input / 2).clamp(1 << 20, PassageConfig::MAX_AUTO_FILTER_BYTES as u64) as usize
+    let half = (input / 2).clamp(1 << 20, PassageConfig::MAX_AUTO_FILTER_BYTES);
+    usize::try_from(half).unwrap_or(usize::MAX / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Half the input, so that the table's load, and the share of unique
+    /// positions it wrongly calls repeated, stay the same as corpora grow.
+    #[test]
+    fn the_filter_is_half_the_input_within_its_bounds() {
+        let pc = PassageConfig::default();
+        assert_eq!(filter_bytes(&pc, 1000), 1 << 20);
+        assert_eq!(filter_bytes(&pc, 961_186_232), 480_593_116);
+        assert_eq!(filter_bytes(&pc, 4_810_601_327), 2_405_300_663);
+        assert_eq!(filter_bytes(&pc, 1 << 40), 1 << 33);
+        let set = PassageConfig {
+            filter_bytes: 4096,
+            ..PassageConfig::default()
+        };
+        assert_eq!(filter_bytes(&set, 1 << 40), 4096);
+    }
 }

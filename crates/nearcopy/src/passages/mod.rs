@@ -54,7 +54,7 @@
 //!    every short line is counted in a fixed-size two-level Bloom filter
 //!    ([`filter`]) that says, afterwards, "seen at least twice" — never
 //!    wrongly "once". Its size is about half the input size by default,
-//!    at most 512 MiB (`filter_bytes`). Told the near-duplicate families,
+//!    at most 8 GiB (`filter_bytes`). Told the near-duplicate families,
 //!    the count takes what a family shares once for the whole family
 //!    (`firsts.rs`), so it never passes the filter.
 //! 2. **Extract.** A second read, asking only the filter's second level
