@@ -27,6 +27,7 @@ use crate::lsh::Banding;
 use crate::shingle;
 use crate::sketch::oph::OnePermutationHasher;
 use crate::text::Token;
+use xxhash_rust::xxh3::Xxh3;
 
 /// Buckets (paragraphs sharing an LSH band) larger than this are linked as
 /// a star and a chain instead of all pairs, and copy sets larger than this
@@ -104,14 +105,34 @@ impl Signer {
         }
     }
 
-    /// Fingerprint of the normalised token sequence of `tokens`.
+    /// Fingerprint of the normalised token sequence of `tokens`:
+    /// [`hash::tokens`] of their fingerprints and their count.
     pub fn content(tokens: &[Token], s: &mut SignScratch) -> u64 {
+        if tokens.len() > CONTENT_COPY_MAX {
+            // The same digest, streamed a block at a time: a paragraph of
+            // millions of tokens (a whole book on one line) needs no copy
+            // of its fingerprints, twice over, to be hashed.
+            let mut h = Xxh3::new();
+            let mut block = [0u8; 8 * 512];
+            for chunk in tokens.chunks(512) {
+                for (b, t) in block.chunks_exact_mut(8).zip(chunk) {
+                    b.copy_from_slice(&t.hash.to_le_bytes());
+                }
+                h.update(&block[..8 * chunk.len()]);
+            }
+            h.update(&(tokens.len() as u64).to_le_bytes());
+            return h.digest();
+        }
         s.fps.clear();
         s.fps.extend(tokens.iter().map(|t| t.hash));
         s.fps.push(tokens.len() as u64);
         hash::tokens(&s.fps, &mut s.bytes)
     }
 }
+
+/// Paragraphs longer than this (in tokens) are fingerprinted without a copy
+/// of their token fingerprints ([`Signer::content`]).
+const CONTENT_COPY_MAX: usize = 1 << 16;
 
 /// Number of shingles of a paragraph of `len` tokens, the weight of a pair
 /// of identical copies in a block's similarity.
@@ -413,6 +434,33 @@ pub(crate) fn groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Long or short, a paragraph's content fingerprint is the hash of its
+    /// token fingerprints and their count.
+    #[test]
+    fn content_is_the_same_streamed() {
+        let mut s = SignScratch::default();
+        for len in [
+            0,
+            1,
+            7,
+            CONTENT_COPY_MAX,
+            CONTENT_COPY_MAX + 1,
+            3 * CONTENT_COPY_MAX + 5,
+        ] {
+            let tokens: Vec<Token> = (0..len as u64)
+                .map(|i| Token {
+                    start: 0,
+                    end: 0,
+                    hash: i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                })
+                .collect();
+            let mut fps: Vec<u64> = tokens.iter().map(|t| t.hash).collect();
+            fps.push(len as u64);
+            let want = hash::tokens(&fps, &mut Vec::new());
+            assert_eq!(Signer::content(&tokens, &mut s), want, "{len} tokens");
+        }
+    }
 
     fn para(doc: u32, index: u32, content: u64) -> Para {
         Para {
