@@ -53,3 +53,4 @@ run "50,000 near-copies" passages "$data/giant-50000.jsonl" --format json -o "$o
 run "1,000,000 identical" exact "$data/identical-1000000.jsonl" --format json -o "$o"
 run "one 500 MB line" scan "$data/line-500m.txt" --no-passages --format json -o "$o"
 run "one 500 MB record" scan "$data/line-500m.jsonl" --no-passages --format json -o "$o"
+run "one 500 MB line" scan "$data/line-500m.txt" --format json -o "$o"
