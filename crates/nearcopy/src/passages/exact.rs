@@ -848,6 +848,49 @@ mod tests {
             .collect()
     }
 
+    /// Enough positions for prefix doubling's rounds to run on the pool,
+    /// over many pieces (tests cut pieces of about 5 entries): the same
+    /// suffix array and ranks as libsais.
+    #[test]
+    fn doubling_on_the_pool_equals_libsais_on_a_large_text() {
+        let mut x = 12345u64;
+        let mut next = |k: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % k
+        };
+        let classes = 40u32;
+        let mut cls: Vec<u32> = (0..200_000).map(|_| next(classes as u64) as u32).collect();
+        // Copied blocks, so that some groups stay tied for several rounds.
+        for _ in 0..300 {
+            let (from, to) = (next(190_000) as usize, next(190_000) as usize);
+            let len = next(200) as usize + 1;
+            let block = cls[from..from + len].to_vec();
+            let end = (to + len).min(cls.len());
+            cls[to..end].copy_from_slice(&block[..end - to]);
+        }
+        // Separators, and one closing the text, as after every run.
+        for i in (0..cls.len()).step_by(997) {
+            cls[i] = NONE;
+        }
+        cls.push(NONE);
+        let repeated = cls.iter().filter(|&&c| c != NONE).count();
+        assert!(repeated >= 2 * PARALLEL_MIN);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(DOUBLING_THREADS)
+            .build()
+            .unwrap();
+        let (sa, rank) = pool
+            .install(|| doubling(first_order(&cls, classes, repeated), cls.len()))
+            .expect("within its budget");
+        let want = suffix_array(&mut cls.clone(), classes).unwrap();
+        assert_eq!(sa, want);
+        for (k, &p) in want.iter().enumerate() {
+            assert_eq!(rank[p as usize], k as u32);
+        }
+    }
+
     #[test]
     fn periodic_text_is_one_repeat() {
         // word × 40 with m = 3: only the longest repeat, at 0 and 1, has a
