@@ -89,12 +89,27 @@ impl Signer {
         shingle::set(tokens, self.shingle, &mut s.set);
     }
 
-    /// Appends the band keys of the paragraph `tokens` to `keys`; leaves its
-    /// shingle set in `s.set`.
+    /// Appends the band keys of the paragraph `tokens` to `keys`.
     pub fn keys(&self, tokens: &[Token], s: &mut SignScratch, keys: &mut Vec<u64>) {
-        self.shingles(tokens, s);
         s.sig.resize(self.hasher.perms(), 0);
-        self.hasher.sign(&s.set, &mut s.sig);
+        if tokens.len() > CONTENT_COPY_MAX {
+            // The same signature from the shingles of one window of tokens
+            // at a time: a paragraph of millions of tokens (a whole book
+            // on one line) holds no list of all its shingles.
+            let k = self.shingle.max(1);
+            let (set, sig) = (&mut s.set, &mut s.sig);
+            self.hasher.sign_parts(sig, |add| {
+                for start in (0..=tokens.len() - k).step_by(CONTENT_COPY_MAX) {
+                    let end = (start + CONTENT_COPY_MAX + k - 1).min(tokens.len());
+                    shingle::fingerprints(&tokens[start..end], k, set);
+                    add(set);
+                }
+            });
+            set.clear();
+        } else {
+            self.shingles(tokens, s);
+            self.hasher.sign(&s.set, &mut s.sig);
+        }
         let at = keys.len();
         keys.resize(at + self.banding.bands, 0);
         self.banding.keys(&s.sig, &mut keys[at..]);
@@ -434,6 +449,38 @@ pub(crate) fn groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Long or short, a paragraph's band keys are those of the signature
+    /// of its whole shingle set.
+    #[test]
+    fn keys_are_the_same_from_windows() {
+        let pc = crate::config::PassageConfig::default();
+        let signer = Signer::new(pc.perms, pc.banding(), pc.shingle);
+        let mut s = SignScratch::default();
+        for len in [3, 50, CONTENT_COPY_MAX + 1, 2 * CONTENT_COPY_MAX + 7] {
+            // Periodic stretches and fresh ones, so windows share shingles.
+            let tokens: Vec<Token> = (0..len as u64)
+                .map(|i| Token {
+                    start: 0,
+                    end: 0,
+                    hash: if i % 3 == 0 { i % 1000 } else { i }.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                })
+                .collect();
+            let mut set = Vec::new();
+            shingle::set(&tokens, pc.shingle, &mut set);
+            let mut sig = vec![0u32; signer.hasher.perms()];
+            signer.hasher.sign(&set, &mut sig);
+            let mut want = vec![0u64; signer.bands()];
+            signer.banding.keys(&sig, &mut want);
+            for k in &mut want {
+                *k ^= 0x7061_7261_6772_6170;
+            }
+            let mut got = vec![1, 2];
+            signer.keys(&tokens, &mut s, &mut got);
+            assert_eq!(got[..2], [1, 2]);
+            assert_eq!(got[2..], want[..], "{len} tokens");
+        }
+    }
 
     /// Long or short, a paragraph's content fingerprint is the hash of its
     /// token fingerprints and their count.

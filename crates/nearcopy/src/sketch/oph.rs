@@ -131,18 +131,30 @@ impl OnePermutationHasher {
 
     /// Writes the signature of `fps` into `sig` (`sig.len() == perms()`).
     pub fn sign(&self, fps: &[u64], sig: &mut [u32]) {
+        self.sign_parts(sig, |add| add(fps));
+    }
+
+    /// Writes into `sig` the signature of all the fingerprints that `parts`
+    /// hands to the function it is given, a part at a time: the same as
+    /// [`OnePermutationHasher::sign`] of them all (a bin keeps its least
+    /// value, whatever the order and the repeats), without holding them
+    /// at once.
+    #[inline(always)]
+    pub fn sign_parts(&self, sig: &mut [u32], parts: impl FnOnce(&mut dyn FnMut(&[u64]))) {
         let k = self.perms;
         assert_eq!(sig.len(), k, "signature length");
         sig.fill(u32::MAX);
         // Which bins hold a value of their own; a value of u32::MAX is
         // possible, so emptiness is tracked apart from the values.
         let mut own = [0u64; super::MAX_PERMS / 64];
-        for &x in fps {
-            let h = mix(x ^ SEED);
-            let b = bin(h, k);
-            sig[b] = sig[b].min(h as u32);
-            own[b >> 6] |= 1 << (b & 63);
-        }
+        parts(&mut |fps: &[u64]| {
+            for &x in fps {
+                let h = mix(x ^ SEED);
+                let b = bin(h, k);
+                sig[b] = sig[b].min(h as u32);
+                own[b >> 6] |= 1 << (b & 63);
+            }
+        });
         if self.order.is_empty() {
             densify_by_rounds(sig, &own);
         } else {
