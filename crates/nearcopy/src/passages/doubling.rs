@@ -34,7 +34,7 @@ const DOUBLING_BUDGET: u64 = 8;
 /// A bit for each entry of the suffix array, which threads set and clear
 /// in their own ranges of entries (so words at the ends of two ranges are
 /// shared, and changed atomically).
-pub(super) struct Bits(Vec<AtomicU64>);
+struct Bits(Vec<AtomicU64>);
 
 impl Bits {
     fn new(len: usize, set: bool) -> Bits {
@@ -137,6 +137,9 @@ pub(super) fn doubling(first: FirstOrder, n: usize) -> Option<(Vec<u32>, Vec<u32
         starts: &starts,
         tied: &tied,
     };
+    // Pieces of the suffix array that each start a group, cut again after
+    // each round: groups only split, so pieces that held a large group
+    // become several.
     let mut pieces = cut(repeated, |i| starts.get(i));
     step.settle(&sa, &pieces);
     let (mut h, mut sorted) = (1usize, 0u64);
@@ -149,9 +152,9 @@ pub(super) fn doubling(first: FirstOrder, n: usize) -> Option<(Vec<u32>, Vec<u32
         if sorted > DOUBLING_BUDGET * repeated as u64 {
             return None;
         }
-        pieces = cut(repeated, |i| starts.get(i));
         step.refine(&mut sa, &pieces, h);
         step.settle(&sa, &pieces);
+        pieces = cut(repeated, |i| starts.get(i));
         h *= 2;
     }
     Some((sa, rank.into_iter().map(AtomicU32::into_inner).collect()))

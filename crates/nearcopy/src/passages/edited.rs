@@ -27,7 +27,6 @@ use crate::lsh::Banding;
 use crate::shingle;
 use crate::sketch::oph::OnePermutationHasher;
 use crate::text::Token;
-use xxhash_rust::xxh3::Xxh3;
 
 /// Buckets (paragraphs sharing an LSH band) larger than this are linked as
 /// a star and a chain instead of all pairs, and copy sets larger than this
@@ -92,15 +91,14 @@ impl Signer {
     /// Appends the band keys of the paragraph `tokens` to `keys`.
     pub fn keys(&self, tokens: &[Token], s: &mut SignScratch, keys: &mut Vec<u64>) {
         s.sig.resize(self.hasher.perms(), 0);
-        if tokens.len() > CONTENT_COPY_MAX {
-            // The same signature from the shingles of one window of tokens
-            // at a time: a paragraph of millions of tokens (a whole book
-            // on one line) holds no list of all its shingles.
+        if tokens.len() > LONG_PARAGRAPH {
+            // The same signature: a bin keeps its least value whatever
+            // the order and the repeats of the shingles.
             let k = self.shingle.max(1);
             let (set, sig) = (&mut s.set, &mut s.sig);
             self.hasher.sign_parts(sig, |add| {
-                for start in (0..=tokens.len() - k).step_by(CONTENT_COPY_MAX) {
-                    let end = (start + CONTENT_COPY_MAX + k - 1).min(tokens.len());
+                for start in (0..=tokens.len() - k).step_by(LONG_PARAGRAPH) {
+                    let end = (start + LONG_PARAGRAPH + k - 1).min(tokens.len());
                     shingle::fingerprints(&tokens[start..end], k, set);
                     add(set);
                 }
@@ -123,20 +121,9 @@ impl Signer {
     /// Fingerprint of the normalised token sequence of `tokens`:
     /// [`hash::tokens`] of their fingerprints and their count.
     pub fn content(tokens: &[Token], s: &mut SignScratch) -> u64 {
-        if tokens.len() > CONTENT_COPY_MAX {
-            // The same digest, streamed a block at a time: a paragraph of
-            // millions of tokens (a whole book on one line) needs no copy
-            // of its fingerprints, twice over, to be hashed.
-            let mut h = Xxh3::new();
-            let mut block = [0u8; 8 * 512];
-            for chunk in tokens.chunks(512) {
-                for (b, t) in block.chunks_exact_mut(8).zip(chunk) {
-                    b.copy_from_slice(&t.hash.to_le_bytes());
-                }
-                h.update(&block[..8 * chunk.len()]);
-            }
-            h.update(&(tokens.len() as u64).to_le_bytes());
-            return h.digest();
+        if tokens.len() > LONG_PARAGRAPH {
+            let len = tokens.len() as u64;
+            return hash::tokens_streamed(tokens.iter().map(|t| t.hash).chain([len]));
         }
         s.fps.clear();
         s.fps.extend(tokens.iter().map(|t| t.hash));
@@ -145,9 +132,11 @@ impl Signer {
     }
 }
 
-/// Paragraphs longer than this (in tokens) are fingerprinted without a copy
-/// of their token fingerprints ([`Signer::content`]).
-const CONTENT_COPY_MAX: usize = 1 << 16;
+/// Paragraphs longer than this (in tokens), a whole book on one line say,
+/// are fingerprinted and signed a window at a time ([`Signer::content`],
+/// [`Signer::keys`]): the same values, without copies of all their token
+/// fingerprints and shingles (16 bytes a token, twice).
+const LONG_PARAGRAPH: usize = 1 << 16;
 
 /// Number of shingles of a paragraph of `len` tokens, the weight of a pair
 /// of identical copies in a block's similarity.
@@ -457,7 +446,7 @@ mod tests {
         let pc = crate::config::PassageConfig::default();
         let signer = Signer::new(pc.perms, pc.banding(), pc.shingle);
         let mut s = SignScratch::default();
-        for len in [3, 50, CONTENT_COPY_MAX + 1, 2 * CONTENT_COPY_MAX + 7] {
+        for len in [3, 50, LONG_PARAGRAPH + 1, 2 * LONG_PARAGRAPH + 7] {
             // Periodic stretches and fresh ones, so windows share shingles.
             let tokens: Vec<Token> = (0..len as u64)
                 .map(|i| Token {
@@ -491,9 +480,9 @@ mod tests {
             0,
             1,
             7,
-            CONTENT_COPY_MAX,
-            CONTENT_COPY_MAX + 1,
-            3 * CONTENT_COPY_MAX + 5,
+            LONG_PARAGRAPH,
+            LONG_PARAGRAPH + 1,
+            3 * LONG_PARAGRAPH + 5,
         ] {
             let tokens: Vec<Token> = (0..len as u64)
                 .map(|i| Token {
