@@ -61,7 +61,7 @@ impl Doc {
     fn new(text: String, kind: TokenKind) -> Doc {
         let mut toks = Vec::new();
         text::tokenize(&text, kind, &mut toks);
-        let spans: Vec<Range<usize>> = toks.iter().map(|t| t.start..t.end).collect();
+        let spans: Vec<Range<usize>> = toks.iter().map(|t| t.span()).collect();
         let norm = spans
             .iter()
             .map(|r| text::normalise(&text[r.clone()]))

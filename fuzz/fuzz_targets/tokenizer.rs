@@ -24,7 +24,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 fn check_spans(text: &str, tokens: &[Token], what: &str) {
     let mut prev_end = 0;
-    for (k, t) in tokens.iter().enumerate() {
+    for (k, tok) in tokens.iter().enumerate() {
+        let t = tok.span();
         assert!(
             t.start < t.end && t.end <= text.len(),
             "{what} token {k} {}..{} out of bounds (len {}) in {text:?}",
@@ -51,7 +52,7 @@ fn check_spans(text: &str, tokens: &[Token], what: &str) {
 fn check_hashes(text: &str, tokens: &[Token], what: &str) {
     let mut scratch = String::new();
     for t in tokens {
-        let w = &text[t.start..t.end];
+        let w = &text[t.span()];
         let norm = text::normalise(w);
         let want = hash::token(norm.as_bytes());
         assert_eq!(
@@ -75,7 +76,7 @@ fn run(text: &str) {
     check_spans(text, &toks, "word");
     let got: Vec<(usize, &str)> = toks
         .iter()
-        .map(|t| (t.start, &text[t.start..t.end]))
+        .map(|t| (t.span().start, &text[t.span()]))
         .collect();
     let want: Vec<(usize, &str)> = text.unicode_word_indices().collect();
     assert_eq!(got, want, "words differ from UAX #29 in {text:?}");
@@ -107,7 +108,7 @@ fn run(text: &str) {
     check_spans(text, &toks, "char");
     let got: Vec<(usize, &str)> = toks
         .iter()
-        .map(|t| (t.start, &text[t.start..t.end]))
+        .map(|t| (t.span().start, &text[t.span()]))
         .collect();
     let want: Vec<(usize, &str)> = text
         .grapheme_indices(true)
@@ -157,11 +158,11 @@ fuzz_target!(|data: &[u8]| {
         text::words(&text, &mut words);
         text::words(&padded, &mut toks);
         assert!(toks.len() >= 2);
-        let shifted: Vec<(usize, usize, u64)> = toks[1..toks.len() - 1]
+        let shifted: Vec<(u32, u32, u64)> = toks[1..toks.len() - 1]
             .iter()
             .map(|t| (t.start - 2, t.end - 2, t.hash))
             .collect();
-        let plain: Vec<(usize, usize, u64)> =
+        let plain: Vec<(u32, u32, u64)> =
             words.iter().map(|t| (t.start, t.end, t.hash)).collect();
         assert_eq!(
             shifted, plain,

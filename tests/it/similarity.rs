@@ -16,7 +16,7 @@ fn shingles(text: &str, k: usize) -> HashSet<String> {
     nearcopy::text::words(text, &mut tokens);
     let words: Vec<String> = tokens
         .iter()
-        .map(|t| nearcopy::text::normalise(&text[t.start..t.end]))
+        .map(|t| nearcopy::text::normalise(&text[t.span()]))
         .collect();
     if words.is_empty() {
         return HashSet::new();

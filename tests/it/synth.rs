@@ -186,8 +186,8 @@ fn near_duplicates_span_the_jaccard_range() {
 fn words_of(text: &str, tokens: &[Token], start: usize, end: usize) -> Vec<String> {
     tokens
         .iter()
-        .filter(|t| t.start >= start && t.end <= end)
-        .map(|t| text::normalise(&text[t.start..t.end]))
+        .filter(|t| t.span().start >= start && t.span().end <= end)
+        .map(|t| text::normalise(&text[t.span()]))
         .collect()
 }
 
@@ -216,8 +216,8 @@ fn planted_passages_slice_to_identical_text() {
             let mut tokens = Vec::new();
             text::words(text, &mut tokens);
             // The range starts at a word and ends after a word.
-            assert!(tokens.iter().any(|t| t.start == s), "{o}");
-            assert!(tokens.iter().any(|t| t.end == e), "{o}");
+            assert!(tokens.iter().any(|t| t.span().start == s), "{o}");
+            assert!(tokens.iter().any(|t| t.span().end == e), "{o}");
             let lines = LineIndex::new(text);
             assert_eq!(o["line_start"].as_u64(), Some(lines.line(s) as u64));
             assert_eq!(o["line_end"].as_u64(), Some(lines.line(e - 1) as u64));

@@ -45,7 +45,7 @@ use crate::figures::round6;
 use crate::input::{InputConfig, Inputs, Skipped};
 use crate::progress::Progress;
 use crate::shingle;
-use crate::text::{self, Token, TokenKind};
+use crate::text::{Token, TokenKind};
 use crate::verify;
 
 /// Options of the exact join.
@@ -239,13 +239,23 @@ pub fn join(paths: &[PathBuf], cfg: &ExactConfig, progress: &dyn Progress) -> Re
 #[derive(Default)]
 struct Scratch {
     tokens: Vec<Token>,
+    shingler: shingle::Shingler,
     set: Vec<u64>,
 }
 
 impl Scratch {
+    /// The shingle set of `text`; a huge text is tokenized in pieces.
     fn set(&mut self, text: &str, cfg: &ShingleConfig) -> &[u64] {
-        text::tokenize(text, cfg.kind, &mut self.tokens);
-        shingle::set(&self.tokens, cfg.size, &mut self.set);
+        self.shingler.text_fingerprints(
+            text,
+            cfg.kind,
+            cfg.size,
+            shingle::PIECE_BYTES,
+            &mut self.tokens,
+            &mut self.set,
+        );
+        self.set.sort_unstable();
+        self.set.dedup();
         &self.set
     }
 }

@@ -30,14 +30,57 @@ use crate::hash;
 
 /// One token: the fingerprint of its normalised form and its span in the
 /// original text.
+///
+/// Offsets are 32-bit, so a token takes 16 bytes instead of 24: the
+/// passage search holds every token of a document at once, and of a huge
+/// record that is most of its memory. Texts are tokenized whole only up to
+/// [`MAX_TEXT_BYTES`]; longer ones are refused by [`check_len`] or
+/// tokenized in pieces ([`crate::shingle::Shingler::text_fingerprints`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
     /// Byte offset of the token's first character in the original text.
-    pub start: usize,
+    pub start: u32,
     /// Byte offset just past the token's last character.
-    pub end: usize,
+    pub end: u32,
     /// Stable fingerprint of the normalised (NFKC, lowercase) token.
     pub hash: u64,
+}
+
+impl Token {
+    /// A token of `text[start..end]`; both offsets are at most
+    /// [`MAX_TEXT_BYTES`].
+    #[inline]
+    pub fn new(start: usize, end: usize, hash: u64) -> Token {
+        debug_assert!(end <= MAX_TEXT_BYTES);
+        Token {
+            start: start as u32,
+            end: end as u32,
+            hash,
+        }
+    }
+
+    /// The token's byte range in the text.
+    #[inline]
+    pub fn span(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// The longest text [`tokenize`] takes whole (4 GiB - 1): token offsets are
+/// 32-bit.
+pub const MAX_TEXT_BYTES: usize = u32::MAX as usize;
+
+/// An error for a text longer than [`MAX_TEXT_BYTES`], which cannot be
+/// tokenized whole.
+pub fn check_len(text: &str) -> crate::error::Result<()> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(crate::error::Error::TooLarge(format!(
+            "a document of {} bytes; documents are tokenized whole only up to {} bytes (4 GiB): split it, or use `--no-passages`",
+            text.len(),
+            MAX_TEXT_BYTES
+        )));
+    }
+    Ok(())
 }
 
 /// What a token is.
@@ -51,6 +94,7 @@ pub enum TokenKind {
 }
 
 /// Appends the tokens of `text` of the given kind to `out` (cleared first).
+/// `text` is at most [`MAX_TEXT_BYTES`] long ([`check_len`]).
 pub fn tokenize(text: &str, kind: TokenKind, out: &mut Vec<Token>) {
     match kind {
         TokenKind::Words => words(text, out),
@@ -104,14 +148,10 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
                     _ => break,
                 }
             }
-            debug_assert!(out.last().is_none_or(|t| t.end <= from));
+            debug_assert!(out.last().is_none_or(|t| t.end as usize <= from));
             for (off, w) in text[from..end].unicode_word_indices() {
                 let s = from + off;
-                out.push(Token {
-                    start: s,
-                    end: s + w.len(),
-                    hash: word_hash(w, &mut norm),
-                });
+                out.push(Token::new(s, s + w.len(), word_hash(w, &mut norm)));
             }
             i = end;
         } else {
@@ -216,11 +256,7 @@ fn ascii_word(bytes: &[u8], start: usize, out: &mut Vec<Token>) -> usize {
     if word.iter().all(|&b| b == b'_') {
         return i;
     }
-    out.push(Token {
-        start,
-        end: i,
-        hash: ascii_word_hash(bytes, start, i),
-    });
+    out.push(Token::new(start, i, ascii_word_hash(bytes, start, i)));
     i
 }
 
@@ -346,11 +382,7 @@ pub fn chars(text: &str, out: &mut Vec<Token>) {
             // White space as the general path below sees it: Unicode's,
             // which unlike `is_ascii_whitespace` includes the vertical tab.
             if !(b as char).is_whitespace() {
-                out.push(Token {
-                    start: i,
-                    end: i + 1,
-                    hash: hash::token(&[b.to_ascii_lowercase()]),
-                });
+                out.push(Token::new(i, i + 1, hash::token(&[b.to_ascii_lowercase()])));
             }
             i += 1;
         }
@@ -369,11 +401,7 @@ pub fn chars(text: &str, out: &mut Vec<Token>) {
                 continue;
             }
             let s = from + off;
-            out.push(Token {
-                start: s,
-                end: s + g.len(),
-                hash: word_hash(g, &mut norm),
-            });
+            out.push(Token::new(s, s + g.len(), word_hash(g, &mut norm)));
         }
     }
 }
@@ -434,7 +462,7 @@ mod tests {
     fn spans(text: &str) -> Vec<&str> {
         let mut out = Vec::new();
         words(text, &mut out);
-        out.iter().map(|t| &text[t.start..t.end]).collect()
+        out.iter().map(|t| &text[t.span()]).collect()
     }
 
     fn reference(text: &str) -> Vec<(usize, &str)> {
@@ -452,7 +480,7 @@ mod tests {
                 let mut out = Vec::new();
                 words(text, &mut out);
                 out.iter()
-                    .map(|t| (t.start, &text[t.start..t.end]))
+                    .map(|t| (t.start as usize, &text[t.span()]))
                     .collect()
             };
             assert_eq!(got, reference(text), "{text:?}");
@@ -481,7 +509,7 @@ mod tests {
         let text = "Ab 東京\u{3000}e\u{301}!";
         let mut out = Vec::new();
         chars(text, &mut out);
-        let got: Vec<&str> = out.iter().map(|t| &text[t.start..t.end]).collect();
+        let got: Vec<&str> = out.iter().map(|t| &text[t.span()]).collect();
         assert_eq!(got, vec!["A", "b", "東", "京", "e\u{301}", "!"]);
     }
 
@@ -505,7 +533,7 @@ mod tests {
             words(text, &mut out);
             let got: Vec<(usize, &str)> = out
                 .iter()
-                .map(|t| (t.start, &text[t.start..t.end]))
+                .map(|t| (t.start as usize, &text[t.span()]))
                 .collect();
             assert_eq!(got, reference(text), "{text:?}");
         }
@@ -520,7 +548,7 @@ mod tests {
             chars(text, &mut out);
             let got: Vec<(usize, &str)> = out
                 .iter()
-                .map(|t| (t.start, &text[t.start..t.end]))
+                .map(|t| (t.start as usize, &text[t.span()]))
                 .collect();
             assert_eq!(got, grapheme_reference(text), "{text:?}");
             assert!(got.iter().all(|(_, g)| *g != "\u{b}"), "{text:?}");
@@ -541,7 +569,7 @@ mod tests {
         fn ascii_fast_path_equals_unicode_segmentation(text in "[a-zA-Z0-9_:.',; \t\n\"!?-]{0,40}") {
             let mut out = Vec::new();
             words(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start, &text[t.start..t.end])).collect();
+            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
             proptest::prop_assert_eq!(got, reference(&text));
         }
 
@@ -550,7 +578,7 @@ mod tests {
             let mut out = Vec::new();
             words(&text, &mut out);
             for t in &out {
-                let lower = text[t.start..t.end].to_ascii_lowercase();
+                let lower = text[t.span()].to_ascii_lowercase();
                 proptest::prop_assert_eq!(t.hash, hash::token(lower.as_bytes()));
             }
         }
@@ -559,7 +587,7 @@ mod tests {
         fn mixed_text_equals_unicode_segmentation(text in "[a-zé0-9.,' \u{301}\u{2019}\u{00a0}東京ー]{0,30}") {
             let mut out = Vec::new();
             words(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start, &text[t.start..t.end])).collect();
+            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
             proptest::prop_assert_eq!(got, reference(&text));
         }
 
@@ -567,7 +595,7 @@ mod tests {
         fn chars_equal_grapheme_clusters(text in "[a-zé0-9.,' \r\n\u{301}\u{200d}\u{2019}\u{00a0}東京ー]{0,30}") {
             let mut out = Vec::new();
             chars(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start, &text[t.start..t.end])).collect();
+            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
             proptest::prop_assert_eq!(got, grapheme_reference(&text));
         }
     }

@@ -177,24 +177,30 @@ pub(super) fn whole_sentences(
     tokens: &mut Vec<Token>,
 ) -> Option<Range<usize>> {
     let base = span.start;
+    if span.len() > text::MAX_TEXT_BYTES {
+        return None;
+    }
     text::tokenize(&text[span], kind, tokens);
     let n = tokens.len();
-    let first = (0..n).find(|&i| match boundary_before(text, base + tokens[i].start) {
-        Boundary::Strong => true,
-        Boundary::Line => i == 0,
-        Boundary::Weak => false,
-    })?;
-    let last = (first..n)
-        .rev()
-        .find(|&j| match boundary_after(text, base + tokens[j].end) {
+    let first = (0..n).find(
+        |&i| match boundary_before(text, base + tokens[i].start as usize) {
             Boundary::Strong => true,
-            Boundary::Line => j == n - 1,
+            Boundary::Line => i == 0,
             Boundary::Weak => false,
-        })?;
+        },
+    )?;
+    let last =
+        (first..n).rev().find(
+            |&j| match boundary_after(text, base + tokens[j].end as usize) {
+                Boundary::Strong => true,
+                Boundary::Line => j == n - 1,
+                Boundary::Weak => false,
+            },
+        )?;
     if last + 1 - first < min {
         return None;
     }
-    Some(base + tokens[first].start..base + tokens[last].end)
+    Some(base + tokens[first].start as usize..base + tokens[last].end as usize)
 }
 
 /// Widens the span of a passage copy (first word to last word) to what

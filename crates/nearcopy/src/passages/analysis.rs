@@ -9,7 +9,8 @@ use super::assemble::MIN_LINE_WORDS;
 use super::edited::{SignScratch, Signer};
 use super::units::Units;
 use crate::config::PassageConfig;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::shingle;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::text::{self, Token};
@@ -38,11 +39,54 @@ pub(crate) struct Analysis {
     pub fresh: Vec<u64>,
     /// The token fingerprints of a stretch, serialised.
     bytes: Vec<u8>,
+    /// The tokens of one piece of a huge text ([`tokenize_sized`]).
+    piece: Vec<Token>,
 }
 
 /// Positions whose `m`-grams are fingerprinted at a time by the reads that
 /// go through a document once ([`Analysis::stretches`]).
 const STRETCH: usize = 1 << 14;
+
+/// Tokens a thread's buffer keeps between documents (16 MiB of them).
+const KEEP_TOKENS: usize = 1 << 20;
+
+/// The tokens of `text` into `out`, as [`text::tokenize`] gives them.
+///
+/// A text longer than `piece_bytes` ([`shingle::PIECE_BYTES`] in the
+/// reads) is tokenized a piece at a time (cut where no token can cross, [`shingle::piece_end`]) and `out`
+/// is sized once, from the first piece's tokens per byte with a tenth to
+/// spare, instead of doubling as it grows: doubling would hold the old
+/// and the new buffer at once, half again the tokens of the record.
+pub(crate) fn tokenize_sized(
+    text: &str,
+    kind: text::TokenKind,
+    piece_bytes: usize,
+    out: &mut Vec<Token>,
+    piece: &mut Vec<Token>,
+) {
+    if text.len() <= piece_bytes {
+        text::tokenize(text, kind, out);
+        return;
+    }
+    out.clear();
+    let mut at = 0;
+    while at < text.len() {
+        let end = shingle::piece_end(text.as_bytes(), at + piece_bytes.max(1), kind);
+        text::tokenize(&text[at..end], kind, piece);
+        if at == 0 {
+            let per_byte = piece.len() as f64 / end as f64;
+            let want = (per_byte * 1.1 * text.len() as f64) as usize + 16;
+            *out = Vec::with_capacity(want);
+        }
+        let base = at as u32;
+        out.extend(
+            piece
+                .iter()
+                .map(|t| Token::new((t.start + base) as usize, (t.end + base) as usize, t.hash)),
+        );
+        at = end;
+    }
+}
 
 impl Analysis {
     /// Tokenises `text` and fingerprints all its `m`-grams into `grams`.
@@ -56,13 +100,26 @@ impl Analysis {
     /// time by [`Analysis::grams_at`], so that a huge document does not hold
     /// them all.
     pub fn tokenize(&mut self, text: &str, cfg: &PassageConfig) -> Result<()> {
-        text::tokenize(text, cfg.tokens, &mut self.tokens);
-        if self.tokens.len() >= u32::MAX as usize {
-            return Err(Error::TooLarge(
-                "a document of more than 4 billion tokens".into(),
-            ));
-        }
+        text::check_len(text)?;
+        tokenize_sized(
+            text,
+            cfg.tokens,
+            shingle::PIECE_BYTES,
+            &mut self.tokens,
+            &mut self.piece,
+        );
         Ok(())
+    }
+
+    /// Lets go of buffers a huge document grew, so that the threads'
+    /// buffers do not keep them for the rest of the corpus.
+    pub fn trim(&mut self) {
+        if self.tokens.capacity() > KEEP_TOKENS {
+            self.tokens = Vec::new();
+        }
+        if self.piece.capacity() > KEEP_TOKENS {
+            self.piece = Vec::new();
+        }
     }
 
     /// Number of `m`-gram positions of the tokens.
@@ -171,5 +228,24 @@ mod tests {
         assert_eq!(a.grams, want);
         a.tokens_and_grams("too short", &cfg).unwrap();
         assert!(a.grams.is_empty());
+    }
+
+    /// In pieces, a text gives the tokens it gives whole: the same byte
+    /// ranges and fingerprints, whatever the piece size, for words and
+    /// characters, ASCII or not.
+    #[test]
+    fn pieces_give_the_tokens_of_the_whole() {
+        let text = "Hello, world! The U.S. economy grew 3.5 % in 2023; naïve café \
+                    a\u{301}b 東京タワー  résumé\r\nline two — done. "
+            .repeat(40);
+        for kind in [text::TokenKind::Words, text::TokenKind::Chars] {
+            let mut whole = Vec::new();
+            text::tokenize(&text, kind, &mut whole);
+            for piece_bytes in [1, 7, 100, 1000, text.len() - 1, text.len()] {
+                let (mut out, mut piece) = (vec![whole[0]; 3], Vec::new());
+                tokenize_sized(&text, kind, piece_bytes, &mut out, &mut piece);
+                assert_eq!(out, whole, "{kind:?} in pieces of {piece_bytes}");
+            }
+        }
     }
 }

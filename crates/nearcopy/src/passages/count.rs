@@ -103,5 +103,6 @@ fn count_one(
     for &(_, c) in &a.short {
         filter.insert(c);
     }
+    a.trim();
     Ok(offer.then(|| Offer::new(positions, set)))
 }

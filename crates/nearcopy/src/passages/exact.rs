@@ -111,16 +111,29 @@ impl Runs {
     /// Adds a run: the `m`-gram fingerprints of positions `start`,
     /// `start + 1`, … of document `doc`.
     pub fn push(&mut self, doc: u32, start: u32, hashes: &[u64]) {
-        if hashes.is_empty() {
-            return;
+        self.push_parts(doc, start, [hashes]);
+    }
+
+    /// Adds a run given in consecutive parts, as [`Runs::push`] of their
+    /// concatenation.
+    pub fn push_parts<'a>(
+        &mut self,
+        doc: u32,
+        start: u32,
+        parts: impl IntoIterator<Item = &'a [u64]>,
+    ) {
+        let offset = self.slots;
+        let mut any = false;
+        for part in parts.into_iter().filter(|p| !p.is_empty()) {
+            if !any {
+                self.runs.push(Run { doc, start, offset });
+                any = true;
+            }
+            self.append(part);
         }
-        self.runs.push(Run {
-            doc,
-            start,
-            offset: self.slots,
-        });
-        self.append(hashes);
-        self.append(&[0]);
+        if any {
+            self.append(&[0]);
+        }
     }
 
     fn append(&mut self, mut hashes: &[u64]) {

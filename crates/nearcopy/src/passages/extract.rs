@@ -54,7 +54,7 @@ struct Kept {
     /// Runs of repeated positions: first position, and its fingerprints in
     /// `grams`.
     runs: Vec<(u32, Range<usize>)>,
-    grams: Vec<u64>,
+    grams: Grams,
     /// Paragraphs with a repeated band key: index among the eligible ones,
     /// token range, content fingerprint.
     paras: Vec<KeptPara>,
@@ -71,6 +71,63 @@ struct Kept {
     /// A member's first member, and the entries of its set the member
     /// shares.
     shares: Option<(u32, Vec<u32>)>,
+}
+
+/// The kept fingerprints of one document, in blocks: handed over to
+/// [`Runs`] block by block, so a huge document (a periodic one keeps all its
+/// positions) is never held twice, nor doubled as it grows.
+#[derive(Default)]
+struct Grams {
+    blocks: Vec<Vec<u64>>,
+    len: usize,
+}
+
+/// Fingerprints in a block of [`Grams`] (512 KiB). The unit tests use tiny
+/// blocks, so that runs cross them.
+#[cfg(not(test))]
+const GRAMS_BLOCK: usize = 1 << 16;
+#[cfg(test)]
+const GRAMS_BLOCK: usize = 5;
+
+impl Grams {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, g: u64) {
+        match self.blocks.last_mut() {
+            Some(b) if b.len() < GRAMS_BLOCK => b.push(g),
+            _ => {
+                // The first block grows as it fills: most documents keep a
+                // few hundred.
+                let mut b = Vec::with_capacity(if self.blocks.is_empty() {
+                    0
+                } else {
+                    GRAMS_BLOCK
+                });
+                b.push(g);
+                self.blocks.push(b);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// The fingerprints `r` as the parts of their blocks.
+    fn parts(&self, r: Range<usize>) -> impl Iterator<Item = &[u64]> {
+        let (first, last) = (r.start / GRAMS_BLOCK, r.end.div_ceil(GRAMS_BLOCK));
+        (first..last).map(move |b| {
+            let from = r.start.max(b * GRAMS_BLOCK) - b * GRAMS_BLOCK;
+            let to = r.end.min((b + 1) * GRAMS_BLOCK) - b * GRAMS_BLOCK;
+            &self.blocks[b][from..to]
+        })
+    }
+
+    /// Frees the blocks that hold only fingerprints before `i`.
+    fn release_before(&mut self, i: usize) {
+        for b in &mut self.blocks[..i / GRAMS_BLOCK] {
+            *b = Vec::new();
+        }
+    }
 }
 
 /// A paragraph kept by the second read.
@@ -118,7 +175,7 @@ pub(super) fn extract(
 impl Extracted {
     /// Adds what was kept of document `doc`, whose paragraphs have `bands`
     /// band keys each. Documents come in input order.
-    fn add(&mut self, doc: u32, k: Kept, bands: usize) -> Result<()> {
+    fn add(&mut self, doc: u32, mut k: Kept, bands: usize) -> Result<()> {
         if !(k.runs.is_empty() && k.paras.is_empty() && k.lines.is_empty()) {
             self.origins.push((doc, k.origin));
         }
@@ -126,7 +183,8 @@ impl Extracted {
         self.related += k.related;
         self.paragraphs += k.eligible;
         for (start, r) in &k.runs {
-            self.runs.push(doc, *start, &k.grams[r.clone()]);
+            self.runs.push_parts(doc, *start, k.grams.parts(r.clone()));
+            k.grams.release_before(r.end);
         }
         // Only the first of identical paragraphs (in input order) is paired
         // by its band keys (`edited::representatives`); its copies are kept
@@ -251,5 +309,31 @@ fn keep(
             k.lines.push((*c, r.clone()));
         }
     }
+    a.trim();
     Ok((k, offer.then(|| Offer::new(positions, set))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs read back from their blocks are the fingerprints pushed, across
+    /// block boundaries, and freeing what lies before a run keeps the run.
+    #[test]
+    fn grams_give_back_each_run_across_blocks() {
+        let all: Vec<u64> = (0..53).map(|i| i * 7 + 1).collect();
+        let mut grams = Grams::default();
+        for &g in &all {
+            grams.push(g);
+        }
+        assert_eq!(grams.len(), all.len());
+        let runs = [0..3, 3..5, 5..17, 17..18, 18..40, 40..53];
+        for r in runs {
+            let got: Vec<u64> = grams.parts(r.clone()).flatten().copied().collect();
+            assert_eq!(got, all[r.clone()], "{r:?}");
+            grams.release_before(r.end);
+            let held = grams.blocks.iter().filter(|b| !b.is_empty()).count();
+            assert_eq!(held, all.len().div_ceil(GRAMS_BLOCK) - r.end / GRAMS_BLOCK);
+        }
+    }
 }

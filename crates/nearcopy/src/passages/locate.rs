@@ -5,6 +5,7 @@
 use ahash::AHashMap;
 use rayon::prelude::*;
 
+use super::analysis::tokenize_sized;
 use super::assemble::Found;
 use super::corpus::{changed_if, Candidates, Search};
 use super::edited::{self, Para, Signer, Verified};
@@ -371,8 +372,15 @@ fn locate_doc(
     paras: &[Para],
     wanted: &Wanted,
 ) -> Result<DocLocated> {
+    text::check_len(&doc.text)?;
     let mut tokens = Vec::new();
-    text::tokenize(&doc.text, pc.tokens, &mut tokens);
+    tokenize_sized(
+        &doc.text,
+        pc.tokens,
+        crate::shingle::PIECE_BYTES,
+        &mut tokens,
+        &mut Vec::new(),
+    );
     let lines = LineIndex::new(&doc.text);
     let n = tokens.len() as u32;
     let bad = |t: u32, is_end: bool| if is_end { t == 0 || t > n } else { t >= n };
@@ -383,9 +391,9 @@ fn locate_doc(
     }
     let byte = |t: u32, is_end: bool| -> usize {
         if is_end {
-            tokens[t as usize - 1].end
+            tokens[t as usize - 1].end as usize
         } else {
-            tokens[t as usize].start
+            tokens[t as usize].start as usize
         }
     };
     let ends = wanted

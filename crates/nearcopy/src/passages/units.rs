@@ -48,7 +48,7 @@ impl Units {
             let end = at + raw.len();
             let body = raw.trim_end_matches(['\n', '\r']);
             let first = t;
-            while t < tokens.len() && tokens[t].start < end {
+            while t < tokens.len() && (tokens[t].start as usize) < end {
                 t += 1;
             }
             let trimmed = body.trim_end();
@@ -114,7 +114,8 @@ mod tests {
         let mut u = Units::default();
         u.find(text, &toks);
         let show = |r: &Range<u32>| {
-            text[toks[r.start as usize].start..toks[r.end as usize - 1].end].to_string()
+            text[toks[r.start as usize].start as usize..toks[r.end as usize - 1].end as usize]
+                .to_string()
         };
         (
             u.lines.iter().map(show).collect(),

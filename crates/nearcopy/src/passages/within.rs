@@ -175,7 +175,9 @@ impl RepeatFinder {
         found.extend(assemble::lines(lines, usize::MAX));
         let mut found = assemble::finish(found, usize::MAX);
         found.sort_by_key(|f| (f.places[0], Reverse(f.places[0].words())));
-        let bytes = |p: &Place| a.tokens[p.start as usize].start..a.tokens[p.end as usize - 1].end;
+        let bytes = |p: &Place| {
+            a.tokens[p.start as usize].start as usize..a.tokens[p.end as usize - 1].end as usize
+        };
         found
             .iter()
             .map(|f| Repeat {

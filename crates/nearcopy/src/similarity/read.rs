@@ -132,7 +132,12 @@ pub(super) fn read(
             .map_init(
                 || (Vec::<Token>::new(), Vec::<u64>::new()),
                 |(tokens, set), doc: Document| {
-                    text::tokenize(&doc.text, cfg.kind, tokens);
+                    // A huge text is tokenized in pieces, once per size:
+                    // its tokens are never held whole.
+                    let huge = doc.text.len() > shingle::PIECE_BYTES;
+                    if !huge {
+                        text::tokenize(&doc.text, cfg.kind, tokens);
+                    }
                     let mut r = ReadDoc {
                         key: match &cfg.grouping {
                             Grouping::Doc => String::new(),
@@ -148,7 +153,21 @@ pub(super) fn read(
                         sigs: Vec::new(),
                     };
                     for &k in sizes {
-                        shingle::set(tokens, k, set);
+                        if huge {
+                            let d = shingle::Shingler::new().text_fingerprints(
+                                &doc.text,
+                                cfg.kind,
+                                k,
+                                shingle::PIECE_BYTES,
+                                tokens,
+                                set,
+                            );
+                            r.words = d.tokens;
+                            set.sort_unstable();
+                            set.dedup();
+                        } else {
+                            shingle::set(tokens, k, set);
+                        }
                         match hasher {
                             None => r.sets.push(set.clone()),
                             Some(h) => {

@@ -239,6 +239,15 @@ pub struct Marked {
 /// side-by-side view; a corpus-wide passage finder can replace it without
 /// touching the reports.
 pub fn shared_spans(a: &str, b: &str, kind: TokenKind, k: usize) -> Marked {
+    if a.len() > text::MAX_TEXT_BYTES || b.len() > text::MAX_TEXT_BYTES {
+        // Past what token offsets can address: shown unmarked.
+        return Marked {
+            a: Vec::new(),
+            b: Vec::new(),
+            covered_a: 0.0,
+            covered_b: 0.0,
+        };
+    }
     let side = |t: &str| {
         let mut tokens = Vec::new();
         text::tokenize(t, kind, &mut tokens);
@@ -272,8 +281,8 @@ pub fn shared_spans(a: &str, b: &str, kind: TokenKind, k: usize) -> Marked {
         runs.iter()
             .zip(partners)
             .map(|(r, partner)| SharedSpan {
-                start: tokens[r.tokens.start].start,
-                end: tokens[r.tokens.end - 1].end,
+                start: tokens[r.tokens.start].start as usize,
+                end: tokens[r.tokens.end - 1].end as usize,
                 partner,
             })
             .collect::<Vec<_>>()

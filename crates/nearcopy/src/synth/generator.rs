@@ -1155,10 +1155,10 @@ impl Generator {
                     .into_iter()
                     .filter_map(|(i, (s, e))| {
                         let t = &tokens[i];
-                        let first = t.partition_point(|k| k.start < s);
-                        let last = t.partition_point(|k| k.end <= e);
+                        let first = t.partition_point(|k| (k.start as usize) < s);
+                        let last = t.partition_point(|k| k.end as usize <= e);
                         (first < last).then(|| {
-                            let (start, end) = (t[first].start, t[last - 1].end);
+                            let (start, end) = (t[first].start as usize, t[last - 1].end as usize);
                             (
                                 members[i],
                                 start,
