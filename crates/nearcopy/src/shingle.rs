@@ -81,8 +81,8 @@ impl Shingler {
     /// A text longer than `piece` bytes is done in pieces of about that
     /// size, cut where no token can cross (see [`piece_end`]), carrying the
     /// last `k - 1` token fingerprints from one piece to the next: a token
-    /// takes 24 bytes and its fingerprint 8 more, so a single 500 MB record
-    /// would otherwise need about 2 GB besides its text.
+    /// takes 16 bytes and its fingerprint 8 more, so a single 500 MB record
+    /// would otherwise need about 1.4 GB besides its text.
     pub fn text_fingerprints(
         &mut self,
         text: &str,
