@@ -127,13 +127,22 @@ impl Banding {
     /// band's little-endian values, seeded with the band number, so equal
     /// rows in different bands do not collide).
     pub fn keys(&self, sig: &[u32], out: &mut [u64]) {
-        let mut buf = Vec::with_capacity(4 * self.rows);
+        // Bands of up to 16 rows (all the usual shapes) are serialised on
+        // the stack: this runs for every paragraph of the passage search.
+        let mut stack = [0u8; 64];
+        let mut heap = Vec::new();
+        let buf: &mut [u8] = if 4 * self.rows <= stack.len() {
+            &mut stack[..4 * self.rows]
+        } else {
+            heap.resize(4 * self.rows, 0);
+            &mut heap
+        };
         for (band, key) in out.iter_mut().enumerate().take(self.bands) {
-            buf.clear();
-            for v in &sig[band * self.rows..(band + 1) * self.rows] {
-                buf.extend_from_slice(&v.to_le_bytes());
+            let rows = &sig[band * self.rows..(band + 1) * self.rows];
+            for (b, v) in buf.chunks_exact_mut(4).zip(rows) {
+                b.copy_from_slice(&v.to_le_bytes());
             }
-            *key = xxh3_64_with_seed(&buf, band as u64);
+            *key = xxh3_64_with_seed(buf, band as u64);
         }
     }
 }

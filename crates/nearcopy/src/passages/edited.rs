@@ -24,7 +24,7 @@ use super::tagged::Tagged;
 use crate::cluster::UnionFind;
 use crate::hash;
 use crate::lsh::Banding;
-use crate::shingle;
+use crate::shingle::Shingler;
 use crate::sketch::oph::OnePermutationHasher;
 use crate::text::Token;
 
@@ -59,6 +59,7 @@ pub(crate) struct Signer {
 #[derive(Debug, Default)]
 pub(crate) struct SignScratch {
     pub set: Vec<u64>,
+    shingler: Shingler,
     sig: Vec<u32>,
     bytes: Vec<u8>,
     fps: Vec<u64>,
@@ -85,7 +86,9 @@ impl Signer {
 
     /// The shingle set of `tokens` into `s.set`.
     pub fn shingles(&self, tokens: &[Token], s: &mut SignScratch) {
-        shingle::set(tokens, self.shingle, &mut s.set);
+        s.shingler.fingerprints(tokens, self.shingle, &mut s.set);
+        s.set.sort_unstable();
+        s.set.dedup();
     }
 
     /// Appends the band keys of the paragraph `tokens` to `keys`.
@@ -95,17 +98,21 @@ impl Signer {
             // The same signature: a bin keeps its least value whatever
             // the order and the repeats of the shingles.
             let k = self.shingle.max(1);
-            let (set, sig) = (&mut s.set, &mut s.sig);
+            let (set, sig, shingler) = (&mut s.set, &mut s.sig, &mut s.shingler);
             self.hasher.sign_parts(sig, |add| {
                 for start in (0..=tokens.len() - k).step_by(LONG_PARAGRAPH) {
                     let end = (start + LONG_PARAGRAPH + k - 1).min(tokens.len());
-                    shingle::fingerprints(&tokens[start..end], k, set);
+                    shingler.fingerprints(&tokens[start..end], k, set);
                     add(set);
                 }
             });
             set.clear();
+            shingler.trim(1 << 20);
         } else {
-            self.shingles(tokens, s);
+            // The shingles as they come, repeats and all: a bin keeps its
+            // least value whatever the order and the repeats, so the
+            // signature is that of the set without sorting it.
+            s.shingler.fingerprints(tokens, self.shingle, &mut s.set);
             self.hasher.sign(&s.set, &mut s.sig);
         }
         let at = keys.len();
@@ -456,7 +463,7 @@ mod tests {
                 })
                 .collect();
             let mut set = Vec::new();
-            shingle::set(&tokens, pc.shingle, &mut set);
+            crate::shingle::set(&tokens, pc.shingle, &mut set);
             let mut sig = vec![0u32; signer.hasher.perms()];
             signer.hasher.sign(&set, &mut sig);
             let mut want = vec![0u64; signer.bands()];
