@@ -69,6 +69,10 @@ pub struct PassageConfig {
     /// Bytes of the table that counts fingerprints in the first read; 0
     /// sizes it from the input (see [`crate::passages`] on memory).
     pub filter_bytes: usize,
+    /// Documents longer than this (in bytes) are read a piece of this size
+    /// at a time, their tokens never held whole ([`crate::shingle::PIECE_BYTES`]
+    /// by default): the same results, for a little more time on them.
+    pub piece_bytes: usize,
 }
 
 impl Default for PassageConfig {
@@ -108,6 +112,7 @@ impl PassageConfig {
             boilerplate_docs: 10,
             hide_boilerplate: false,
             filter_bytes: 0,
+            piece_bytes: crate::shingle::PIECE_BYTES,
         }
     }
 

@@ -8,7 +8,7 @@
 //! change between versions, is used only for in-memory maps. A golden test
 //! (`tests/golden.rs`) pins the values so an accidental change is caught.
 
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Fingerprint of one normalised token (a word or a character cluster).
 ///
@@ -70,26 +70,6 @@ pub fn tokens(fingerprints: &[u64], scratch: &mut Vec<u8>) -> u64 {
     xxh3_64(scratch)
 }
 
-/// [`tokens`] of the fingerprints `fingerprints` yields, hashed a block at
-/// a time as they come instead of from one serialised copy: the same
-/// digest (xxh3 streams to it), for sequences too long to copy (a
-/// paragraph of millions of tokens).
-pub fn tokens_streamed(fingerprints: impl Iterator<Item = u64>) -> u64 {
-    let mut h = Xxh3::new();
-    let mut block = [0u8; 4096];
-    let mut at = 0;
-    for f in fingerprints {
-        block[at..at + 8].copy_from_slice(&f.to_le_bytes());
-        at += 8;
-        if at == block.len() {
-            h.update(&block);
-            at = 0;
-        }
-    }
-    h.update(&block[..at]);
-    h.digest()
-}
-
 /// SplitMix64 (Steele et al. 2014): a tiny, well-mixed, stable generator used
 /// to derive MinHash parameters from a fixed seed.
 #[derive(Debug, Clone)]
@@ -109,24 +89,5 @@ impl SplitMix64 {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn streamed_tokens_hash_to_the_same_digest() {
-        for len in [0u64, 1, 29, 511, 512, 513, 5000] {
-            let fps: Vec<u64> = (0..len)
-                .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-                .collect();
-            assert_eq!(
-                tokens_streamed(fps.iter().copied()),
-                tokens(&fps, &mut Vec::new()),
-                "{len} fingerprints"
-            );
-        }
     }
 }

@@ -41,11 +41,178 @@ pub(crate) struct Analysis {
     bytes: Vec<u8>,
     /// The tokens of one piece of a huge text ([`tokenize_sized`]).
     piece: Vec<Token>,
+    /// Set by [`Analysis::start`]: whether the document is read a piece
+    /// at a time ([`Window`]) instead of tokenized whole into `tokens`.
+    windowed: bool,
+    window: Window,
+    /// Tokens before each line end of a windowed document, counted as its
+    /// stretches are taken.
+    line_ends: LineEnds,
+    /// The next position [`Analysis::next_stretch`] takes.
+    next_position: usize,
+}
+
+/// The tokens of a document too long to hold whole, tokenized a piece at a
+/// time (cut where no token can cross, [`shingle::piece_end`]) and handed
+/// out by range. Going forward it holds about a piece; a range before
+/// what it holds is tokenized again from the start of the piece that
+/// holds it (pieces are cut at the same places every time).
+#[derive(Debug, Default)]
+pub(super) struct Window {
+    /// Tokens `first ..`, absolute offsets.
+    buf: Vec<Token>,
+    first: usize,
+    /// The next byte of the text to tokenize.
+    at: usize,
+    /// Where each piece started: its first token and byte.
+    starts: Vec<(usize, usize)>,
+    /// Tokens tokenized so far at least once.
+    seen: usize,
+    piece: Vec<Token>,
+}
+
+impl Window {
+    fn reset(&mut self) {
+        self.buf.clear();
+        self.first = 0;
+        self.at = 0;
+        self.starts.clear();
+        self.seen = 0;
+    }
+
+    /// The tokens `r` of `text` (fewer where the text has fewer), calling
+    /// `fresh` with every token tokenized for the first time.
+    pub(super) fn get(
+        &mut self,
+        text: &str,
+        kind: text::TokenKind,
+        piece_bytes: usize,
+        r: Range<usize>,
+        mut fresh: impl FnMut(&Token),
+    ) -> &[Token] {
+        if r.start < self.first {
+            let p = self.starts.partition_point(|&(t, _)| t <= r.start) - 1;
+            let (t, at) = self.starts[p];
+            self.buf.clear();
+            self.first = t;
+            self.at = at;
+        }
+        // Tokens before the range are let go once they are half the buffer:
+        // amortised, a token is moved at most once.
+        let dead = (r.start - self.first).min(self.buf.len());
+        if dead > 0 && 2 * dead >= self.buf.len() {
+            self.buf.drain(..dead);
+            self.first += dead;
+        }
+        while self.first + self.buf.len() < r.end && self.at < text.len() {
+            let next = self.first + self.buf.len();
+            if self.starts.last().is_none_or(|&(t, _)| next > t) {
+                self.starts.push((next, self.at));
+            }
+            let end = shingle::piece_end(text.as_bytes(), self.at + piece_bytes.max(1), kind);
+            text::tokenize(&text[self.at..end], kind, &mut self.piece);
+            for (i, t) in self.piece.iter().enumerate() {
+                let t = Token::new(t.start as usize + self.at, t.end as usize + self.at, t.hash);
+                if next + i >= self.seen {
+                    fresh(&t);
+                }
+                self.buf.push(t);
+            }
+            self.seen = self.seen.max(next + self.piece.len());
+            self.at = end;
+        }
+        let lo = (r.start - self.first).min(self.buf.len());
+        let hi = r.end.saturating_sub(self.first).clamp(lo, self.buf.len());
+        &self.buf[lo..hi]
+    }
+}
+
+/// For [`Units::find_with`]: how many tokens start before each line end
+/// (each end of `text.split_inclusive('\n')`), counted as tokens come.
+#[derive(Debug, Default)]
+struct LineEnds {
+    counts: Vec<u32>,
+    /// The end of the line being counted, and its tokens so far.
+    end: usize,
+    tokens: u32,
+}
+
+impl LineEnds {
+    fn reset(&mut self, text: &str) {
+        self.counts.clear();
+        self.tokens = 0;
+        self.end = line_end(text, 0);
+    }
+
+    /// A token starting at byte `start`, the next one of the text.
+    fn token(&mut self, text: &str, start: usize) {
+        while start >= self.end {
+            self.counts.push(self.tokens);
+            self.end = line_end(text, self.end);
+        }
+        self.tokens += 1;
+    }
+
+    /// Every token seen: the lines left, up to one count a line.
+    fn finish(&mut self, text: &str) {
+        let newlines = text.bytes().filter(|&b| b == b'\n').count();
+        let lines = newlines + usize::from(!text.is_empty() && !text.ends_with('\n'));
+        self.counts
+            .resize(lines.max(self.counts.len()), self.tokens);
+    }
+}
+
+/// The end of the line starting at byte `from`: after its `\n`, or the
+/// end of the text.
+fn line_end(text: &str, from: usize) -> usize {
+    text.as_bytes()[from.min(text.len())..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| from + i + 1)
 }
 
 /// Positions whose `m`-grams are fingerprinted at a time by the reads that
 /// go through a document once ([`Analysis::stretches`]).
 const STRETCH: usize = 1 << 14;
+
+/// The fingerprints of the `m`-grams of `tokens` into `grams` (cleared
+/// first), through one serialised copy of their fingerprints in `bytes`.
+fn grams_of(tokens: &[Token], m: usize, bytes: &mut Vec<u8>, grams: &mut Vec<u64>) {
+    grams.clear();
+    if tokens.len() < m.max(1) {
+        return;
+    }
+    bytes.clear();
+    for t in tokens {
+        bytes.extend_from_slice(&t.hash.to_le_bytes());
+    }
+    grams.extend(bytes.windows(8 * m).step_by(8).map(xxh3_64));
+}
+
+/// The tokens of a unit (a range of the document's tokens), handed over a
+/// range at a time for [`Signer::keys_from`] and [`Signer::content_from`]:
+/// from the whole document's tokens, or from the window of a windowed one.
+struct UnitTokens<'a> {
+    text: &'a str,
+    cfg: &'a PassageConfig,
+    windowed: bool,
+    window: &'a mut Window,
+    tokens: &'a [Token],
+    start: usize,
+}
+
+impl UnitTokens<'_> {
+    /// Calls `f` with the unit's tokens `r`.
+    fn with(&mut self, r: Range<usize>, f: &mut dyn FnMut(&[Token])) {
+        let r = self.start + r.start..self.start + r.end;
+        if self.windowed {
+            let (text, kind, piece) = (self.text, self.cfg.tokens, self.cfg.piece_bytes);
+            f(self.window.get(text, kind, piece, r, |_| {}))
+        } else {
+            f(&self.tokens[r])
+        }
+    }
+}
 
 /// Tokens a thread's buffer keeps between documents (16 MiB of them).
 const KEEP_TOKENS: usize = 1 << 20;
@@ -120,6 +287,9 @@ impl Analysis {
         if self.piece.capacity() > KEEP_TOKENS {
             self.piece = Vec::new();
         }
+        if self.window.buf.capacity() + self.window.piece.capacity() > KEEP_TOKENS {
+            self.window = Window::default();
+        }
     }
 
     /// Number of `m`-gram positions of the tokens.
@@ -127,42 +297,104 @@ impl Analysis {
         (self.tokens.len() + 1).saturating_sub(m)
     }
 
-    /// Stretches of positions of at most [`STRETCH`] covering `0..positions`.
-    pub fn stretches(&self, m: usize) -> impl Iterator<Item = Range<usize>> {
-        let n = self.positions(m);
-        (0..n)
-            .step_by(STRETCH)
-            .map(move |a| a..(a + STRETCH).min(n))
-    }
-
     /// Fingerprints of the `m`-grams starting at `positions` into `grams`
     /// (cleared first): [`crate::hash::tokens`] of the `m` token fingerprints from
     /// each position, hashing each window of one serialised copy of the
     /// stretch's tokens.
     pub fn grams_at(&mut self, positions: Range<usize>, m: usize) {
-        self.grams.clear();
         if positions.is_empty() {
+            self.grams.clear();
             return;
         }
-        self.bytes.clear();
-        for t in &self.tokens[positions.start..positions.end + m - 1] {
-            self.bytes.extend_from_slice(&t.hash.to_le_bytes());
+        let tokens = &self.tokens[positions.start..positions.end + m - 1];
+        grams_of(tokens, m, &mut self.bytes, &mut self.grams);
+    }
+
+    /// Starts the reads' pass over `text`: tokenizes it whole, or, past
+    /// `cfg.piece_bytes`, sets it up to be read a piece at a time. Its
+    /// `m`-grams then come a stretch at a time ([`Analysis::next_stretch`]).
+    pub fn start(&mut self, text: &str, cfg: &PassageConfig) -> Result<()> {
+        text::check_len(text)?;
+        self.next_position = 0;
+        self.windowed = text.len() > cfg.piece_bytes;
+        if self.windowed {
+            self.tokens.clear();
+            self.window.reset();
+            self.line_ends.reset(text);
+        } else {
+            text::tokenize(text, cfg.tokens, &mut self.tokens);
         }
-        self.grams
-            .extend(self.bytes.windows(8 * m).step_by(8).map(xxh3_64));
+        Ok(())
+    }
+
+    /// The next stretch of at most [`STRETCH`] positions with the
+    /// fingerprints of their `m`-grams in `grams`; `None` past the last.
+    /// A windowed document is only fully counted ([`Analysis::token_count`])
+    /// once this has returned `None`.
+    pub fn next_stretch(&mut self, text: &str, cfg: &PassageConfig) -> Option<Range<usize>> {
+        let m = cfg.min_words;
+        let p = self.next_position;
+        self.next_position += STRETCH;
+        if !self.windowed {
+            let n = self.positions(m);
+            if p >= n {
+                return None;
+            }
+            let r = p..(p + STRETCH).min(n);
+            self.grams_at(r.clone(), m);
+            return Some(r);
+        }
+        let line_ends = &mut self.line_ends;
+        let tokens = self.window.get(
+            text,
+            cfg.tokens,
+            cfg.piece_bytes,
+            p..p + STRETCH + m - 1,
+            |t| line_ends.token(text, t.start as usize),
+        );
+        if tokens.len() < m.max(1) {
+            return None;
+        }
+        grams_of(tokens, m, &mut self.bytes, &mut self.grams);
+        Some(p..p + self.grams.len())
+    }
+
+    /// Number of tokens of the document.
+    pub fn token_count(&self) -> usize {
+        if self.windowed {
+            self.window.seen
+        } else {
+            self.tokens.len()
+        }
     }
 
     /// Finds lines and paragraphs, and the band keys of the eligible
-    /// paragraphs.
+    /// paragraphs. A windowed document has had all its stretches taken.
     pub fn paragraphs(&mut self, text: &str, cfg: &PassageConfig, signer: &Signer) {
-        self.units.find(text, &self.tokens);
+        if self.windowed {
+            self.line_ends.finish(text);
+            let mut lines = self.line_ends.counts.iter();
+            self.units
+                .find_with(text, |_| lines.next().copied().unwrap_or(u32::MAX));
+        } else {
+            self.units.find(text, &self.tokens);
+        }
         self.eligible.clear();
         self.keys.clear();
-        for (i, p) in self.units.paragraphs.iter().enumerate() {
+        for i in 0..self.units.paragraphs.len() {
+            let p = self.units.paragraphs[i].clone();
             if p.len() >= cfg.min_words {
                 self.eligible.push(i as u32);
-                let toks = &self.tokens[p.start as usize..p.end as usize];
-                signer.keys(toks, &mut self.sign, &mut self.keys);
+                let mut unit = UnitTokens {
+                    text,
+                    cfg,
+                    windowed: self.windowed,
+                    window: &mut self.window,
+                    tokens: &self.tokens,
+                    start: p.start as usize,
+                };
+                let tokens_of = &mut |r, f: &mut dyn FnMut(&[Token])| unit.with(r, f);
+                signer.keys_from(p.len(), tokens_of, &mut self.sign, &mut self.keys);
             }
         }
     }
@@ -173,23 +405,29 @@ impl Analysis {
     }
 
     /// Fingerprint of the tokens in `r`.
-    pub fn content(&mut self, r: Range<u32>) -> u64 {
-        Signer::content(
-            &self.tokens[r.start as usize..r.end as usize],
-            &mut self.sign,
-        )
+    pub fn content(&mut self, text: &str, cfg: &PassageConfig, r: Range<u32>) -> u64 {
+        let mut unit = UnitTokens {
+            text,
+            cfg,
+            windowed: self.windowed,
+            window: &mut self.window,
+            tokens: &self.tokens,
+            start: r.start as usize,
+        };
+        let tokens_of = &mut |r, f: &mut dyn FnMut(&[Token])| unit.with(r, f);
+        Signer::content_from(r.len(), tokens_of, &mut self.sign)
     }
 
     /// Finds the short lines (fewer than `m` tokens, at least
     /// [`MIN_LINE_WORDS`]: a line of one or two words is as often the tail
     /// of a hard-wrapped sentence as a phrase) with their content
     /// fingerprints, into `self.short`.
-    pub fn short_lines(&mut self, m: usize) {
+    pub fn short_lines(&mut self, text: &str, cfg: &PassageConfig) {
         self.short.clear();
         for k in 0..self.units.lines.len() {
             let r = self.units.lines[k].clone();
-            if r.len() < m && r.len() >= MIN_LINE_WORDS as usize {
-                let c = self.content(r.clone());
+            if r.len() < cfg.min_words && r.len() >= MIN_LINE_WORDS as usize {
+                let c = self.content(text, cfg, r.clone());
                 self.short.push((r, c));
             }
         }
@@ -216,14 +454,23 @@ mod tests {
             .windows(m)
             .map(|w| crate::hash::tokens(w, &mut scratch))
             .collect();
-        let mut got = Vec::new();
-        let stretches: Vec<Range<usize>> = a.stretches(m).collect();
-        assert!(stretches.len() > 2);
-        for r in stretches {
-            a.grams_at(r, m);
-            got.extend_from_slice(&a.grams);
+        // Whole, and read a piece at a time.
+        for piece_bytes in [usize::MAX, 1000] {
+            let cfg = PassageConfig {
+                piece_bytes,
+                ..cfg.clone()
+            };
+            a.start(&text, &cfg).unwrap();
+            let (mut got, mut stretches) = (Vec::new(), 0);
+            while let Some(r) = a.next_stretch(&text, &cfg) {
+                assert_eq!(r.start, got.len());
+                got.extend_from_slice(&a.grams);
+                stretches += 1;
+            }
+            assert!(stretches > 2);
+            assert_eq!(got, want, "pieces of {piece_bytes}");
+            assert_eq!(a.token_count(), hashes.len());
         }
-        assert_eq!(got, want);
         a.tokens_and_grams(&text, &cfg).unwrap();
         assert_eq!(a.grams, want);
         a.tokens_and_grams("too short", &cfg).unwrap();

@@ -412,3 +412,89 @@ mod tests {
         assert_eq!(filter_bytes(&set, 1 << 40), 4096);
     }
 }
+
+#[cfg(test)]
+mod pieces {
+    use super::*;
+    use crate::input::Texts;
+    use crate::progress::Silent;
+
+    /// Every token in `words` of `n` words, varied so that runs repeat
+    /// only where they are copied.
+    fn words(n: usize, seed: usize) -> String {
+        (0..n)
+            .map(|i| format!("w{}", (i * 7919 + seed * 104_729) % 50_021))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn find_with(texts: &[&str], cfg: &ScanConfig) -> serde_json::Value {
+        let found = find(
+            Texts {
+                texts,
+                ids: None,
+                sources: None,
+            },
+            cfg,
+            &Silent,
+        )
+        .unwrap();
+        serde_json::json!({
+            "passages": found.passages,
+            "summary": found.summary,
+        })
+    }
+
+    /// Documents read a piece at a time, their tokens never held whole, give
+    /// the report they give whole: pieces cut inside lines, paragraphs,
+    /// repeats and multi-byte characters, for words and for characters.
+    #[test]
+    fn documents_read_in_pieces_give_the_same_report() {
+        let block = format!("{}\n{}\n", words(40, 1), words(30, 2));
+        let headline = "Storm hits the coast";
+        let edited = words(60, 3).replacen("w", "changed w", 5);
+        let long_line = format!("{} {}", words(70_000, 4), words(50, 5));
+        let first = format!(
+            "{headline}\n{headline}\n{block}naïve café a\u{301}b 東京タワー résumé {}\r\n{block}{}\n\n{}\n",
+            words(20, 6),
+            words(60, 3),
+            words(12, 7),
+        );
+        let wrapped: String = words(300, 8)
+            .split(' ')
+            .collect::<Vec<_>>()
+            .chunks(9)
+            .enumerate()
+            .map(|(i, c)| format!("{}{}\n", if i % 5 == 0 { "  " } else { "" }, c.join(" ")))
+            .collect();
+        let second = format!("{edited}\n{wrapped}{block}\n\u{301}tail {}\n", words(40, 1));
+        let third = format!("{long_line}\n{}", words(50, 5));
+        let texts = [first.as_str(), second.as_str(), third.as_str(), headline];
+        for kind in [TokenKind::Words, TokenKind::Chars] {
+            let base = PassageConfig::for_tokens(kind);
+            let whole = ScanConfig {
+                passages: base.clone(),
+                ..ScanConfig::default()
+            };
+            let want = find_with(&texts, &whole);
+            assert!(
+                want["passages"].as_array().is_some_and(|p| p.len() > 3),
+                "{kind:?}: {want}"
+            );
+            for piece_bytes in [7, 100, 4096] {
+                let cfg = ScanConfig {
+                    passages: PassageConfig {
+                        piece_bytes,
+                        ..base.clone()
+                    },
+                    ..ScanConfig::default()
+                };
+                assert_eq!(
+                    find_with(&texts, &cfg),
+                    want,
+                    "{kind:?} in pieces of {piece_bytes} bytes"
+                );
+            }
+        }
+    }
+}

@@ -65,9 +65,11 @@ fn count_one(
 ) -> Result<Option<Offer>> {
     let pc = search.pc;
     let m = pc.min_words;
-    a.tokenize(&doc.text, pc)?;
-    let positions = a.positions(m);
-    let offer = Offer::wanted(role, positions);
+    a.start(&doc.text, pc)?;
+    // A first member offers its set if it has few enough positions: known
+    // only at the end for a document read a piece at a time, so its set is
+    // gathered until it has too many.
+    let mut offer = Offer::wanted(role, 0);
     let mut set = Vec::new();
     // What the member shares with its first member is counted one time
     // fewer than it occurs here: its first occurrence is skipped, so the
@@ -78,8 +80,8 @@ fn count_one(
     if let Role::Member { set: first, .. } = role {
         a.seen.resize(first.len(), false);
     }
-    for r in a.stretches(m) {
-        a.grams_at(r, m);
+    while let Some(r) = a.next_stretch(&doc.text, pc) {
+        offer &= Offer::wanted(role, r.end);
         match role {
             Role::Member { set: first, .. } => {
                 a.fresh.clear();
@@ -97,9 +99,13 @@ fn count_one(
             set.extend_from_slice(&a.grams);
         }
     }
+    let positions = (a.token_count() + 1).saturating_sub(m);
+    if !offer {
+        set = Vec::new();
+    }
     a.paragraphs(&doc.text, pc, &search.signer);
     filter.insert_all(&a.keys);
-    a.short_lines(m);
+    a.short_lines(&doc.text, pc);
     for &(_, c) in &a.short {
         filter.insert(c);
     }

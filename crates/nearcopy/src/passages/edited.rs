@@ -27,6 +27,7 @@ use crate::lsh::Banding;
 use crate::shingle::Shingler;
 use crate::sketch::oph::OnePermutationHasher;
 use crate::text::Token;
+use xxhash_rust::xxh3::Xxh3;
 
 /// Buckets (paragraphs sharing an LSH band) larger than this are linked as
 /// a star and a chain instead of all pairs, and copy sets larger than this
@@ -86,23 +87,62 @@ impl Signer {
 
     /// The shingle set of `tokens` into `s.set`.
     pub fn shingles(&self, tokens: &[Token], s: &mut SignScratch) {
-        s.shingler.fingerprints(tokens, self.shingle, &mut s.set);
-        s.set.sort_unstable();
-        s.set.dedup();
+        self.shingles_from(tokens.len(), &mut |r, f| f(&tokens[r]), s);
+    }
+
+    /// [`Signer::shingles`] of `len` tokens handed over as for
+    /// [`Signer::keys_from`].
+    pub fn shingles_from(&self, len: usize, tokens_of: &mut TokensOf, s: &mut SignScratch) {
+        let (set, shingler, part) = (&mut s.set, &mut s.shingler, &mut s.fps);
+        set.clear();
+        if len > LONG_PARAGRAPH {
+            let k = self.shingle.max(1);
+            for start in (0..=len - k).step_by(LONG_PARAGRAPH) {
+                let end = (start + LONG_PARAGRAPH + k - 1).min(len);
+                tokens_of(start..end, &mut |t| {
+                    shingler.fingerprints(t, k, part);
+                    set.extend_from_slice(part);
+                });
+            }
+            shingler.trim(1 << 20);
+        } else {
+            tokens_of(0..len, &mut |t| {
+                shingler.fingerprints(t, self.shingle, set);
+            });
+        }
+        set.sort_unstable();
+        set.dedup();
     }
 
     /// Appends the band keys of the paragraph `tokens` to `keys`.
+    #[cfg(test)]
     pub fn keys(&self, tokens: &[Token], s: &mut SignScratch, keys: &mut Vec<u64>) {
+        self.keys_from(tokens.len(), &mut |r, f| f(&tokens[r]), s, keys);
+    }
+
+    /// [`Signer::keys`] of a paragraph of `len` tokens that `tokens_of`
+    /// hands over a range at a time (ranges of the paragraph, ascending:
+    /// `tokens_of(r, f)` calls `f` with its tokens `r`), so that a huge
+    /// one is never held whole.
+    pub fn keys_from(
+        &self,
+        len: usize,
+        tokens_of: &mut TokensOf,
+        s: &mut SignScratch,
+        keys: &mut Vec<u64>,
+    ) {
         s.sig.resize(self.hasher.perms(), 0);
-        if tokens.len() > LONG_PARAGRAPH {
+        if len > LONG_PARAGRAPH {
             // The same signature: a bin keeps its least value whatever
             // the order and the repeats of the shingles.
             let k = self.shingle.max(1);
             let (set, sig, shingler) = (&mut s.set, &mut s.sig, &mut s.shingler);
             self.hasher.sign_parts(sig, |add| {
-                for start in (0..=tokens.len() - k).step_by(LONG_PARAGRAPH) {
-                    let end = (start + LONG_PARAGRAPH + k - 1).min(tokens.len());
-                    shingler.fingerprints(&tokens[start..end], k, set);
+                for start in (0..=len - k).step_by(LONG_PARAGRAPH) {
+                    let end = (start + LONG_PARAGRAPH + k - 1).min(len);
+                    tokens_of(start..end, &mut |t| {
+                        shingler.fingerprints(t, k, set);
+                    });
                     add(set);
                 }
             });
@@ -112,7 +152,10 @@ impl Signer {
             // The shingles as they come, repeats and all: a bin keeps its
             // least value whatever the order and the repeats, so the
             // signature is that of the set without sorting it.
-            s.shingler.fingerprints(tokens, self.shingle, &mut s.set);
+            let (set, shingler) = (&mut s.set, &mut s.shingler);
+            tokens_of(0..len, &mut |t| {
+                shingler.fingerprints(t, self.shingle, set);
+            });
             self.hasher.sign(&s.set, &mut s.sig);
         }
         let at = keys.len();
@@ -127,17 +170,43 @@ impl Signer {
 
     /// Fingerprint of the normalised token sequence of `tokens`:
     /// [`hash::tokens`] of their fingerprints and their count.
+    #[cfg(test)]
     pub fn content(tokens: &[Token], s: &mut SignScratch) -> u64 {
-        if tokens.len() > LONG_PARAGRAPH {
-            let len = tokens.len() as u64;
-            return hash::tokens_streamed(tokens.iter().map(|t| t.hash).chain([len]));
-        }
+        Signer::content_from(tokens.len(), &mut |r, f| f(&tokens[r]), s)
+    }
+
+    /// [`Signer::content`] of `len` tokens handed over as for
+    /// [`Signer::keys_from`].
+    pub fn content_from(len: usize, tokens_of: &mut TokensOf, s: &mut SignScratch) -> u64 {
         s.fps.clear();
-        s.fps.extend(tokens.iter().map(|t| t.hash));
-        s.fps.push(tokens.len() as u64);
-        hash::tokens(&s.fps, &mut s.bytes)
+        if len > LONG_PARAGRAPH {
+            // Streamed a window at a time: xxh3 digests the same bytes
+            // however they are handed to it.
+            let mut h = Xxh3::new();
+            for start in (0..len).step_by(LONG_PARAGRAPH) {
+                let r = start..(start + LONG_PARAGRAPH).min(len);
+                let bytes = &mut s.bytes;
+                tokens_of(r, &mut |t| {
+                    bytes.clear();
+                    for tok in t {
+                        bytes.extend_from_slice(&tok.hash.to_le_bytes());
+                    }
+                });
+                h.update(bytes);
+            }
+            h.update(&(len as u64).to_le_bytes());
+            return h.digest();
+        }
+        let fps = &mut s.fps;
+        tokens_of(0..len, &mut |t| fps.extend(t.iter().map(|t| t.hash)));
+        fps.push(len as u64);
+        hash::tokens(fps, &mut s.bytes)
     }
 }
+
+/// Hands over a range of a paragraph's tokens: `tokens_of(r, f)` calls `f`
+/// with the tokens `r` (relative to the paragraph).
+pub(crate) type TokensOf<'a> = dyn FnMut(Range<usize>, &mut dyn FnMut(&[Token])) + 'a;
 
 /// Paragraphs longer than this (in tokens), a whole book on one line say,
 /// are fingerprinted and signed a window at a time ([`Signer::content`],

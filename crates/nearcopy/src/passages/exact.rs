@@ -111,26 +111,25 @@ impl Runs {
     /// Adds a run: the `m`-gram fingerprints of positions `start`,
     /// `start + 1`, … of document `doc`.
     pub fn push(&mut self, doc: u32, start: u32, hashes: &[u64]) {
-        self.push_parts(doc, start, [hashes]);
+        self.push_parts(doc, start, |take| take(hashes));
     }
 
     /// Adds a run given in consecutive parts, as [`Runs::push`] of their
-    /// concatenation.
-    pub fn push_parts<'a>(
-        &mut self,
-        doc: u32,
-        start: u32,
-        parts: impl IntoIterator<Item = &'a [u64]>,
-    ) {
+    /// concatenation: `parts` is called with a function that takes each
+    /// part in turn, so the caller may free a part once it is taken.
+    pub fn push_parts(&mut self, doc: u32, start: u32, parts: impl FnOnce(&mut dyn FnMut(&[u64]))) {
         let offset = self.slots;
         let mut any = false;
-        for part in parts.into_iter().filter(|p| !p.is_empty()) {
+        parts(&mut |part: &[u64]| {
+            if part.is_empty() {
+                return;
+            }
             if !any {
                 self.runs.push(Run { doc, start, offset });
                 any = true;
             }
             self.append(part);
-        }
+        });
         if any {
             self.append(&[0]);
         }

@@ -112,20 +112,18 @@ impl Grams {
         self.len += 1;
     }
 
-    /// The fingerprints `r` as the parts of their blocks.
-    fn parts(&self, r: Range<usize>) -> impl Iterator<Item = &[u64]> {
+    /// Hands the fingerprints `r` to `take` a block's part at a time,
+    /// freeing each block once nothing at or after `r.end` is in it: the
+    /// runs come in order, so nothing later needs it.
+    fn hand_over(&mut self, r: Range<usize>, take: &mut dyn FnMut(&[u64])) {
         let (first, last) = (r.start / GRAMS_BLOCK, r.end.div_ceil(GRAMS_BLOCK));
-        (first..last).map(move |b| {
+        for b in first..last {
             let from = r.start.max(b * GRAMS_BLOCK) - b * GRAMS_BLOCK;
             let to = r.end.min((b + 1) * GRAMS_BLOCK) - b * GRAMS_BLOCK;
-            &self.blocks[b][from..to]
-        })
-    }
-
-    /// Frees the blocks that hold only fingerprints before `i`.
-    fn release_before(&mut self, i: usize) {
-        for b in &mut self.blocks[..i / GRAMS_BLOCK] {
-            *b = Vec::new();
+            take(&self.blocks[b][from..to]);
+            if (b + 1) * GRAMS_BLOCK <= r.end {
+                self.blocks[b] = Vec::new();
+            }
         }
     }
 }
@@ -183,8 +181,9 @@ impl Extracted {
         self.related += k.related;
         self.paragraphs += k.eligible;
         for (start, r) in &k.runs {
-            self.runs.push_parts(doc, *start, k.grams.parts(r.clone()));
-            k.grams.release_before(r.end);
+            let grams = &mut k.grams;
+            self.runs
+                .push_parts(doc, *start, |take| grams.hand_over(r.clone(), take));
         }
         // Only the first of identical paragraphs (in input order) is paired
         // by its band keys (`edited::representatives`); its copies are kept
@@ -237,16 +236,16 @@ fn keep(
         ..Kept::default()
     };
     let m = pc.min_words;
-    a.tokenize(&doc.text, pc)?;
-    k.tokens = a.tokens.len() as u64;
-    let positions = a.positions(m);
-    let offer = Offer::wanted(role, positions);
+    a.start(&doc.text, pc)?;
+    // As in the first read: a first member's set is gathered until it has
+    // too many positions to offer.
+    let mut offer = Offer::wanted(role, 0);
     let mut set = Vec::new();
     let mut shares = Vec::new();
     // A run may go on from one stretch into the next.
     let mut open = false;
-    for r in a.stretches(m) {
-        a.grams_at(r.clone(), m);
+    while let Some(r) = a.next_stretch(&doc.text, pc) {
+        offer &= Offer::wanted(role, r.end);
         filter.repeated_all(&a.grams, &mut a.repeated);
         if let Role::LeftOut = role {
             // Its family's first member stands for it.
@@ -278,6 +277,11 @@ fn keep(
     if let Role::Member { first, .. } = role {
         k.shares = Some((first, shares));
     }
+    k.tokens = a.token_count() as u64;
+    let positions = (a.token_count() + 1).saturating_sub(m);
+    if !offer {
+        set = Vec::new();
+    }
     a.paragraphs(&doc.text, pc, signer);
     k.eligible = a.eligible.len() as u64;
     let bands = signer.bands();
@@ -295,7 +299,7 @@ fn keep(
         );
         if k.keys.len() > before {
             let tokens = a.eligible_range(e);
-            let content = a.content(tokens.clone());
+            let content = a.content(&doc.text, pc, tokens.clone());
             k.paras.push(KeptPara {
                 index: e as u32,
                 tokens,
@@ -303,7 +307,7 @@ fn keep(
             });
         }
     }
-    a.short_lines(pc.min_words);
+    a.short_lines(&doc.text, pc);
     for (r, c) in &a.short {
         if filter.repeated(*c) {
             k.lines.push((*c, r.clone()));
@@ -329,9 +333,9 @@ mod tests {
         assert_eq!(grams.len(), all.len());
         let runs = [0..3, 3..5, 5..17, 17..18, 18..40, 40..53];
         for r in runs {
-            let got: Vec<u64> = grams.parts(r.clone()).flatten().copied().collect();
+            let mut got = Vec::new();
+            grams.hand_over(r.clone(), &mut |part| got.extend_from_slice(part));
             assert_eq!(got, all[r.clone()], "{r:?}");
-            grams.release_before(r.end);
             let held = grams.blocks.iter().filter(|b| !b.is_empty()).count();
             assert_eq!(held, all.len().div_ceil(GRAMS_BLOCK) - r.end / GRAMS_BLOCK);
         }

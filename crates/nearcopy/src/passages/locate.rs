@@ -2,10 +2,12 @@
 //! positions become byte offsets, lines and previews, and candidate
 //! paragraph pairs get their exact Jaccard.
 
+use std::ops::Range;
+
 use ahash::AHashMap;
 use rayon::prelude::*;
 
-use super::analysis::tokenize_sized;
+use super::analysis::Window;
 use super::assemble::Found;
 use super::corpus::{changed_if, Candidates, Search};
 use super::edited::{self, Para, Signer, Verified};
@@ -16,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::figures::round6;
 use crate::input::Inputs;
 use crate::progress::Progress;
-use crate::text::{self, LineIndex};
+use crate::text::{self, LineIndex, Token};
 
 /// A token boundary to turn into a byte offset: document, token, and
 /// whether it is the end of a range (the end of the token before it).
@@ -373,29 +375,55 @@ fn locate_doc(
     wanted: &Wanted,
 ) -> Result<DocLocated> {
     text::check_len(&doc.text)?;
+    // The tokens of a document longer than `piece_bytes` are never held
+    // whole: those it needs are looked up a piece at a time, in order.
+    let windowed = doc.text.len() > pc.piece_bytes;
     let mut tokens = Vec::new();
-    tokenize_sized(
-        &doc.text,
-        pc.tokens,
-        crate::shingle::PIECE_BYTES,
-        &mut tokens,
-        &mut Vec::new(),
-    );
-    let lines = LineIndex::new(&doc.text);
-    let n = tokens.len() as u32;
-    let bad = |t: u32, is_end: bool| if is_end { t == 0 || t > n } else { t >= n };
-    if wanted.ends.iter().any(|&(_, t, e)| bad(t, e))
-        || wanted.previews.iter().any(|&(_, s, e)| s >= e || e > n)
-    {
-        changed_if(true)?;
+    let mut window = Window::default();
+    if !windowed {
+        text::tokenize(&doc.text, pc.tokens, &mut tokens);
+    }
+    let mut needed: Vec<u32> = Vec::new();
+    for &(_, t, is_end) in wanted.ends {
+        if is_end && t == 0 {
+            changed_if(true)?;
+        }
+        needed.push(if is_end { t - 1 } else { t });
+    }
+    for &(_, s, e) in wanted.previews {
+        if s >= e {
+            changed_if(true)?;
+        }
+        needed.extend([s, e - 1]);
+    }
+    needed.sort_unstable();
+    needed.dedup();
+    let mut at = Vec::with_capacity(needed.len());
+    for &t in &needed {
+        let found = if windowed {
+            let i = t as usize;
+            let text = &doc.text;
+            window
+                .get(text, pc.tokens, pc.piece_bytes, i..i + 1, |_| {})
+                .first()
+                .copied()
+        } else {
+            tokens.get(t as usize).copied()
+        };
+        match found {
+            Some(tok) => at.push(tok),
+            None => changed_if(true)?,
+        }
     }
     let byte = |t: u32, is_end: bool| -> usize {
+        let tok = &at[needed.partition_point(|&x| x < if is_end { t - 1 } else { t })];
         if is_end {
-            tokens[t as usize - 1].end as usize
+            tok.end as usize
         } else {
-            tokens[t as usize].start as usize
+            tok.start as usize
         }
     };
+    let lines = LineIndex::new(&doc.text);
     let ends = wanted
         .ends
         .iter()
@@ -418,11 +446,21 @@ fn locate_doc(
     let mut scratch = edited::SignScratch::default();
     let mut sets = Vec::with_capacity(wanted.sign.len());
     for &x in wanted.sign {
-        let r = &paras[x as usize].tokens;
-        if r.end > n {
-            changed_if(true)?;
-        }
-        signer.shingles(&tokens[r.start as usize..r.end as usize], &mut scratch);
+        let r = paras[x as usize].tokens.clone();
+        let (start, len) = (r.start as usize, r.len());
+        let mut short = false;
+        let mut tokens_of = |sub: Range<usize>, f: &mut dyn FnMut(&[Token])| {
+            let want = start + sub.start..start + sub.end;
+            let got = if windowed {
+                window.get(&doc.text, pc.tokens, pc.piece_bytes, want.clone(), |_| {})
+            } else {
+                tokens.get(want.clone()).unwrap_or(&[])
+            };
+            short |= got.len() < want.len();
+            f(got)
+        };
+        signer.shingles_from(len, &mut tokens_of, &mut scratch);
+        changed_if(short)?;
         sets.push((x, scratch.set.clone()));
     }
     Ok(DocLocated {

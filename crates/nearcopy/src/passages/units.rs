@@ -39,21 +39,31 @@ struct Line {
 impl Units {
     /// Finds the lines and paragraphs of `text`, whose tokens are `tokens`.
     pub fn find(&mut self, text: &str, tokens: &[Token]) {
+        let mut t = 0usize;
+        self.find_with(text, |end| {
+            while t < tokens.len() && (tokens[t].start as usize) < end {
+                t += 1;
+            }
+            t as u32
+        });
+    }
+
+    /// [`Units::find`] told, for the end of each line in turn (the ends of
+    /// `text.split_inclusive('\n')`), how many tokens start before it.
+    pub fn find_with(&mut self, text: &str, mut before: impl FnMut(usize) -> u32) {
         self.lines.clear();
         self.paragraphs.clear();
         let mut lines = Vec::new();
-        let mut t = 0usize;
+        let mut t = 0u32;
         let mut at = 0usize;
         for raw in text.split_inclusive('\n') {
             let end = at + raw.len();
             let body = raw.trim_end_matches(['\n', '\r']);
             let first = t;
-            while t < tokens.len() && (tokens[t].start as usize) < end {
-                t += 1;
-            }
+            t = before(end);
             let trimmed = body.trim_end();
             lines.push(Line {
-                tokens: first as u32..t as u32,
+                tokens: first..t,
                 blank: trimmed.trim_start().is_empty(),
                 indented: body.starts_with(char::is_whitespace),
                 width: trimmed.chars().count(),

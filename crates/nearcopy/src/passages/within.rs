@@ -123,7 +123,7 @@ impl RepeatFinder {
         let mut paras = Vec::with_capacity(a.eligible.len());
         for k in 0..a.eligible.len() {
             let r = a.eligible_range(k);
-            let content = a.content(r.clone());
+            let content = a.content(text, cfg, r.clone());
             paras.push(Para {
                 doc: 0,
                 index: k as u32,
@@ -159,7 +159,7 @@ impl RepeatFinder {
         let mut found = assemble::drop_covered(found);
 
         // Lines: whole short lines printed twice or more.
-        a.short_lines(m);
+        a.short_lines(text, cfg);
         let lines = a
             .short
             .iter()
