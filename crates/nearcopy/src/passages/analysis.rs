@@ -385,16 +385,9 @@ impl Analysis {
             let p = self.units.paragraphs[i].clone();
             if p.len() >= cfg.min_words {
                 self.eligible.push(i as u32);
-                let mut unit = UnitTokens {
-                    text,
-                    cfg,
-                    windowed: self.windowed,
-                    window: &mut self.window,
-                    tokens: &self.tokens,
-                    start: p.start as usize,
-                };
+                let (mut unit, sign, keys) = self.unit(text, cfg, p.start);
                 let tokens_of = &mut |r, f: &mut dyn FnMut(&[Token])| unit.with(r, f);
-                signer.keys_from(p.len(), tokens_of, &mut self.sign, &mut self.keys);
+                signer.keys_from(p.len(), tokens_of, sign, keys);
             }
         }
     }
@@ -406,16 +399,28 @@ impl Analysis {
 
     /// Fingerprint of the tokens in `r`.
     pub fn content(&mut self, text: &str, cfg: &PassageConfig, r: Range<u32>) -> u64 {
-        let mut unit = UnitTokens {
+        let (mut unit, sign, _) = self.unit(text, cfg, r.start);
+        let tokens_of = &mut |r, f: &mut dyn FnMut(&[Token])| unit.with(r, f);
+        Signer::content_from(r.len(), tokens_of, sign)
+    }
+
+    /// The tokens from `start` on, with the signing buffers and the band
+    /// keys, borrowed apart.
+    fn unit<'a>(
+        &'a mut self,
+        text: &'a str,
+        cfg: &'a PassageConfig,
+        start: u32,
+    ) -> (UnitTokens<'a>, &'a mut SignScratch, &'a mut Vec<u64>) {
+        let unit = UnitTokens {
             text,
             cfg,
             windowed: self.windowed,
             window: &mut self.window,
             tokens: &self.tokens,
-            start: r.start as usize,
+            start: start as usize,
         };
-        let tokens_of = &mut |r, f: &mut dyn FnMut(&[Token])| unit.with(r, f);
-        Signer::content_from(r.len(), tokens_of, &mut self.sign)
+        (unit, &mut self.sign, &mut self.keys)
     }
 
     /// Finds the short lines (fewer than `m` tokens, at least
