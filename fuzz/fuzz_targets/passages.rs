@@ -4,8 +4,10 @@
 //! documents of a JSON Lines file.
 //!
 //! The first byte picks the shortest repeat (`min_words` 2 to 5), words or
-//! characters, and whether the rest is taken as text or as a sequence of
-//! words from a vocabulary of eight (each byte one word and a separator:
+//! characters, the size of the pieces documents are read in (the finder's
+//! path for huge records, here at 7 to 105 bytes, or whole), and whether the
+//! rest is taken as text or as a sequence of words from a vocabulary of
+//! eight (each byte one word and a separator:
 //! space, newline, blank line or `. `), which makes repeats, paragraphs and
 //! edited copies common. A `|` byte in the text starts the next document
 //! (at most three) for the corpus finder.
@@ -423,8 +425,15 @@ fuzz_target!(|data: &[u8]| {
     } else {
         TokenKind::Words
     };
+    // The high four bits, when set, make the corpus finder read documents a
+    // piece of 7 to 105 bytes at a time (its path for huge records).
+    let piece_bytes = match mode >> 4 {
+        0 => PassageConfig::for_tokens(kind).piece_bytes,
+        p => 7 * p as usize,
+    };
     let cfg = PassageConfig {
         min_words: 2 + (mode & 3) as usize,
+        piece_bytes,
         ..PassageConfig::for_tokens(kind)
     };
     let text: String = if mode & 8 != 0 {
