@@ -14,8 +14,10 @@ use super::exact;
 use super::families::Families;
 use super::tagged::Tagged;
 use super::{edited_found, verify_pair, Match};
-use crate::config::PassageConfig;
+use crate::config::{PassageConfig, ScanConfig};
 use crate::figures::round6;
+use crate::input::{Corpus, Texts};
+use crate::progress::Silent;
 
 /// A passage repeated inside one document, as byte ranges of its text.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +72,9 @@ impl RepeatFinder {
 
     /// The repeats inside `text`, as [`within_document`].
     pub fn find(&self, text: &str) -> Vec<Repeat> {
+        if text.len() > self.cfg.piece_bytes {
+            return self.find_huge(text);
+        }
         let (cfg, signer) = (&self.cfg, &self.signer);
         let mut a = Analysis::default();
         if a.tokens_and_grams(text, cfg).is_err() {
@@ -191,6 +196,52 @@ impl RepeatFinder {
     }
 }
 
+impl RepeatFinder {
+    /// [`RepeatFinder::find`] of a text longer than `piece_bytes`, by the
+    /// corpus search on it alone, which reads it a piece at a time and
+    /// reports the same copies: this search holds every token, every
+    /// `m`-gram and their order at once (40 bytes a word), the corpus
+    /// search about what one read of the text needs.
+    fn find_huge(&self, text: &str) -> Vec<Repeat> {
+        let scan = ScanConfig {
+            passages: self.cfg.clone(),
+            ..ScanConfig::default()
+        };
+        let texts = [text];
+        let corpus = Corpus::from(Texts {
+            texts: &texts,
+            ids: None,
+            sources: None,
+        });
+        let found = corpus
+            .open(&scan.input)
+            .and_then(|inputs| super::find_in(&inputs, &scan, &Silent));
+        let Ok(found) = found else {
+            return Vec::new();
+        };
+        let mut out: Vec<Repeat> = found
+            .passages
+            .into_iter()
+            .filter_map(|g| {
+                let mut places = g
+                    .occurrences
+                    .iter()
+                    .map(|o| o.start as usize..o.end as usize);
+                let first = places.next()?;
+                Some(Repeat {
+                    first,
+                    later: places.collect(),
+                    words: g.words as usize,
+                    similarity: g.similarity,
+                    matched: g.matched,
+                })
+            })
+            .collect();
+        out.sort_by_key(|r| (r.first.start, r.first.end, Reverse(r.words)));
+        out
+    }
+}
+
 /// The later copies of `repeats` as sorted, merged byte ranges: what to cut
 /// to keep one copy of each repeat.
 pub fn later_copies(repeats: &[Repeat]) -> Vec<Range<usize>> {
@@ -204,4 +255,48 @@ pub fn later_copies(repeats: &[Repeat]) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod huge {
+    use super::*;
+
+    fn words(n: usize, seed: usize) -> String {
+        (0..n)
+            .map(|i| format!("w{}", (i * 7919 + seed * 104_729) % 50_021))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// A text past `piece_bytes` goes through the corpus search, read a
+    /// piece at a time: the same repeats as the search of one text.
+    #[test]
+    fn a_huge_text_gives_the_same_repeats() {
+        let block = format!("{}\n{}\n", words(40, 1), words(30, 2));
+        let headline = "Storm hits the coast";
+        let para = words(60, 3);
+        let edited = para.replacen("w", "changed w", 5);
+        let texts = [
+            format!(
+                "{headline}\n{headline}\n{block}{}\n{block}{para}\n\n{edited}\n",
+                words(20, 6)
+            ),
+            format!("{} {}\n{}", words(3000, 4), words(50, 5), words(50, 5)),
+            "ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha".to_string(),
+            words(100, 7),
+        ];
+        for kind in [crate::text::TokenKind::Words, crate::text::TokenKind::Chars] {
+            let cfg = PassageConfig::for_tokens(kind);
+            let pieces = PassageConfig {
+                piece_bytes: 64,
+                ..cfg.clone()
+            };
+            for text in &texts {
+                let want = within_document(text, &cfg);
+                assert_eq!(within_document(text, &pieces), want, "{kind:?}: {text:.60}");
+            }
+            let first = within_document(&texts[0], &pieces);
+            assert!(first.len() >= 3, "{first:?}");
+        }
+    }
 }
