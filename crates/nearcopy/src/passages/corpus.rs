@@ -417,16 +417,8 @@ mod tests {
 mod pieces {
     use super::*;
     use crate::input::Texts;
+    use crate::passages::testing::words;
     use crate::progress::Silent;
-
-    /// Every token in `words` of `n` words, varied so that runs repeat
-    /// only where they are copied.
-    fn words(n: usize, seed: usize) -> String {
-        (0..n)
-            .map(|i| format!("w{}", (i * 7919 + seed * 104_729) % 50_021))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
 
     fn find_with(texts: &[&str], cfg: &ScanConfig) -> serde_json::Value {
         let found = find(

@@ -99,6 +99,8 @@ mod firsts;
 mod keys;
 mod locate;
 mod tagged;
+#[cfg(test)]
+mod testing;
 pub(crate) mod units;
 mod within;
 

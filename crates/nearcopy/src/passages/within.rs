@@ -260,13 +260,7 @@ pub fn later_copies(repeats: &[Repeat]) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod huge {
     use super::*;
-
-    fn words(n: usize, seed: usize) -> String {
-        (0..n)
-            .map(|i| format!("w{}", (i * 7919 + seed * 104_729) % 50_021))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+    use crate::passages::testing::words;
 
     /// A text past `piece_bytes` goes through the corpus search, read a
     /// piece at a time: the same repeats as the search of one text.
