@@ -307,13 +307,14 @@ impl Cutter<'_> {
         self.passages.is_some() || self.boilerplate.is_some()
     }
 
-    /// The cuts of `text`, sorted and not overlapping.
-    pub(super) fn cuts(&self, text: &str) -> Vec<Cut> {
+    /// The cuts of `text`, sorted and not overlapping; an error where its
+    /// repeats could not be searched, rather than keeping it uncut unsaid.
+    pub(super) fn cuts(&self, text: &str) -> Result<Vec<Cut>> {
         let mut ranges: Vec<(Range<usize>, CutKind)> = Vec::new();
         if let Some(finder) = self.passages {
             let min = self.min_words;
             let mut copies: Vec<(Range<usize>, Source)> = Vec::new();
-            for r in finder.find(text) {
+            for r in finder.try_find(text)? {
                 if r.matched == Match::Edited && r.similarity < self.passage_threshold {
                     continue;
                 }
@@ -445,10 +446,10 @@ impl Cutter<'_> {
             }
         }
         if ranges.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let lines = LineIndex::new(text);
-        ranges
+        Ok(ranges
             .into_iter()
             .map(|(r, why)| Cut {
                 line_start: lines.line(r.start),
@@ -457,7 +458,7 @@ impl Cutter<'_> {
                 end: r.end,
                 why,
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -480,7 +480,7 @@ mod tests {
             kind: TokenKind::Words,
             boilerplate: None,
         };
-        apply(text, &cutter.cuts(text))
+        apply(text, &cutter.cuts(text).unwrap())
     }
 
     #[test]
@@ -638,7 +638,7 @@ mod tests {
             kind: TokenKind::Words,
             boilerplate: Some(&map),
         };
-        let cut = |t: &str| apply(t, &cutter.cuts(t));
+        let cut = |t: &str| apply(t, &cutter.cuts(t).unwrap());
         assert_eq!(cut("Body here\nFooter one\nFooter two"), "Body here");
         assert_eq!(
             cut("Body here\n  Footer one \r\nFooter two\n"),
@@ -656,8 +656,8 @@ mod tests {
             ..cutter
         };
         let t = "Mr Smith\nsaid.\nFooter one\nEnd.";
-        assert_eq!(apply(t, &wrapped.cuts(t)), "Mr Smith\nsaid.\nEnd.");
-        let cuts = cutter.cuts("Body here\nFooter one\nFooter two");
+        assert_eq!(apply(t, &wrapped.cuts(t).unwrap()), "Mr Smith\nsaid.\nEnd.");
+        let cuts = cutter.cuts("Body here\nFooter one\nFooter two").unwrap();
         assert_eq!(
             cuts.iter()
                 .map(|c| (c.start, c.end, c.line_start))

@@ -184,7 +184,7 @@ pub(super) fn process(
     // The index keeps the text as read: later batches are compared with
     // the documents as they came, as a scan of both would.
     let entry = signer.map(|s| entry_of(s, &cfg.scan, scan, doc, &record.text));
-    let cuts = cutter.cuts(&record.text);
+    let cuts = cutter.cuts(&record.text)?;
     let text = if cuts.is_empty() {
         None
     } else {

@@ -172,7 +172,7 @@ fn line_end(text: &str, from: usize) -> usize {
 }
 
 /// Positions whose `m`-grams are fingerprinted at a time by the reads that
-/// go through a document once ([`Analysis::stretches`]).
+/// go through a document once ([`Analysis::next_stretch`]).
 const STRETCH: usize = 1 << 14;
 
 /// The fingerprints of the `m`-grams of `tokens` into `grams` (cleared

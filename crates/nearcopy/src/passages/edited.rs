@@ -209,8 +209,8 @@ impl Signer {
 pub(crate) type TokensOf<'a> = dyn FnMut(Range<usize>, &mut dyn FnMut(&[Token])) + 'a;
 
 /// Paragraphs longer than this (in tokens), a whole book on one line say,
-/// are fingerprinted and signed a window at a time ([`Signer::content`],
-/// [`Signer::keys`]): the same values, without copies of all their token
+/// are fingerprinted and signed a window at a time ([`Signer::content_from`],
+/// [`Signer::keys_from`]): the same values, without copies of all their token
 /// fingerprints and shingles (16 bytes a token, twice).
 const LONG_PARAGRAPH: usize = 1 << 16;
 

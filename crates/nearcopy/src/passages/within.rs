@@ -15,6 +15,7 @@ use super::families::Families;
 use super::tagged::Tagged;
 use super::{edited_found, verify_pair, Match};
 use crate::config::{PassageConfig, ScanConfig};
+use crate::error::Result;
 use crate::figures::round6;
 use crate::input::{Corpus, Texts};
 use crate::progress::Silent;
@@ -70,16 +71,23 @@ impl RepeatFinder {
         }
     }
 
-    /// The repeats inside `text`, as [`within_document`].
+    /// The repeats inside `text`, as [`within_document`]; a text that
+    /// cannot be searched (see [`RepeatFinder::try_find`]) has none.
     pub fn find(&self, text: &str) -> Vec<Repeat> {
+        self.try_find(text).unwrap_or_default()
+    }
+
+    /// [`RepeatFinder::find`], or why `text` could not be searched: too
+    /// large (more than 4 GiB, or more repeated positions than the suffix
+    /// array holds), or, for a text past `piece_bytes`, what stopped the
+    /// search of it (a signal, a full temporary directory).
+    pub fn try_find(&self, text: &str) -> Result<Vec<Repeat>> {
         if text.len() > self.cfg.piece_bytes {
             return self.find_huge(text);
         }
         let (cfg, signer) = (&self.cfg, &self.signer);
         let mut a = Analysis::default();
-        if a.tokens_and_grams(text, cfg).is_err() {
-            return Vec::new();
-        }
+        a.tokens_and_grams(text, cfg)?;
         let m = cfg.min_words;
 
         // Exact: count the m-grams of this one text exactly.
@@ -118,10 +126,8 @@ impl RepeatFinder {
             runs.push(0, p as u32, &a.grams[p..q]);
             p = q;
         }
-        let mut found = match exact::maximal_repeats(runs, m, &Families::none()) {
-            Ok(repeats) => assemble::exact(repeats.groups, m as u32),
-            Err(_) => Vec::new(),
-        };
+        let repeats = exact::maximal_repeats(runs, m, &Families::none())?;
+        let mut found = assemble::exact(repeats.groups, m as u32);
 
         // Edited: all long-enough paragraphs of this text.
         a.paragraphs(text, cfg, signer);
@@ -183,7 +189,7 @@ impl RepeatFinder {
         let bytes = |p: &Place| {
             a.tokens[p.start as usize].start as usize..a.tokens[p.end as usize - 1].end as usize
         };
-        found
+        Ok(found
             .iter()
             .map(|f| Repeat {
                 first: bytes(&f.places[0]),
@@ -192,7 +198,7 @@ impl RepeatFinder {
                 similarity: round6(f.similarity),
                 matched: f.matched,
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -202,7 +208,7 @@ impl RepeatFinder {
     /// reports the same copies: this search holds every token, every
     /// `m`-gram and their order at once (40 bytes a word), the corpus
     /// search about what one read of the text needs.
-    fn find_huge(&self, text: &str) -> Vec<Repeat> {
+    fn find_huge(&self, text: &str) -> Result<Vec<Repeat>> {
         let scan = ScanConfig {
             passages: self.cfg.clone(),
             ..ScanConfig::default()
@@ -213,12 +219,8 @@ impl RepeatFinder {
             ids: None,
             sources: None,
         });
-        let found = corpus
-            .open(&scan.input)
-            .and_then(|inputs| super::find_in(&inputs, &scan, &Silent));
-        let Ok(found) = found else {
-            return Vec::new();
-        };
+        let inputs = corpus.open(&scan.input)?;
+        let found = super::find_in(&inputs, &scan, &Silent)?;
         let mut out: Vec<Repeat> = found
             .passages
             .into_iter()
@@ -238,7 +240,7 @@ impl RepeatFinder {
             })
             .collect();
         out.sort_by_key(|r| (r.first.start, r.first.end, Reverse(r.words)));
-        out
+        Ok(out)
     }
 }
 
