@@ -7,7 +7,8 @@ use std::ops::Range;
 use ahash::AHashMap;
 use serde::Serialize;
 
-use crate::passages::{Match, RepeatFinder};
+use crate::passages::{Match, Repeat, RepeatFinder};
+use crate::shingle;
 use crate::text::{self, LineIndex, Token, TokenKind};
 
 use super::*;
@@ -176,31 +177,87 @@ pub(super) fn whole_sentences(
     min: usize,
     tokens: &mut Vec<Token>,
 ) -> Option<Range<usize>> {
+    whole_sentences_in(text, span, kind, min, shingle::PIECE_BYTES, tokens)
+}
+
+/// [`whole_sentences`], tokenizing the span a piece of about `piece` bytes
+/// at a time (cut where no token crosses): the copies of one enormous
+/// record can be hundreds of megabytes, and their tokens take 16 bytes each.
+fn whole_sentences_in(
+    text: &str,
+    span: Range<usize>,
+    kind: TokenKind,
+    min: usize,
+    piece: usize,
+    tokens: &mut Vec<Token>,
+) -> Option<Range<usize>> {
     let base = span.start;
-    if span.len() > text::MAX_TEXT_BYTES {
-        return None;
+    let s = &text[span];
+    let mut bounds = vec![0];
+    let mut at = 0;
+    while at < s.len() {
+        let next = shingle::piece_end(s.as_bytes(), at + piece.max(1), kind);
+        if next - at > text::MAX_TEXT_BYTES {
+            return None;
+        }
+        bounds.push(next);
+        at = next;
     }
-    text::tokenize(&text[span], kind, tokens);
-    let n = tokens.len();
-    let first = (0..n).find(
-        |&i| match boundary_before(text, base + tokens[i].start as usize) {
-            Boundary::Strong => true,
-            Boundary::Line => i == 0,
-            Boundary::Weak => false,
-        },
-    )?;
-    let last =
-        (first..n).rev().find(
-            |&j| match boundary_after(text, base + tokens[j].end as usize) {
+    let pieces = bounds.len() - 1;
+    // Piece k's tokens, offsets from the piece's start; the one loaded last
+    // is kept, so a span of one piece is tokenized once.
+    let mut loaded = usize::MAX;
+    let mut load = |k: usize, tokens: &mut Vec<Token>| {
+        if loaded != k {
+            text::tokenize(&s[bounds[k]..bounds[k + 1]], kind, tokens);
+            loaded = k;
+        }
+    };
+    let mut before = Vec::with_capacity(pieces + 1);
+    before.push(0);
+    for k in 0..pieces {
+        load(k, tokens);
+        before.push(before[k] + tokens.len());
+    }
+    let n = before[pieces];
+    let mut first = None;
+    'first: for k in 0..pieces {
+        load(k, tokens);
+        for (i, t) in tokens.iter().enumerate() {
+            let (index, start) = (before[k] + i, base + bounds[k] + t.start as usize);
+            let found = match boundary_before(text, start) {
                 Boundary::Strong => true,
-                Boundary::Line => j == n - 1,
+                Boundary::Line => index == 0,
                 Boundary::Weak => false,
-            },
-        )?;
-    if last + 1 - first < min {
-        return None;
+            };
+            if found {
+                first = Some((index, start));
+                break 'first;
+            }
+        }
     }
-    Some(base + tokens[first].start as usize..base + tokens[last].end as usize)
+    let (first, from) = first?;
+    let mut last = None;
+    'last: for k in (0..pieces).rev() {
+        load(k, tokens);
+        for (i, t) in tokens.iter().enumerate().rev() {
+            let (index, end) = (before[k] + i, base + bounds[k] + t.end as usize);
+            if index < first {
+                break 'last;
+            }
+            let found = match boundary_after(text, end) {
+                Boundary::Strong => true,
+                Boundary::Line => index == n - 1,
+                Boundary::Weak => false,
+            };
+            if found {
+                last = Some((index, end));
+                break 'last;
+            }
+        }
+    }
+    let (last, to) = last?;
+    (last + 1 - first >= min).then_some(from..to)
 }
 
 /// Widens the span of a passage copy (first word to last word) to what
@@ -309,12 +366,33 @@ impl Cutter<'_> {
 
     /// The cuts of `text`, sorted and not overlapping; an error where its
     /// repeats could not be searched, rather than keeping it uncut unsaid.
+    #[cfg(test)]
     pub(super) fn cuts(&self, text: &str) -> Result<Vec<Cut>> {
+        let repeats = match self.passages {
+            Some(finder) => finder.try_find(text)?,
+            None => Vec::new(),
+        };
+        Ok(self.cuts_of(text, repeats))
+    }
+
+    /// [`Cutter::cuts`] of a text given up while its repeats are searched
+    /// and given back ([`RepeatFinder::try_find_owned`]): an enormous
+    /// record is not held twice.
+    pub(super) fn cuts_owned(&self, text: String) -> Result<(Vec<Cut>, String)> {
+        let (repeats, text) = match self.passages {
+            Some(finder) => finder.try_find_owned(text)?,
+            None => (Vec::new(), text),
+        };
+        let cuts = self.cuts_of(&text, repeats);
+        Ok((cuts, text))
+    }
+
+    fn cuts_of(&self, text: &str, repeats: Vec<Repeat>) -> Vec<Cut> {
         let mut ranges: Vec<(Range<usize>, CutKind)> = Vec::new();
-        if let Some(finder) = self.passages {
+        if self.passages.is_some() {
             let min = self.min_words;
             let mut copies: Vec<(Range<usize>, Source)> = Vec::new();
-            for r in finder.try_find(text)? {
+            for r in repeats {
                 if r.matched == Match::Edited && r.similarity < self.passage_threshold {
                     continue;
                 }
@@ -446,10 +524,10 @@ impl Cutter<'_> {
             }
         }
         if ranges.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
         let lines = LineIndex::new(text);
-        Ok(ranges
+        ranges
             .into_iter()
             .map(|(r, why)| Cut {
                 line_start: lines.line(r.start),
@@ -458,7 +536,7 @@ impl Cutter<'_> {
                 end: r.end,
                 why,
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -489,4 +567,51 @@ pub(super) fn apply(text: &str, cuts: &[Cut]) -> String {
     }
     out.push_str(&text[at..]);
     out
+}
+
+#[cfg(test)]
+mod pieces {
+    use super::*;
+
+    /// A span tokenized a piece at a time narrows to the same sentences as
+    /// the span tokenized whole, for every span between word edges.
+    #[test]
+    fn whole_sentences_are_the_same_in_pieces() {
+        let text = "Storm hits the coast\nStorm hits the coast\n\nThe U.S. said so. \
+                    Mr. Smith went on and on,\nwrapped in 1986. Ünïcode wörds here!\n\
+                    Another line\nand more. Last one";
+        let mut edges: Vec<usize> = Vec::new();
+        let mut tokens = Vec::new();
+        for kind in [TokenKind::Words, TokenKind::Chars] {
+            text::tokenize(text, kind, &mut tokens);
+            edges.clear();
+            edges.extend(tokens.iter().step_by(2).map(|t| t.start as usize));
+            edges.extend(tokens.iter().step_by(3).map(|t| t.end as usize));
+            let mut found = 0;
+            for &start in &edges {
+                for &end in edges.iter().filter(|&&e| e > start) {
+                    for min in [1, 3, 6] {
+                        let whole = whole_sentences_in(
+                            text,
+                            start..end,
+                            kind,
+                            min,
+                            usize::MAX,
+                            &mut tokens,
+                        );
+                        found += usize::from(whole.is_some());
+                        for piece in [1, 7, 30] {
+                            let got =
+                                whole_sentences_in(text, start..end, kind, min, piece, &mut tokens);
+                            assert_eq!(
+                                got, whole,
+                                "{kind:?} {start}..{end} min {min} piece {piece}"
+                            );
+                        }
+                    }
+                }
+            }
+            assert!(found > 50, "{kind:?}: {found}");
+        }
+    }
 }

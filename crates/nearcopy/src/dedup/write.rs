@@ -184,11 +184,11 @@ pub(super) fn process(
     // The index keeps the text as read: later batches are compared with
     // the documents as they came, as a scan of both would.
     let entry = signer.map(|s| entry_of(s, &cfg.scan, scan, doc, &record.text));
-    let cuts = cutter.cuts(&record.text)?;
+    let (cuts, whole) = cutter.cuts_owned(record.text)?;
     let text = if cuts.is_empty() {
         None
     } else {
-        Some(apply(&record.text, &cuts))
+        Some(apply(&whole, &cuts))
     };
     let line = match record.span {
         // A JSON Lines record: the original line, with only the text
@@ -212,7 +212,7 @@ pub(super) fn process(
         None => json_line(&TextRecord {
             id: &info.id,
             source: &info.source,
-            text: text.as_deref().unwrap_or(&record.text),
+            text: text.as_deref().unwrap_or(&whole),
         }),
     };
     let log = (!cuts.is_empty()).then(|| {

@@ -821,6 +821,12 @@ fn spool(
     Ok((tmp, kind))
 }
 
+/// Whether a text file is taken for binary and skipped: a NUL byte in its
+/// first 8 KiB.
+pub(crate) fn looks_binary(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(8192)].contains(&0)
+}
+
 /// The UTF-8 byte-order mark, which some tools put before the first record
 /// of a JSON Lines file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -921,7 +927,7 @@ fn read_batches(
                     .read_to_end(&mut bytes)
                     .map_err(|e| Error::io(&file.path, e))?;
                 batch.bytes += bytes.len() as u64;
-                if bytes[..bytes.len().min(8192)].contains(&0) {
+                if looks_binary(&bytes) {
                     batch.binary += 1;
                 } else {
                     pending += bytes.len();

@@ -154,6 +154,72 @@ impl Inputs {
     }
 }
 
+impl Inputs {
+    /// One text as one document, for a search that reads it several times
+    /// (the repeats inside one enormous record). It is spooled as its
+    /// bytes, a text file read in one allocation of its size, where a JSON
+    /// Lines record is read as a growing line and then decoded, holding the
+    /// text two or three times over while each read takes it. A text that a
+    /// text file would take for binary (a NUL byte early on) is spooled as
+    /// JSON Lines.
+    pub(crate) fn from_text(text: &str, cfg: &InputConfig) -> Result<Inputs> {
+        if super::looks_binary(text.as_bytes()) {
+            let texts = Texts {
+                texts: &[text],
+                ids: None,
+                sources: None,
+            };
+            return Inputs::from_texts(&texts, cfg);
+        }
+        let dir = std::env::temp_dir();
+        crate::tempfiles::sweep_stale(&dir);
+        let name = PathBuf::from(TEXTS_NAME);
+        let failed = |e: io::Error| {
+            Error::io(
+                &name,
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot write a temporary copy in {}: {e}", dir.display()),
+                ),
+            )
+        };
+        let mut tmp = TempFile::new_in(&dir, None).map_err(failed)?;
+        tmp.as_file_mut()
+            .write_all(text.as_bytes())
+            .map_err(failed)?;
+        let files = vec![InputFile {
+            path: tmp.path().to_path_buf(),
+            name: TEXTS_NAME.into(),
+            source: TEXTS_SOURCE.into(),
+            kind: FileKind::Text,
+        }];
+        Ok(Inputs::with_files(files, 0, vec![tmp]))
+    }
+
+    /// The text of [`Inputs::from_text`], read back.
+    pub(crate) fn text_back(&self, cfg: &InputConfig) -> Result<String> {
+        let file = self
+            .files
+            .first()
+            .ok_or_else(|| Error::Config("no spooled text to read back".into()))?;
+        if file.kind == FileKind::Text {
+            let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.name, e))?;
+            return String::from_utf8(bytes).map_err(|e| {
+                let e = io::Error::new(io::ErrorKind::InvalidData, e.utf8_error());
+                Error::io(&file.name, e)
+            });
+        }
+        let mut text = None;
+        self.read_raw(cfg, |batch, _| {
+            for raw in batch {
+                text = Some(self.text_of(&raw, cfg)?.text);
+            }
+            Ok(())
+        })?;
+        text.ok_or_else(|| Error::Config("the spooled text was not read back".into()))
+    }
+}
+
 /// Appends text `i` as one JSON Lines record with the configured field names.
 fn record(texts: &Texts<'_>, cfg: &InputConfig, i: usize, buf: &mut Vec<u8>) {
     let position;

@@ -17,7 +17,7 @@ use super::{edited_found, verify_pair, Match};
 use crate::config::{PassageConfig, ScanConfig};
 use crate::error::Result;
 use crate::figures::round6;
-use crate::input::{Corpus, Texts};
+use crate::input::Inputs;
 use crate::progress::Silent;
 
 /// A passage repeated inside one document, as byte ranges of its text.
@@ -83,7 +83,8 @@ impl RepeatFinder {
     /// search of it (a signal, a full temporary directory).
     pub fn try_find(&self, text: &str) -> Result<Vec<Repeat>> {
         if text.len() > self.cfg.piece_bytes {
-            return self.find_huge(text);
+            let spool = self.spool(text)?;
+            return self.find_spooled(&spool);
         }
         let (cfg, signer) = (&self.cfg, &self.signer);
         let mut a = Analysis::default();
@@ -203,24 +204,40 @@ impl RepeatFinder {
 }
 
 impl RepeatFinder {
-    /// [`RepeatFinder::find`] of a text longer than `piece_bytes`, by the
-    /// corpus search on it alone, which reads it a piece at a time and
-    /// reports the same copies: this search holds every token, every
-    /// `m`-gram and their order at once (40 bytes a word), the corpus
-    /// search about what one read of the text needs.
-    fn find_huge(&self, text: &str) -> Result<Vec<Repeat>> {
+    /// [`RepeatFinder::try_find`] for a caller that can let go of `text`
+    /// while the search runs: it comes back with the repeats. A text past
+    /// `piece_bytes` is freed once spooled for the corpus search and read
+    /// back from the spool when the search is done, so memory holds it
+    /// once, not twice, at the search's peak (`dedup --passages` of one
+    /// enormous record).
+    pub fn try_find_owned(&self, text: String) -> Result<(Vec<Repeat>, String)> {
+        if text.len() <= self.cfg.piece_bytes {
+            let repeats = self.try_find(&text)?;
+            return Ok((repeats, text));
+        }
+        let spool = self.spool(&text)?;
+        drop(text);
+        let repeats = self.find_spooled(&spool)?;
+        Ok((repeats, spool.inputs.text_back(&spool.scan.input)?))
+    }
+
+    /// `text` written out for the corpus search.
+    fn spool(&self, text: &str) -> Result<Spool> {
         let scan = ScanConfig {
             passages: self.cfg.clone(),
             ..ScanConfig::default()
         };
-        let texts = [text];
-        let corpus = Corpus::from(Texts {
-            texts: &texts,
-            ids: None,
-            sources: None,
-        });
-        let inputs = corpus.open(&scan.input)?;
-        let found = super::find_in(&inputs, &scan, &Silent)?;
+        let inputs = Inputs::from_text(text, &scan.input)?;
+        Ok(Spool { inputs, scan })
+    }
+
+    /// [`RepeatFinder::find`] of a spooled text longer than `piece_bytes`, by the
+    /// corpus search on it alone, which reads it a piece at a time and
+    /// reports the same copies: this search holds every token, every
+    /// `m`-gram and their order at once (40 bytes a word), the corpus
+    /// search about what one read of the text needs.
+    fn find_spooled(&self, spool: &Spool) -> Result<Vec<Repeat>> {
+        let found = super::find_in(&spool.inputs, &spool.scan, &Silent)?;
         let mut out: Vec<Repeat> = found
             .passages
             .into_iter()
@@ -242,6 +259,12 @@ impl RepeatFinder {
         out.sort_by_key(|r| (r.first.start, r.first.end, Reverse(r.words)));
         Ok(out)
     }
+}
+
+/// One text written to a temporary file, read by the corpus search.
+struct Spool {
+    inputs: Inputs,
+    scan: ScanConfig,
 }
 
 /// The later copies of `repeats` as sorted, merged byte ranges: what to cut
@@ -280,6 +303,9 @@ mod huge {
             format!("{} {}\n{}", words(3000, 4), words(50, 5), words(50, 5)),
             "ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha ha".to_string(),
             words(100, 7),
+            // A NUL byte: spooled as JSON Lines, not as a text file (which
+            // would be skipped as binary).
+            format!("\0{}\n{}\n", words(30, 8), words(30, 8)),
         ];
         for kind in [crate::text::TokenKind::Words, crate::text::TokenKind::Chars] {
             let cfg = PassageConfig::for_tokens(kind);
@@ -287,10 +313,16 @@ mod huge {
                 piece_bytes: 64,
                 ..cfg.clone()
             };
+            let finder = RepeatFinder::new(&pieces);
             for text in &texts {
                 let want = within_document(text, &cfg);
                 assert_eq!(within_document(text, &pieces), want, "{kind:?}: {text:.60}");
+                // Given up during the search, the text comes back as it was.
+                let (got, back) = finder.try_find_owned(text.clone()).unwrap();
+                assert_eq!((got, &back), (want, text), "{kind:?}: {text:.60}");
             }
+            let nul = within_document(&texts[4], &pieces);
+            assert_eq!(nul.len(), 1, "{nul:?}");
             let first = within_document(&texts[0], &pieces);
             assert!(first.len() >= 3, "{first:?}");
         }
