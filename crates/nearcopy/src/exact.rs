@@ -246,7 +246,7 @@ struct Scratch {
 impl Scratch {
     /// The shingle set of `text`; a huge text is tokenized in pieces.
     fn set(&mut self, text: &str, cfg: &ShingleConfig) -> &[u64] {
-        self.shingler.text_fingerprints(
+        self.shingler.text_set(
             text,
             cfg.kind,
             cfg.size,
@@ -254,8 +254,6 @@ impl Scratch {
             &mut self.tokens,
             &mut self.set,
         );
-        self.set.sort_unstable();
-        self.set.dedup();
         &self.set
     }
 }

@@ -136,6 +136,23 @@ impl Shingler {
             content: content.digest(),
         }
     }
+
+    /// The shingle set of `text` into `out` ([`set`]: sorted, without
+    /// repeats), tokenized in pieces as [`Shingler::text_fingerprints`].
+    pub fn text_set(
+        &mut self,
+        text: &str,
+        kind: TokenKind,
+        k: usize,
+        piece: usize,
+        tokens: &mut Vec<Token>,
+        out: &mut Vec<u64>,
+    ) -> Shingled {
+        let shingled = self.text_fingerprints(text, kind, k, piece, tokens, out);
+        out.sort_unstable();
+        out.dedup();
+        shingled
+    }
 }
 
 /// The end of a piece of `bytes` that starts before `from`: the first

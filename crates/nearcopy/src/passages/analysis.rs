@@ -39,8 +39,6 @@ pub(crate) struct Analysis {
     pub fresh: Vec<u64>,
     /// The token fingerprints of a stretch, serialised.
     bytes: Vec<u8>,
-    /// The tokens of one piece of a huge text ([`tokenize_sized`]).
-    piece: Vec<Token>,
     /// Set by [`Analysis::start`]: whether the document is read a piece
     /// at a time ([`Window`]) instead of tokenized whole into `tokens`.
     windowed: bool,
@@ -217,44 +215,6 @@ impl UnitTokens<'_> {
 /// Tokens a thread's buffer keeps between documents (16 MiB of them).
 const KEEP_TOKENS: usize = 1 << 20;
 
-/// The tokens of `text` into `out`, as [`text::tokenize`] gives them.
-///
-/// A text longer than `piece_bytes` ([`shingle::PIECE_BYTES`] in the
-/// reads) is tokenized a piece at a time (cut where no token can cross, [`shingle::piece_end`]) and `out`
-/// is sized once, from the first piece's tokens per byte with a tenth to
-/// spare, instead of doubling as it grows: doubling would hold the old
-/// and the new buffer at once, half again the tokens of the record.
-pub(crate) fn tokenize_sized(
-    text: &str,
-    kind: text::TokenKind,
-    piece_bytes: usize,
-    out: &mut Vec<Token>,
-    piece: &mut Vec<Token>,
-) {
-    if text.len() <= piece_bytes {
-        text::tokenize(text, kind, out);
-        return;
-    }
-    out.clear();
-    let mut at = 0;
-    while at < text.len() {
-        let end = shingle::piece_end(text.as_bytes(), at + piece_bytes.max(1), kind);
-        text::tokenize(&text[at..end], kind, piece);
-        if at == 0 {
-            let per_byte = piece.len() as f64 / end as f64;
-            let want = (per_byte * 1.1 * text.len() as f64) as usize + 16;
-            *out = Vec::with_capacity(want);
-        }
-        let base = at as u32;
-        out.extend(
-            piece
-                .iter()
-                .map(|t| Token::new((t.start + base) as usize, (t.end + base) as usize, t.hash)),
-        );
-        at = end;
-    }
-}
-
 impl Analysis {
     /// Tokenises `text` and fingerprints all its `m`-grams into `grams`.
     pub fn tokens_and_grams(&mut self, text: &str, cfg: &PassageConfig) -> Result<()> {
@@ -263,18 +223,12 @@ impl Analysis {
         Ok(())
     }
 
-    /// Tokenises `text`; its `m`-grams are then fingerprinted a stretch at a
-    /// time by [`Analysis::grams_at`], so that a huge document does not hold
-    /// them all.
+    /// Tokenises `text` whole; its `m`-grams are then fingerprinted a
+    /// stretch at a time by [`Analysis::grams_at`]. A text longer than
+    /// `piece_bytes` is read through a [`Window`] instead.
     pub fn tokenize(&mut self, text: &str, cfg: &PassageConfig) -> Result<()> {
         text::check_len(text)?;
-        tokenize_sized(
-            text,
-            cfg.tokens,
-            shingle::PIECE_BYTES,
-            &mut self.tokens,
-            &mut self.piece,
-        );
+        text::tokenize(text, cfg.tokens, &mut self.tokens);
         Ok(())
     }
 
@@ -283,9 +237,6 @@ impl Analysis {
     pub fn trim(&mut self) {
         if self.tokens.capacity() > KEEP_TOKENS {
             self.tokens = Vec::new();
-        }
-        if self.piece.capacity() > KEEP_TOKENS {
-            self.piece = Vec::new();
         }
         if self.window.buf.capacity() + self.window.piece.capacity() > KEEP_TOKENS {
             self.window = Window::default();
@@ -482,21 +433,37 @@ mod tests {
         assert!(a.grams.is_empty());
     }
 
-    /// In pieces, a text gives the tokens it gives whole: the same byte
-    /// ranges and fingerprints, whatever the piece size, for words and
-    /// characters, ASCII or not.
+    /// A window hands out the tokens the text gives whole, whatever the
+    /// piece size and however the ranges go (forward, overlapping, back to
+    /// the start), for words and characters, ASCII or not, and calls
+    /// `fresh` once for each token, the first time it is tokenized.
     #[test]
-    fn pieces_give_the_tokens_of_the_whole() {
+    fn a_window_gives_the_tokens_of_the_whole() {
         let text = "Hello, world! The U.S. economy grew 3.5 % in 2023; naïve café \
                     a\u{301}b 東京タワー  résumé\r\nline two — done. "
             .repeat(40);
         for kind in [text::TokenKind::Words, text::TokenKind::Chars] {
             let mut whole = Vec::new();
             text::tokenize(&text, kind, &mut whole);
+            let n = whole.len();
+            let ranges = [
+                0..5,
+                3..40,
+                40..41,
+                n / 2..n / 2 + 70,
+                10..20,
+                n - 30..n + 5,
+                0..n,
+            ];
             for piece_bytes in [1, 7, 100, 1000, text.len() - 1, text.len()] {
-                let (mut out, mut piece) = (vec![whole[0]; 3], Vec::new());
-                tokenize_sized(&text, kind, piece_bytes, &mut out, &mut piece);
-                assert_eq!(out, whole, "{kind:?} in pieces of {piece_bytes}");
+                let mut window = Window::default();
+                let mut fresh = Vec::new();
+                for r in ranges.iter().cloned() {
+                    let got = window.get(&text, kind, piece_bytes, r.clone(), |t| fresh.push(*t));
+                    let want = &whole[r.start.min(n)..r.end.min(n)];
+                    assert_eq!(got, want, "{kind:?} {r:?} in pieces of {piece_bytes}");
+                }
+                assert_eq!(fresh, whole, "{kind:?} in pieces of {piece_bytes}");
             }
         }
     }

@@ -97,9 +97,8 @@ impl Signer {
         set.clear();
         if len > LONG_PARAGRAPH {
             let k = self.shingle.max(1);
-            for start in (0..=len - k).step_by(LONG_PARAGRAPH) {
-                let end = (start + LONG_PARAGRAPH + k - 1).min(len);
-                tokens_of(start..end, &mut |t| {
+            for r in shingle_windows(len, k) {
+                tokens_of(r, &mut |t| {
                     shingler.fingerprints(t, k, part);
                     set.extend_from_slice(part);
                 });
@@ -138,9 +137,8 @@ impl Signer {
             let k = self.shingle.max(1);
             let (set, sig, shingler) = (&mut s.set, &mut s.sig, &mut s.shingler);
             self.hasher.sign_parts(sig, |add| {
-                for start in (0..=len - k).step_by(LONG_PARAGRAPH) {
-                    let end = (start + LONG_PARAGRAPH + k - 1).min(len);
-                    tokens_of(start..end, &mut |t| {
+                for r in shingle_windows(len, k) {
+                    tokens_of(r, &mut |t| {
                         shingler.fingerprints(t, k, set);
                     });
                     add(set);
@@ -213,6 +211,16 @@ pub(crate) type TokensOf<'a> = dyn FnMut(Range<usize>, &mut dyn FnMut(&[Token]))
 /// [`Signer::keys_from`]): the same values, without copies of all their token
 /// fingerprints and shingles (16 bytes a token, twice).
 const LONG_PARAGRAPH: usize = 1 << 16;
+
+/// The token ranges a long paragraph (`len` above [`LONG_PARAGRAPH`]) is
+/// shingled in: `LONG_PARAGRAPH` shingles each, with the `k - 1` tokens the
+/// last of them reaches into the next, so that every shingle of `k` tokens
+/// lies in exactly one.
+fn shingle_windows(len: usize, k: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..=len.saturating_sub(k))
+        .step_by(LONG_PARAGRAPH)
+        .map(move |start| start..(start + LONG_PARAGRAPH + k - 1).min(len))
+}
 
 /// Number of shingles of a paragraph of `len` tokens, the weight of a pair
 /// of identical copies in a block's similarity.

@@ -154,7 +154,7 @@ pub(super) fn read(
                     };
                     for &k in sizes {
                         if huge {
-                            let d = shingle::Shingler::new().text_fingerprints(
+                            let d = shingle::Shingler::new().text_set(
                                 &doc.text,
                                 cfg.kind,
                                 k,
@@ -163,8 +163,6 @@ pub(super) fn read(
                                 set,
                             );
                             r.words = d.tokens;
-                            set.sort_unstable();
-                            set.dedup();
                         } else {
                             shingle::set(tokens, k, set);
                         }
