@@ -109,19 +109,7 @@ impl Inputs {
                 }
             }
         }
-        let dir = std::env::temp_dir();
-        crate::tempfiles::sweep_stale(&dir);
-        let name = PathBuf::from(TEXTS_NAME);
-        let failed = |e: io::Error| {
-            Error::io(
-                &name,
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot write a temporary copy in {}: {e}", dir.display()),
-                ),
-            )
-        };
-        let mut tmp = TempFile::new_in(&dir, None).map_err(failed)?;
+        let (mut tmp, failed) = spool_file()?;
         let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
         // Chunks are serialised in parallel, a window at a time, and
         // written in order.
@@ -139,22 +127,14 @@ impl Inputs {
                 })
                 .collect();
             for b in bufs {
-                out.write_all(&b).map_err(failed)?;
+                out.write_all(&b).map_err(&failed)?;
             }
         }
-        out.flush().map_err(failed)?;
+        out.flush().map_err(&failed)?;
         drop(out);
-        let files = vec![InputFile {
-            path: tmp.path().to_path_buf(),
-            name: TEXTS_NAME.into(),
-            source: TEXTS_SOURCE.into(),
-            kind: FileKind::Jsonl,
-        }];
-        Ok(Inputs::with_files(files, 0, vec![tmp]))
+        Ok(Inputs::spooled(tmp, FileKind::Jsonl))
     }
-}
 
-impl Inputs {
     /// One text as one document, for a search that reads it several times
     /// (the repeats inside one enormous record). It is spooled as its
     /// bytes, a text file read in one allocation of its size, where a JSON
@@ -171,29 +151,22 @@ impl Inputs {
             };
             return Inputs::from_texts(&texts, cfg);
         }
-        let dir = std::env::temp_dir();
-        crate::tempfiles::sweep_stale(&dir);
-        let name = PathBuf::from(TEXTS_NAME);
-        let failed = |e: io::Error| {
-            Error::io(
-                &name,
-                io::Error::new(
-                    e.kind(),
-                    format!("cannot write a temporary copy in {}: {e}", dir.display()),
-                ),
-            )
-        };
-        let mut tmp = TempFile::new_in(&dir, None).map_err(failed)?;
+        let (mut tmp, failed) = spool_file()?;
         tmp.as_file_mut()
             .write_all(text.as_bytes())
-            .map_err(failed)?;
+            .map_err(&failed)?;
+        Ok(Inputs::spooled(tmp, FileKind::Text))
+    }
+
+    /// Inputs that read the spooled file `tmp` (removed with them).
+    fn spooled(tmp: TempFile, kind: FileKind) -> Inputs {
         let files = vec![InputFile {
             path: tmp.path().to_path_buf(),
             name: TEXTS_NAME.into(),
             source: TEXTS_SOURCE.into(),
-            kind: FileKind::Text,
+            kind,
         }];
-        Ok(Inputs::with_files(files, 0, vec![tmp]))
+        Inputs::with_files(files, 0, vec![tmp])
     }
 
     /// The text of [`Inputs::from_text`], read back.
@@ -218,6 +191,24 @@ impl Inputs {
         })?;
         text.ok_or_else(|| Error::Config("the spooled text was not read back".into()))
     }
+}
+
+/// A new temporary file in `TMPDIR` for texts, and how a failure to write
+/// it is reported.
+fn spool_file() -> Result<(TempFile, impl Fn(io::Error) -> Error)> {
+    let dir = std::env::temp_dir();
+    crate::tempfiles::sweep_stale(&dir);
+    let failed = move |e: io::Error| {
+        Error::io(
+            PathBuf::from(TEXTS_NAME),
+            io::Error::new(
+                e.kind(),
+                format!("cannot write a temporary copy in {}: {e}", dir.display()),
+            ),
+        )
+    };
+    let tmp = TempFile::new_in(&std::env::temp_dir(), None).map_err(&failed)?;
+    Ok((tmp, failed))
 }
 
 /// Appends text `i` as one JSON Lines record with the configured field names.
