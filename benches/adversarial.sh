@@ -54,3 +54,5 @@ run "1,000,000 identical" exact "$data/identical-1000000.jsonl" --format json -o
 run "one 500 MB line" scan "$data/line-500m.txt" --no-passages --format json -o "$o"
 run "one 500 MB record" scan "$data/line-500m.jsonl" --no-passages --format json -o "$o"
 run "one 500 MB line" scan "$data/line-500m.txt" --format json -o "$o"
+run "one 500 MB record" scan "$data/line-500m.jsonl" --format json -o "$o"
+run "one 500 MB record" dedup "$data/line-500m.jsonl" --passages -o "$out/kept.jsonl"
