@@ -141,7 +141,9 @@ impl Inputs {
     /// Lines record is read as a growing line and then decoded, holding the
     /// text two or three times over while each read takes it. A text that a
     /// text file would take for binary (a NUL byte early on) is spooled as
-    /// JSON Lines.
+    /// JSON Lines. Nothing else in a text file's bytes changes how it is
+    /// read: the gzip and zstd magic numbers are not UTF-8, and a text file
+    /// keeps a leading byte-order mark as part of its text.
     pub(crate) fn from_text(text: &str, cfg: &InputConfig) -> Result<Inputs> {
         if super::looks_binary(text.as_bytes()) {
             let texts = Texts {

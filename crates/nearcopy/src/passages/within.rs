@@ -306,6 +306,8 @@ mod huge {
             // A NUL byte: spooled as JSON Lines, not as a text file (which
             // would be skipped as binary).
             format!("\0{}\n{}\n", words(30, 8), words(30, 8)),
+            // A byte-order mark is text: the offsets count it.
+            format!("\u{feff}{}\n{}\n", words(30, 9), words(30, 9)),
         ];
         for kind in [crate::text::TokenKind::Words, crate::text::TokenKind::Chars] {
             let cfg = PassageConfig::for_tokens(kind);
