@@ -24,7 +24,10 @@
 //!   repeated is missed;
 //! * groups are labelled within / across by their number of documents;
 //! * on one document, the corpus finder reports the same copies as
-//!   `within_document`.
+//!   `within_document`;
+//! * read in pieces, `RepeatFinder::try_find_owned` (how `dedup` searches a
+//!   huge record, giving up its text meanwhile) gives the text back as it
+//!   was, with the repeats of `within_document`.
 //!
 //! Inputs are capped at 2 KB and 300 tokens: periodic text (`a a a a …`)
 //! makes the finder's memory grow with the square of the period count, a
@@ -459,6 +462,18 @@ fuzz_target!(|data: &[u8]| {
 
     let reps = passages::within_document(&whole.text, &cfg);
     let within = check_within(&whole, &reps, &cfg);
+    if mode >> 4 != 0 {
+        // `dedup`'s way in for a huge record: the text given up during the
+        // search comes back as it was, with the same repeats.
+        let finder = passages::RepeatFinder::new(&cfg);
+        match finder.try_find_owned(whole.text.clone()) {
+            Ok((owned, back)) => {
+                assert_eq!(back, whole.text, "try_find_owned gave back another text");
+                assert_eq!(owned, reps, "try_find_owned and within_document disagree");
+            }
+            Err(e) => panic!("try_find_owned failed on {:?}: {e}", whole.text),
+        }
+    }
 
     // The corpus finder on the text cut at `|` into at most three documents.
     let parts: Vec<String> = text.splitn(3, '|').map(str::to_string).collect();
