@@ -178,10 +178,12 @@ impl Inputs {
             .first()
             .ok_or_else(|| Error::Config("no spooled text to read back".into()))?;
         if file.kind == FileKind::Text {
-            let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.name, e))?;
+            // Named by its path: the temporary copy, not an input, is what
+            // went missing (a cleaner of TMPDIR) or was changed.
+            let bytes = std::fs::read(&file.path).map_err(|e| Error::io(&file.path, e))?;
             return String::from_utf8(bytes).map_err(|e| {
                 let e = io::Error::new(io::ErrorKind::InvalidData, e.utf8_error());
-                Error::io(&file.name, e)
+                Error::io(&file.path, e)
             });
         }
         let mut text = None;
@@ -200,6 +202,7 @@ impl Inputs {
 fn spool_file() -> Result<(TempFile, impl Fn(io::Error) -> Error)> {
     let dir = std::env::temp_dir();
     crate::tempfiles::sweep_stale(&dir);
+    let tmp = TempFile::new_in(&dir, None);
     let failed = move |e: io::Error| {
         Error::io(
             PathBuf::from(TEXTS_NAME),
@@ -209,8 +212,7 @@ fn spool_file() -> Result<(TempFile, impl Fn(io::Error) -> Error)> {
             ),
         )
     };
-    let tmp = TempFile::new_in(&std::env::temp_dir(), None).map_err(&failed)?;
-    Ok((tmp, failed))
+    Ok((tmp.map_err(&failed)?, failed))
 }
 
 /// Appends text `i` as one JSON Lines record with the configured field names.

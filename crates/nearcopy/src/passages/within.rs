@@ -209,7 +209,8 @@ impl RepeatFinder {
     /// `piece_bytes` is freed once spooled for the corpus search and read
     /// back from the spool when the search is done, so memory holds it
     /// once, not twice, at the search's peak (`dedup --passages` of one
-    /// enormous record).
+    /// enormous record). On an error the text is gone with it: for callers
+    /// that stop on the error, as `dedup` does.
     pub fn try_find_owned(&self, text: String) -> Result<(Vec<Repeat>, String)> {
         if text.len() <= self.cfg.piece_bytes {
             let repeats = self.try_find(&text)?;
