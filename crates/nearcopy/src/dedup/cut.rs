@@ -364,20 +364,11 @@ impl Cutter<'_> {
         self.passages.is_some() || self.boilerplate.is_some()
     }
 
-    /// The cuts of `text`, sorted and not overlapping; an error where its
-    /// repeats could not be searched, rather than keeping it uncut unsaid.
-    #[cfg(test)]
-    pub(super) fn cuts(&self, text: &str) -> Result<Vec<Cut>> {
-        let repeats = match self.passages {
-            Some(finder) => finder.try_find(text)?,
-            None => Vec::new(),
-        };
-        Ok(self.cuts_of(text, repeats))
-    }
-
-    /// [`Cutter::cuts`] of a text given up while its repeats are searched
-    /// and given back ([`RepeatFinder::try_find_owned`]): an enormous
-    /// record is not held twice.
+    /// The cuts of `text`, sorted and not overlapping, with `text` given
+    /// back: it is given up while its repeats are searched
+    /// ([`RepeatFinder::try_find_owned`]), so an enormous record is not held
+    /// twice. An error where its repeats could not be searched, rather than
+    /// keeping it uncut unsaid.
     pub(super) fn cuts_owned(&self, text: String) -> Result<(Vec<Cut>, String)> {
         let (repeats, text) = match self.passages {
             Some(finder) => finder.try_find_owned(text)?,

@@ -480,7 +480,7 @@ mod tests {
             kind: TokenKind::Words,
             boilerplate: None,
         };
-        apply(text, &cutter.cuts(text).unwrap())
+        apply(text, &cutter.cuts_owned(text.to_string()).unwrap().0)
     }
 
     #[test]
@@ -638,7 +638,7 @@ mod tests {
             kind: TokenKind::Words,
             boilerplate: Some(&map),
         };
-        let cut = |t: &str| apply(t, &cutter.cuts(t).unwrap());
+        let cut = |t: &str| apply(t, &cutter.cuts_owned(t.to_string()).unwrap().0);
         assert_eq!(cut("Body here\nFooter one\nFooter two"), "Body here");
         assert_eq!(
             cut("Body here\n  Footer one \r\nFooter two\n"),
@@ -656,8 +656,13 @@ mod tests {
             ..cutter
         };
         let t = "Mr Smith\nsaid.\nFooter one\nEnd.";
-        assert_eq!(apply(t, &wrapped.cuts(t).unwrap()), "Mr Smith\nsaid.\nEnd.");
-        let cuts = cutter.cuts("Body here\nFooter one\nFooter two").unwrap();
+        assert_eq!(
+            apply(t, &wrapped.cuts_owned(t.to_string()).unwrap().0),
+            "Mr Smith\nsaid.\nEnd."
+        );
+        let (cuts, _) = cutter
+            .cuts_owned("Body here\nFooter one\nFooter two".to_string())
+            .unwrap();
         assert_eq!(
             cuts.iter()
                 .map(|c| (c.start, c.end, c.line_start))
