@@ -64,6 +64,22 @@ pub enum Command {
     Man(ManArgs),
 }
 
+impl Command {
+    /// Whether the run holds only documents, their signatures and their
+    /// pairs: no passage search, whose steps each free hundreds of
+    /// megabytes (the repeat filter, sorted chunks) just before the next
+    /// allocates as much. It decides what happens to freed memory
+    /// (`main.rs`).
+    pub fn document_level(&self) -> bool {
+        match self {
+            Command::Scan(a) => a.no_passages,
+            Command::Dedup(a) => !a.passages && a.boilerplate.is_none(),
+            Command::Index(IndexCommand::Add(_)) => true,
+            _ => false,
+        }
+    }
+}
+
 /// The subcommands of `nearcopy index`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum IndexCommand {

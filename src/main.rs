@@ -16,8 +16,8 @@ use clap::Parser;
 use nearcopy_cli::args;
 
 fn main() -> ExitCode {
-    give_freed_memory_back_promptly();
     let cli = args::Cli::parse();
+    set_purge_delay(cli.command.document_level());
     signals::install();
     quiet_network_panics();
     let result = match cli.command {
@@ -125,22 +125,41 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// libmimalloc-sys builds (v3; the same number in v2).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
-/// mimalloc gives freed memory back to the system a second after it is
-/// freed. The passage search frees hundreds of megabytes (its repeat
-/// filter, each chunk of fingerprints it has sorted) just before its next
-/// step allocates its arrays, so for that second both were resident: 1.48
-/// GB at the peak of a scan of 961 MB of news, 1.41 with 10 ms (mimalloc
-/// v2's default, kept here), 1.34 with none; with none the document-level
-/// scan seemed about 10 % slower, from page faults (three noisy runs,
-/// BENCHMARKS.md).
+/// Purge delays, in milliseconds, for the two kinds of run.
+const PASSAGE_PURGE_DELAY: std::ffi::c_long = 10;
+const DOCUMENT_PURGE_DELAY: std::ffi::c_long = 1000;
+
+/// When mimalloc gives freed memory back to the system, by the kind of run.
+///
+/// * **Passage searches**: 10 ms (mimalloc v2's default; v3 waits a
+///   second). The search frees hundreds of megabytes (its repeat filter,
+///   each chunk of fingerprints it has sorted) just before its next step
+///   allocates its arrays, so with a second's delay both were resident: 1.48
+///   GB at the peak of a scan of 961 MB of news, 1.41 with 10 ms, 1.34 with
+///   none.
+/// * **Document-level runs** (`scan --no-passages`, `dedup` without
+///   `--passages` or `--boilerplate`, `index add`): a second (mimalloc
+///   v3's default). Their memory is read buffers, records and the store's
+///   page cache, freed on one thread and allocated again on another batch
+///   after batch; given back after 10 ms, each batch took its pages afresh
+///   from the system, which zeroes them. With a second, `scan
+///   --no-passages` of 961 MB ran about 10 % faster, its system time down
+///   by a third; the peaks rose by 20 to 200 MB, and by 290 MB for one
+///   500 MB record (BENCHMARKS.md, "Freed memory").
+///
 /// `MIMALLOC_PURGE_DELAY` in the environment still decides.
-fn give_freed_memory_back_promptly() {
+fn set_purge_delay(document_level: bool) {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
         return;
     }
+    let delay = if document_level {
+        DOCUMENT_PURGE_DELAY
+    } else {
+        PASSAGE_PURGE_DELAY
+    };
     // SAFETY: sets a plain integer option; mimalloc reads it each time it
     // decides whether to purge.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) }
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay) }
 }
 
 #[cfg(test)]
@@ -159,9 +178,38 @@ mod tests {
         }
         // SAFETY: reads and sets plain integer options.
         let before = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-        assert!(before == 1000 || before == 10, "option 15 is {before}");
-        give_freed_memory_back_promptly();
-        let after = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-        assert_eq!(after, 10);
+        assert!(
+            [1000, PASSAGE_PURGE_DELAY, DOCUMENT_PURGE_DELAY].contains(&before),
+            "option 15 is {before}"
+        );
+        for (document_level, want) in [(true, DOCUMENT_PURGE_DELAY), (false, PASSAGE_PURGE_DELAY)] {
+            set_purge_delay(document_level);
+            let after = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+            assert_eq!(after, want, "document level: {document_level}");
+        }
+    }
+
+    /// Which runs count as document-level, from their arguments.
+    #[test]
+    fn document_level_runs_are_those_without_a_passage_search() {
+        use clap::Parser;
+        let cases: &[(&[&str], bool)] = &[
+            (&["scan", "c"], false),
+            (&["scan", "c", "--no-passages"], true),
+            (&["passages", "c"], false),
+            (&["dedup", "c", "-o", "o"], true),
+            (&["dedup", "c", "-o", "o", "--index", "i"], true),
+            (&["dedup", "c", "-o", "o", "--passages"], false),
+            (&["dedup", "c", "-o", "o", "--boilerplate", "5"], false),
+            (&["index", "add", "i", "c"], true),
+            (&["index", "verify", "i"], false),
+            (&["similarity", "c"], false),
+        ];
+        for (argv, want) in cases {
+            let cli =
+                args::Cli::try_parse_from(std::iter::once("nearcopy").chain(argv.iter().copied()))
+                    .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            assert_eq!(cli.command.document_level(), *want, "{argv:?}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use nearcopy::lsh::{self, Banding, Weights};
 use nearcopy::minhash::MinHasher;
 use nearcopy::shingle;
+use nearcopy::sketch::oph::OnePermutationHasher;
 use nearcopy::sketch::{Sketch, Sketcher};
 use nearcopy::text::{self, Token};
 
@@ -97,6 +98,33 @@ fn stages(c: &mut Criterion) {
     }
     g.finish();
 
+    // Paragraphs of the passage search: 105 bins (35 bands of 3 rows) for
+    // sets of 10 to 150 shingles, where densification is most of the work.
+    let para = OnePermutationHasher::new(105);
+    let mut psig = vec![0u32; 105];
+    let mut g = c.benchmark_group("paragraph");
+    for n in [10usize, 25, 40, 60, 100, 150] {
+        // 256 different sets in turn, so that the branch predictor cannot
+        // learn one set's pattern of empty bins.
+        let sets: Vec<Vec<u64>> = (0..256u64)
+            .map(|s| {
+                (0..n as u64)
+                    .map(|i| nearcopy::hash::SplitMix64::new(s << 32 | i).next())
+                    .collect()
+            })
+            .collect();
+        g.throughput(Throughput::Elements(n as u64));
+        let mut turn = 0;
+        g.bench_function(format!("oph-105/{n}"), |b| {
+            b.iter(|| {
+                turn = (turn + 1) % sets.len();
+                para.sign(black_box(&sets[turn]), &mut psig)
+            })
+        });
+        assert!(psig.iter().all(|&v| v < u32::MAX), "every value set");
+    }
+    g.finish();
+
     // LSH: band keys and candidates over 10k signatures, 1 % near-copies.
     let banding = Banding::optimal(0.8, 128, Weights::default());
     let n = 10_000u32;
@@ -108,6 +136,9 @@ fn stages(c: &mut Criterion) {
         })
         .collect();
     let mut keys = vec![0u64; n as usize * banding.bands];
+    for (i, s) in sigs.iter().enumerate() {
+        banding.keys(s, &mut keys[i * banding.bands..(i + 1) * banding.bands]);
+    }
     let mut g = c.benchmark_group("lsh");
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("keys/10k", |b| {
