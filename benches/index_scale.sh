@@ -25,6 +25,9 @@ tail -n "$batch" "$corpus" > "$work/new.jsonl"
 measure() { # label, command...
     local label=$1
     shift
+    # The files the previous step wrote (a 5 GB index) are still being
+    # written to disk; without this their writeback lands on this step.
+    sync
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" > /dev/null
     read -r wall kib < "$work/time"
     printf '%-46s %8.2f s %8.0f MiB\n' "$label" "$wall" "$((kib / 1024))"

@@ -18,6 +18,7 @@
 //! one of the inputs (by identity on disk, whatever the names). A compressed
 //! output (`.gz`, `.zst`) is recognised by its extension.
 
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -281,7 +282,10 @@ impl AtomicFile {
                         .map_err(err)?;
                 }
                 let file = tmp.as_file().try_clone().map_err(err)?;
-                (Sink::Temp { tmp, target }, Box::new(file))
+                (
+                    Sink::Temp { tmp, target },
+                    Box::new(Writeback::new(file, 0)),
+                )
             }
         };
         let buffered = BufWriter::with_capacity(1 << 20, writer);
@@ -453,6 +457,73 @@ impl Finished {
 /// signal's cleanup ([`tempfiles::remove_all`]).
 pub fn persist_all(files: Vec<Finished>) -> Result<()> {
     tempfiles::persisting(|| files.into_iter().try_for_each(Finished::persist_locked))
+}
+
+/// Bytes written are handed to the disk every this many bytes.
+const WRITEBACK_EVERY: u64 = 32 << 20;
+
+/// A file written front to back whose bytes are handed to the disk every
+/// [`WRITEBACK_EVERY`] bytes without waiting for them, so that the sync
+/// that ends the writing (of an output before its rename, of the index's
+/// document log before its commit) finds little left to write: the disk
+/// writes while the run goes on computing, instead of after it.
+pub(crate) struct Writeback {
+    file: File,
+    /// Offset in the file of the next byte written.
+    at: u64,
+    /// Up to where writeback has been started.
+    started: u64,
+}
+
+impl Writeback {
+    /// Writes `file` from offset `at`, where it is positioned.
+    pub(crate) fn new(file: File, at: u64) -> Writeback {
+        Writeback {
+            file,
+            at,
+            started: at,
+        }
+    }
+
+    /// The file written.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+}
+
+impl Write for Writeback {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.at += n as u64;
+        if self.at - self.started >= WRITEBACK_EVERY {
+            start_writeback(&self.file, self.started, self.at - self.started);
+            self.started = self.at;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Starts writing a range of `file` to disk without waiting for it (Linux;
+/// elsewhere the final sync writes everything).
+fn start_writeback(file: &File, at: u64, len: u64) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let (Ok(at), Ok(len)) = (i64::try_from(at), i64::try_from(len)) else {
+            return;
+        };
+        // SAFETY: sync_file_range only reads the descriptor and numbers; a
+        // failure is harmless here (the final sync reports errors).
+        unsafe {
+            libc::sync_file_range(file.as_raw_fd(), at, len, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (file, at, len);
 }
 
 #[cfg(test)]

@@ -18,23 +18,21 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
+use crate::output::Writeback;
+
 /// The document log's file name, in the index directory.
 pub(crate) const DATA_FILE: &str = "documents.dat";
 
 /// Where an entry lies in the log: (offset, length).
 pub(crate) type Place = (u64, u64);
 
-/// Written bytes are handed to the disk every this many bytes (without
-/// waiting), so that the commit's sync finds little left to write.
-const WRITEBACK_EVERY: u64 = 32 << 20;
-
 /// Appends entries to the log.
 pub(crate) struct Appender {
-    out: BufWriter<File>,
+    /// Written bytes go to the disk as they come, so that the commit's
+    /// sync finds little left to write.
+    out: BufWriter<Writeback>,
     /// Length of the log with everything appended so far.
     len: u64,
-    /// Up to where writeback has been started.
-    started: u64,
 }
 
 impl Appender {
@@ -44,9 +42,8 @@ impl Appender {
         use std::io::Seek;
         file.seek(std::io::SeekFrom::Start(len))?;
         Ok(Appender {
-            out: BufWriter::with_capacity(4 << 20, file),
+            out: BufWriter::with_capacity(4 << 20, Writeback::new(file, len)),
             len,
-            started: len,
         })
     }
 
@@ -55,39 +52,15 @@ impl Appender {
         let at = self.len;
         self.out.write_all(bytes)?;
         self.len += bytes.len() as u64;
-        if self.len - self.started >= WRITEBACK_EVERY {
-            self.out.flush()?;
-            start_writeback(self.out.get_ref(), self.started, self.len - self.started);
-            self.started = self.len;
-        }
         Ok((at, bytes.len() as u64))
     }
 
     /// Writes and syncs everything appended; the log's new length.
     pub(crate) fn sync(&mut self) -> std::io::Result<u64> {
         self.out.flush()?;
-        self.out.get_ref().sync_data()?;
+        self.out.get_ref().file().sync_data()?;
         Ok(self.len)
     }
-}
-
-/// Starts writing a range of `file` to disk without waiting for it (Linux;
-/// elsewhere the commit's sync writes everything).
-fn start_writeback(file: &File, at: u64, len: u64) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let (Ok(at), Ok(len)) = (i64::try_from(at), i64::try_from(len)) else {
-            return;
-        };
-        // SAFETY: sync_file_range only reads the descriptor and numbers; a
-        // failure is harmless here (the commit's fdatasync reports errors).
-        unsafe {
-            libc::sync_file_range(file.as_raw_fd(), at, len, libc::SYNC_FILE_RANGE_WRITE);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (file, at, len);
 }
 
 /// The bytes at `place` of the log.
