@@ -143,9 +143,9 @@ const DOCUMENT_PURGE_DELAY: std::ffi::c_long = 1000;
 ///   page cache, freed on one thread and allocated again on another batch
 ///   after batch; given back after 10 ms, each batch took its pages afresh
 ///   from the system, which zeroes them. With a second, `scan
-///   --no-passages` of 961 MB ran about 10 % faster, its system time down
-///   by a third; the peaks rose by 20 to 200 MB, and by 290 MB for one
-///   500 MB record (BENCHMARKS.md, "Freed memory").
+///   --no-passages` of 961 MB ran in 3.41 s instead of 3.99; the peaks
+///   rose by 20 to 80 MiB, and by up to 250 MiB for one 500 MB record
+///   (BENCHMARKS.md, "Freed memory").
 ///
 /// `MIMALLOC_PURGE_DELAY` in the environment still decides.
 fn set_purge_delay(document_level: bool) {

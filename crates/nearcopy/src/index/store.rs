@@ -58,10 +58,11 @@ const LOCK_FILE: &str = "writer.lock";
 /// every page the store reads is a fresh allocation: the lookups of a
 /// batch read most blocks of the bucket runs once, in key order, and a
 /// cache that kept them all only took memory the system had to zero. With
-/// 64 MiB instead of 256, `dedup --index` of 100,000 documents against
-/// 900,000 ran in 3.3 s instead of 3.8–4.3 and peaked at 430 MiB instead
-/// of 700; `index add` of the 900,000 took 20.6 s instead of 25.2
-/// (BENCHMARKS.md, "Persistent index").
+/// 64 MiB instead of 256 (and early writeback of the document log),
+/// `dedup --index` of 100,000 documents against 900,000 ran in 4.4 s
+/// instead of 5.9 and peaked at about 400 MiB instead of 670; `index add`
+/// of the 900,000 peaked at 665 MiB instead of 810–840 (BENCHMARKS.md,
+/// "Persistent index").
 const CACHE_BYTES: usize = 64 << 20;
 
 /// The options that shape signatures and band keys: an index only answers
