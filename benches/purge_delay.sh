@@ -22,6 +22,10 @@ large=$4
 rounds=${5:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 gaoya=$here/../../shared/bench/gaoya_run.py
+if [ ! -f "$gaoya" ]; then
+    echo "purge_delay.sh: $gaoya not found: the gaoya reference run lives in ../shared/bench/" >&2
+    exit 2
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
