@@ -480,7 +480,12 @@ mod tests {
             kind: TokenKind::Words,
             boilerplate: None,
         };
-        apply(text, &cutter.cuts_owned(text.to_string()).unwrap().0)
+        apply(text, &cuts(&cutter, text))
+    }
+
+    /// The cuts of `text`, through the path `dedup` runs.
+    fn cuts(cutter: &Cutter<'_>, text: &str) -> Vec<cut::Cut> {
+        cutter.cuts_owned(text.to_string()).unwrap().0
     }
 
     #[test]
@@ -638,7 +643,7 @@ mod tests {
             kind: TokenKind::Words,
             boilerplate: Some(&map),
         };
-        let cut = |t: &str| apply(t, &cutter.cuts_owned(t.to_string()).unwrap().0);
+        let cut = |t: &str| apply(t, &cuts(&cutter, t));
         assert_eq!(cut("Body here\nFooter one\nFooter two"), "Body here");
         assert_eq!(
             cut("Body here\n  Footer one \r\nFooter two\n"),
@@ -656,15 +661,11 @@ mod tests {
             ..cutter
         };
         let t = "Mr Smith\nsaid.\nFooter one\nEnd.";
+        assert_eq!(apply(t, &cuts(&wrapped, t)), "Mr Smith\nsaid.\nEnd.");
+        let found = cuts(&cutter, "Body here\nFooter one\nFooter two");
         assert_eq!(
-            apply(t, &wrapped.cuts_owned(t.to_string()).unwrap().0),
-            "Mr Smith\nsaid.\nEnd."
-        );
-        let (cuts, _) = cutter
-            .cuts_owned("Body here\nFooter one\nFooter two".to_string())
-            .unwrap();
-        assert_eq!(
-            cuts.iter()
+            found
+                .iter()
                 .map(|c| (c.start, c.end, c.line_start))
                 .collect::<Vec<_>>(),
             [(9, 21, 1), (21, 31, 3)]
