@@ -50,8 +50,9 @@ pub fn short_token(lo: u64, hi: u64, len: u64) -> u64 {
     mum(r as u64 ^ P0 ^ len, (r >> 64) as u64 ^ P2)
 }
 
+/// wyhash's folded 64 x 64 → 128-bit product.
 #[inline]
-fn mum(a: u64, b: u64) -> u64 {
+pub(crate) fn mum(a: u64, b: u64) -> u64 {
     let r = u128::from(a) * u128::from(b);
     r as u64 ^ (r >> 64) as u64
 }

@@ -123,6 +123,25 @@ impl Banding {
         self.bands * self.rows
     }
 
+    /// Writes the `bands` keys of `sig` into `out` for use within one run
+    /// only (the passage search's paragraphs): two multiplications a pair of
+    /// values, against XXH3 over the serialised band in [`Banding::keys`].
+    /// The values are not stable across versions, so nothing that is
+    /// stored (an index) may use them; equal rows in different bands do
+    /// not collide, as the band number seeds each key.
+    pub fn run_keys(&self, sig: &[u32], out: &mut [u64]) {
+        for (band, key) in out.iter_mut().enumerate().take(self.bands) {
+            let rows = &sig[band * self.rows..(band + 1) * self.rows];
+            let mut h = crate::hash::mum(band as u64 ^ RUN_KEY_SEED, RUN_KEY_P0);
+            for pair in rows.chunks(2) {
+                let hi = pair.get(1).copied().unwrap_or(0);
+                let v = u64::from(pair[0]) | u64::from(hi) << 32;
+                h = crate::hash::mum(h ^ RUN_KEY_P1, v ^ RUN_KEY_P0);
+            }
+            *key = h;
+        }
+    }
+
     /// Writes the `bands` keys of `sig` into `out` (stable: XXH3-64 of the
     /// band's little-endian values, seeded with the band number, so equal
     /// rows in different bands do not collide).
@@ -146,6 +165,11 @@ impl Banding {
         }
     }
 }
+
+/// Constants of [`Banding::run_keys`] (wyhash's), and its seed.
+const RUN_KEY_P0: u64 = 0xa076_1d64_78bd_642f;
+const RUN_KEY_P1: u64 = 0xe703_7ed1_a0b4_28db;
+const RUN_KEY_SEED: u64 = 0x8ebc_6af0_9c88_c6e3;
 
 fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     const STEPS: usize = 200;
@@ -252,6 +276,33 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Run keys tell bands apart even when their rows are equal, depend on
+    /// every row (odd row counts included) and on nothing else.
+    #[test]
+    fn run_keys_separate_bands_and_rows() {
+        for rows in [1, 2, 3, 4, 5] {
+            let shape = Banding { bands: 4, rows };
+            let same = vec![7u32; 4 * rows];
+            let mut keys = [0u64; 4];
+            shape.run_keys(&same, &mut keys);
+            let distinct: std::collections::HashSet<u64> = keys.iter().copied().collect();
+            assert_eq!(distinct.len(), 4, "{rows} rows");
+            for at in 0..4 * rows {
+                let mut changed = same.clone();
+                changed[at] = 8;
+                let mut other = [0u64; 4];
+                shape.run_keys(&changed, &mut other);
+                let band = at / rows;
+                for b in 0..4 {
+                    assert_eq!(keys[b] == other[b], b != band, "{rows} rows, value {at}");
+                }
+            }
+            let mut again = [0u64; 4];
+            shape.run_keys(&same, &mut again);
+            assert_eq!(again, keys);
+        }
+    }
 
     #[test]
     fn shape_meets_the_recall_floor() {

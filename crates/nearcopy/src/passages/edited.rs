@@ -158,7 +158,7 @@ impl Signer {
         }
         let at = keys.len();
         keys.resize(at + self.banding.bands, 0);
-        self.banding.keys(&s.sig, &mut keys[at..]);
+        self.banding.run_keys(&s.sig, &mut keys[at..]);
         // Domain separation from the m-gram fingerprints sharing the
         // first read's table.
         for k in &mut keys[at..] {
@@ -544,7 +544,7 @@ mod tests {
             let mut sig = vec![0u32; signer.hasher.perms()];
             signer.hasher.sign(&set, &mut sig);
             let mut want = vec![0u64; signer.bands()];
-            signer.banding.keys(&sig, &mut want);
+            signer.banding.run_keys(&sig, &mut want);
             for k in &mut want {
                 *k ^= 0x7061_7261_6772_6170;
             }
