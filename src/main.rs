@@ -18,7 +18,7 @@ use nearcopy_cli::args;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     set_purge_delay(cli.command.document_level());
-    set_huge_pages(cli.command.document_level());
+    turn_huge_pages_off();
     signals::install();
     quiet_network_panics();
     let result = match cli.command {
@@ -163,23 +163,25 @@ fn set_purge_delay(document_level: bool) {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay) }
 }
 
-/// Whether the kernel may back this process's memory with transparent huge
-/// pages, by the kind of run.
+/// Turns transparent huge pages off for this process.
 ///
-/// * **Document-level runs** do without: every fresh 2 MiB page mimalloc
-///   touches is zeroed whole, and a run whose memory is a few hundred
-///   megabytes of batches, freed and taken again, zeroed far more than it
-///   held (`clear_page` was 15 % of the samples of `scan --no-passages`).
-///   Without, `scan --no-passages` of 961 MB spent 0.74–0.79 s in the
-///   kernel instead of 1.03–1.80 and peaked 35 MiB lower (BENCHMARKS.md,
-///   "Huge pages").
-/// * **Passage searches** keep them: their repeat filter is hundreds of
-///   megabytes probed at random, where huge pages save TLB misses.
+/// mimalloc asks for them (`madvise`), so every fresh page it touched made
+/// the kernel zero a whole 2 MiB, and memory given back and taken again
+/// was zeroed 2 MiB at a time: `clear_page` was 15 % of the samples of
+/// `scan --no-passages`. Without them:
 ///
-/// `MIMALLOC_ALLOW_THP` in the environment still decides (mimalloc reads it
-/// when it starts).
-fn set_huge_pages(document_level: bool) {
-    if !document_level || std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+/// * **Document-level runs**: `scan --no-passages` of the reference
+///   corpus took 1.16 s instead of 1.35 (medians of seven rounds), the
+///   adversarial cases up to half the time, and every peak fell by 15 to
+///   100 MiB.
+/// * **Passage searches**: the same speed (the suffix array's random
+///   accesses lose a little, the reads gain as much) and a lower, steadier
+///   peak: 856–921 MiB instead of 934–1,093 for the default scan of 961 MB.
+///
+/// (BENCHMARKS.md, "Huge pages".) `MIMALLOC_ALLOW_THP` in the environment
+/// still decides (mimalloc reads it when it starts).
+fn turn_huge_pages_off() {
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
         return;
     }
     #[cfg(target_os = "linux")]
@@ -218,26 +220,18 @@ mod tests {
         }
     }
 
-    /// A document-level run turns huge pages off for the process; a
-    /// passage search leaves them as they are.
+    /// Huge pages end up off for the process, unless the environment says.
     #[cfg(target_os = "linux")]
     #[test]
-    fn huge_pages_are_off_for_document_level_runs_only() {
+    fn huge_pages_are_turned_off() {
         if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
             eprintln!("skipped: MIMALLOC_ALLOW_THP is set, so it decides");
             return;
         }
+        turn_huge_pages_off();
         // SAFETY: reads the process's flag.
-        let get = || unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
-        let before = get();
-        set_huge_pages(false);
-        assert_eq!(get(), before, "a passage search changed the flag");
-        set_huge_pages(true);
-        assert_eq!(
-            get(),
-            1,
-            "huge pages still allowed for a document-level run"
-        );
+        let flag = unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) };
+        assert_eq!(flag, 1, "huge pages still allowed");
     }
 
     /// Which runs count as document-level, from their arguments.
