@@ -172,7 +172,7 @@ fn set_purge_delay(document_level: bool) {
 ///
 /// * **Document-level runs**: `scan --no-passages` of the reference
 ///   corpus took 1.16 s instead of 1.35 (medians of seven rounds), the
-///   adversarial cases up to half the time, and every peak fell by 15 to
+///   adversarial cases up to half the time, and every peak fell by 11 to
 ///   100 MiB.
 /// * **Passage searches**: the same speed (the suffix array's random
 ///   accesses lose a little, the reads gain as much) and a lower, steadier
