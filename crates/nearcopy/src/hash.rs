@@ -50,9 +50,23 @@ pub fn short_token(lo: u64, hi: u64, len: u64) -> u64 {
     mum(r as u64 ^ P0 ^ len, (r >> 64) as u64 ^ P2)
 }
 
-/// wyhash's folded 64 x 64 → 128-bit product.
+/// Fingerprint of `values` under `seed`, for keys compared within one run
+/// only (not stable across versions): the seed mixed once, then wyhash's
+/// multiply mix for each pair of values (the last one alone padded with
+/// zero), with the constants of [`short_token`].
 #[inline]
-pub(crate) fn mum(a: u64, b: u64) -> u64 {
+pub(crate) fn run_values(seed: u64, values: &[u32]) -> u64 {
+    let mut h = mum(seed ^ P2, P0);
+    for pair in values.chunks(2) {
+        let hi = pair.get(1).copied().unwrap_or(0);
+        let v = u64::from(pair[0]) | u64::from(hi) << 32;
+        h = mum(h ^ P1, v ^ P0);
+    }
+    h
+}
+
+#[inline]
+fn mum(a: u64, b: u64) -> u64 {
     let r = u128::from(a) * u128::from(b);
     r as u64 ^ (r >> 64) as u64
 }

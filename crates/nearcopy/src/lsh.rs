@@ -124,21 +124,16 @@ impl Banding {
     }
 
     /// Writes the `bands` keys of `sig` into `out` for use within one run
-    /// only (the passage search's paragraphs): two multiplications a pair of
-    /// values, against XXH3 over the serialised band in [`Banding::keys`].
+    /// only (the passage search's paragraphs): `hash::run_values`,
+    /// a multiplication a pair of values, against XXH3 over the serialised
+    /// band in [`Banding::keys`].
     /// The values are not stable across versions, so nothing that is
     /// stored (an index) may use them; equal rows in different bands do
     /// not collide, as the band number seeds each key.
     pub fn run_keys(&self, sig: &[u32], out: &mut [u64]) {
         for (band, key) in out.iter_mut().enumerate().take(self.bands) {
             let rows = &sig[band * self.rows..(band + 1) * self.rows];
-            let mut h = crate::hash::mum(band as u64 ^ RUN_KEY_SEED, RUN_KEY_P0);
-            for pair in rows.chunks(2) {
-                let hi = pair.get(1).copied().unwrap_or(0);
-                let v = u64::from(pair[0]) | u64::from(hi) << 32;
-                h = crate::hash::mum(h ^ RUN_KEY_P1, v ^ RUN_KEY_P0);
-            }
-            *key = h;
+            *key = crate::hash::run_values(band as u64, rows);
         }
     }
 
@@ -165,11 +160,6 @@ impl Banding {
         }
     }
 }
-
-/// Constants of [`Banding::run_keys`] (wyhash's), and its seed.
-const RUN_KEY_P0: u64 = 0xa076_1d64_78bd_642f;
-const RUN_KEY_P1: u64 = 0xe703_7ed1_a0b4_28db;
-const RUN_KEY_SEED: u64 = 0x8ebc_6af0_9c88_c6e3;
 
 fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     const STEPS: usize = 200;
