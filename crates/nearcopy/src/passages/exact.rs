@@ -654,11 +654,13 @@ impl Tree<'_> {
                     let count = (k - top.lb) as u64;
                     if listed.fetch_add(count, Ordering::Relaxed) + count > MAX_PLACES {
                         return Err(Error::TooLarge(format!(
-                            "more than {MAX_PLACES} places of repeated passages: the input \
-                             holds one text in very many near-identical copies, and every \
-                             stretch between their differences is a repeat found in most of \
-                             them; remove near-duplicate documents first (nearcopy dedup), \
-                             raise --min-words, or scan with --no-passages"
+                            "more than {MAX_PLACES} places of repeated passages: the same \
+                             text recurs in very many places, each time with other text \
+                             around it (one text in very many near-identical copies, or \
+                             sentences that all copy stretches of one shared text), and \
+                             every stretch between those edges is a repeat of its own; \
+                             remove near-duplicate documents first (nearcopy dedup), raise \
+                             --min-words, or scan with --no-passages"
                         )));
                     }
                     let mut places: Vec<(u32, u32)> =
