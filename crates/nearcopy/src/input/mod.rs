@@ -965,43 +965,62 @@ fn read_batches(
                 return Ok(true);
             }
             let mut line_no = 0u64;
-            // One growing buffer, then one allocation of the exact size per
-            // record: growing a fresh `Vec` per line reallocated a dozen
+            // Lines that cross the end of the reader's buffer are gathered
+            // in one growing buffer, then copied at their exact size:
+            // growing a fresh `Vec` per line reallocated a dozen
             // times per record, and the allocator kept taking fresh pages
             // for buffers freed on other threads (measured in BENCHMARKS.md).
             let mut line = Vec::new();
             // A piece owns the lines that start inside its range.
+            let blank = |line: &[u8]| line.iter().all(|b| b.is_ascii_whitespace());
             while offset < end {
-                line.clear();
-                let n = reader
-                    .read_until(b'\n', &mut line)
-                    .map_err(|e| Error::io(&file.path, e))?;
-                if n == 0 {
-                    break;
-                }
+                // Most lines lie whole in the reader's buffer (1 MiB): they
+                // are copied out of it once, at their exact size, instead of
+                // into `line` and then out of that.
+                let buffered = reader.fill_buf().map_err(|e| Error::io(&file.path, e))?;
+                let (n, bytes) = if let Some(nl) = memchr::memchr(b'\n', buffered) {
+                    let mut whole = &buffered[..=nl];
+                    if offset == 0 && whole.starts_with(BOM) {
+                        whole = &whole[BOM.len()..];
+                    }
+                    let bytes = (!blank(whole)).then(|| whole.to_vec());
+                    reader.consume(nl + 1);
+                    (nl + 1, bytes)
+                } else {
+                    line.clear();
+                    let n = reader
+                        .read_until(b'\n', &mut line)
+                        .map_err(|e| Error::io(&file.path, e))?;
+                    if n == 0 {
+                        break;
+                    }
+                    if offset == 0 && line.starts_with(BOM) {
+                        line.drain(..BOM.len());
+                    }
+                    // A huge record takes the buffer itself: copying it
+                    // would hold the record twice, and the buffer would
+                    // keep its size for the rest of the file.
+                    let bytes = if blank(&line) {
+                        None
+                    } else if line.len() >= HUGE_RECORD {
+                        let mut taken = std::mem::take(&mut line);
+                        taken.shrink_to_fit();
+                        Some(taken)
+                    } else {
+                        Some(line.as_slice().to_vec())
+                    };
+                    (n, bytes)
+                };
                 let start = offset;
                 offset += n as u64;
                 line_no += 1;
                 batch.lines = line_no;
                 batch.bytes += n as u64;
-                if start == 0 && line.starts_with(BOM) {
-                    line.drain(..BOM.len());
-                }
-                if line.iter().all(|b| b.is_ascii_whitespace()) {
+                let Some(bytes) = bytes else {
                     batch.blank += 1;
                     continue;
-                }
-                pending += n;
-                // A huge record takes the buffer itself: copying it would
-                // hold the record twice, and the buffer would keep its
-                // size for the rest of the file.
-                let bytes = if line.len() >= HUGE_RECORD {
-                    let mut taken = std::mem::take(&mut line);
-                    taken.shrink_to_fit();
-                    taken
-                } else {
-                    line.as_slice().to_vec()
                 };
+                pending += n;
                 batch.records.push(RawRecord {
                     origin: Origin {
                         file: index as u32,
@@ -1196,6 +1215,23 @@ mod tests {
             })
             .unwrap();
         assert_eq!(all.len(), 41 + 1 + 30 + 1);
+        // The stream's records are the files' bytes, split at line ends
+        // (lines of up to 200 KB cross the end of the reader's buffer).
+        let joined = |file: u32| -> Vec<u8> {
+            all.iter()
+                .filter(|r| r.origin.file == file)
+                .flat_map(|r| r.bytes.iter().copied())
+                .collect()
+        };
+        assert_eq!(
+            joined(0),
+            files[0].1.trim_start_matches('\u{feff}').as_bytes()
+        );
+        assert_eq!(joined(2), files[2].1.as_bytes());
+        assert!(
+            files[0].1.len() > 1 << 20,
+            "lines cross the reader's buffer"
+        );
         let picks: [&[usize]; 4] = [
             &[0],
             &[1, 2, 3, 4, 5, 40],
