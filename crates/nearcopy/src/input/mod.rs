@@ -1081,7 +1081,7 @@ fn read_line_at(file: &File, offset: u64, first: bool) -> io::Result<Vec<u8>> {
             ask *= 2;
             let searched = filled;
             filled += n;
-            if let Some(nl) = buf[searched..filled].iter().position(|&b| b == b'\n') {
+            if let Some(nl) = memchr::memchr(b'\n', &buf[searched..filled]) {
                 break searched + nl + 1;
             }
             if n == 0 {
