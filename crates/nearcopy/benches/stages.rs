@@ -64,10 +64,16 @@ fn stages(c: &mut Criterion) {
     g.bench_function("set/k5", |b| {
         b.iter(|| shingle::set(black_box(&tokens), 5, &mut set))
     });
+    let mut windows = Vec::new();
+    g.bench_function("fingerprints/k5", |b| {
+        b.iter(|| shingle::fingerprints(black_box(&tokens), 5, &mut windows))
+    });
     g.finish();
     // Filled whether or not the benchmark above ran (a name filter).
     shingle::set(&tokens, 5, &mut set);
     assert!(set.len() > 600);
+    shingle::fingerprints(&tokens, 5, &mut windows);
+    assert_eq!(windows.len(), tokens.len() - 4);
 
     let hasher = MinHasher::new(128);
     let mut sig = vec![0u32; 128];

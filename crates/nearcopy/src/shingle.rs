@@ -53,7 +53,7 @@ impl Shingler {
         } else if tokens.len() < k {
             out.push(xxh3_64(&self.bytes));
         } else {
-            out.extend((0..=tokens.len() - k).map(|i| xxh3_64(&self.bytes[8 * i..8 * (i + k)])));
+            crate::hash::token_windows(&self.bytes, k, out);
         }
         xxh3_64(&self.bytes)
     }
@@ -121,7 +121,7 @@ impl Shingler {
             // than k tokens is one shingle of all of them.
             let held = self.bytes.len() / 8;
             if held >= k {
-                out.extend((0..=held - k).map(|i| xxh3_64(&self.bytes[8 * i..8 * (i + k)])));
+                crate::hash::token_windows(&self.bytes, k, out);
                 self.bytes.drain(..8 * (held - k + 1));
             }
             at = end;

@@ -11,7 +11,6 @@ use super::units::Units;
 use crate::config::PassageConfig;
 use crate::error::Result;
 use crate::shingle;
-use xxhash_rust::xxh3::xxh3_64;
 
 use crate::text::{self, Token};
 
@@ -184,7 +183,7 @@ fn grams_of(tokens: &[Token], m: usize, bytes: &mut Vec<u8>, grams: &mut Vec<u64
     for t in tokens {
         bytes.extend_from_slice(&t.hash.to_le_bytes());
     }
-    grams.extend(bytes.windows(8 * m).step_by(8).map(xxh3_64));
+    crate::hash::token_windows(bytes, m, grams);
 }
 
 /// The tokens of a unit (a range of the document's tokens), handed over a
