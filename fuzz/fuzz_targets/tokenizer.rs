@@ -6,7 +6,7 @@
 //! * spans lie within the text, on char boundaries, are non-empty, strictly
 //!   increasing and never overlap, for words and for characters;
 //! * the word tokens are exactly UAX #29's words (`unicode_word_indices`),
-//!   whichever path (the ASCII state machine or the Unicode one) made them,
+//!   whichever path (the block classifier or the Unicode one) made them,
 //!   and the character tokens exactly the non-white-space grapheme clusters;
 //! * every fingerprint equals the definition: `hash::token` of the
 //!   normalised form, which is what `normalise` returns (so the SIMD ASCII
