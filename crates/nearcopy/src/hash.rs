@@ -108,9 +108,13 @@ pub fn token_windows(serialised: &[u8], k: usize, out: &mut Vec<u64>) {
             match k {
                 $($k => {
                     let (words, _) = serialised.as_chunks::<8>();
-                    out.extend(words.windows($k).map(|w| {
-                        xxh3_words::<$k>(&std::array::from_fn(|j| u64::from_le_bytes(w[j])))
-                    }));
+                    // A plain loop: as an `extend` the compiler vectorised
+                    // it, emulating the final 64-bit multiply with 32-bit
+                    // ones, which ran a tenth slower.
+                    out.reserve(n - $k + 1);
+                    for w in words.windows($k) {
+                        out.push(xxh3_words::<$k>(&std::array::from_fn(|j| u64::from_le_bytes(w[j]))));
+                    }
                 })*
                 _ => out.extend(serialised.windows(8 * k).step_by(8).map(xxh3_64)),
             }
