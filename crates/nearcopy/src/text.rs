@@ -586,6 +586,15 @@ mod tests {
         text.unicode_word_indices().collect()
     }
 
+    /// The words of `text` with their offsets, as `reference` lists them.
+    fn located(text: &str) -> Vec<(usize, &str)> {
+        let mut out = Vec::new();
+        words(text, &mut out);
+        out.iter()
+            .map(|t| (t.start as usize, &text[t.span()]))
+            .collect()
+    }
+
     #[test]
     fn ascii_words_follow_uax29() {
         for text in [
@@ -593,14 +602,7 @@ mod tests {
             "__init__ _ a_b 3_a x.1 1.x a..b 'quoted' ,lead trail,",
             "tab\tsep\r\nline;two 1;2 a;b",
         ] {
-            let got: Vec<(usize, &str)> = {
-                let mut out = Vec::new();
-                words(text, &mut out);
-                out.iter()
-                    .map(|t| (t.start as usize, &text[t.span()]))
-                    .collect()
-            };
-            assert_eq!(got, reference(text), "{text:?}");
+            assert_eq!(located(text), reference(text), "{text:?}");
         }
     }
 
@@ -616,21 +618,9 @@ mod tests {
                     "’b", "“a”", "a—b", "a\u{a0}b",
                 ] {
                     let text = format!("{lead}{} {tail} end", "w".repeat(pad));
-                    let mut out = Vec::new();
-                    words(&text, &mut out);
-                    let got: Vec<(usize, &str)> = out
-                        .iter()
-                        .map(|t| (t.start as usize, &text[t.span()]))
-                        .collect();
-                    assert_eq!(got, reference(&text), "{text:?}");
+                    assert_eq!(located(&text), reference(&text), "{text:?}");
                     let text = format!("{lead}{}{tail}", "x ".repeat(pad / 2));
-                    let mut out = Vec::new();
-                    words(&text, &mut out);
-                    let got: Vec<(usize, &str)> = out
-                        .iter()
-                        .map(|t| (t.start as usize, &text[t.span()]))
-                        .collect();
-                    assert_eq!(got, reference(&text), "{text:?}");
+                    assert_eq!(located(&text), reference(&text), "{text:?}");
                 }
             }
         }
@@ -678,13 +668,7 @@ mod tests {
             "\u{3000}\u{5c4}\u{3000} \u{5c4}",
             "a\u{a0} \u{5c4}",
         ] {
-            let mut out = Vec::new();
-            words(text, &mut out);
-            let got: Vec<(usize, &str)> = out
-                .iter()
-                .map(|t| (t.start as usize, &text[t.span()]))
-                .collect();
-            assert_eq!(got, reference(text), "{text:?}");
+            assert_eq!(located(text), reference(text), "{text:?}");
         }
     }
 
@@ -716,28 +700,19 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn ascii_fast_path_equals_unicode_segmentation(text in "[a-zA-Z0-9_:.',; \t\n\"!?-]{0,40}") {
-            let mut out = Vec::new();
-            words(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
-            proptest::prop_assert_eq!(got, reference(&text));
+            proptest::prop_assert_eq!(located(&text), reference(&text));
         }
 
         /// Long enough to cross several 64-byte blocks, with words and
         /// joins across the blocks' edges.
         #[test]
         fn long_ascii_text_equals_unicode_segmentation(text in "[a-zA-Z0-9_:.',; \t\n\"!-]{0,300}") {
-            let mut out = Vec::new();
-            words(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
-            proptest::prop_assert_eq!(got, reference(&text));
+            proptest::prop_assert_eq!(located(&text), reference(&text));
         }
 
         #[test]
         fn long_mixed_text_equals_unicode_segmentation(text in "[a-z0-9_.,:' \u{301}\u{2019}\u{00a0}\u{3000}é東]{0,200}") {
-            let mut out = Vec::new();
-            words(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
-            proptest::prop_assert_eq!(got, reference(&text));
+            proptest::prop_assert_eq!(located(&text), reference(&text));
         }
 
         /// The non-ASCII characters of the fast path, among ASCII and
@@ -746,10 +721,9 @@ mod tests {
         /// them), the zero-width joiner, another MidNumLet, letters.
         #[test]
         fn plain_non_ascii_text_equals_unicode_segmentation(text in "[a-zA-Z0-9_.,:;' \\n\\u{2018}\\u{2019}\\u{201c}\\u{201d}\\u{2013}\\u{2014}\\u{2026}\\u{00a0}]{0,200}|[a-z0-9.' \\u{2018}\\u{2019}\\u{201c}\\u{2026}\\u{00a0}\\u{301}\\u{ad}\\u{200d}\\u{2024}é]{0,60}") {
+            proptest::prop_assert_eq!(located(&text), reference(&text));
             let mut out = Vec::new();
             words(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
-            proptest::prop_assert_eq!(got, reference(&text));
             for t in &out {
                 proptest::prop_assert_eq!(t.hash, hash::token(normalise(&text[t.span()]).as_bytes()));
             }
@@ -773,10 +747,7 @@ mod tests {
 
         #[test]
         fn mixed_text_equals_unicode_segmentation(text in "[a-zé0-9.,' \u{301}\u{2019}\u{00a0}東京ー]{0,30}") {
-            let mut out = Vec::new();
-            words(&text, &mut out);
-            let got: Vec<(usize, &str)> = out.iter().map(|t| (t.start as usize, &text[t.span()])).collect();
-            proptest::prop_assert_eq!(got, reference(&text));
+            proptest::prop_assert_eq!(located(&text), reference(&text));
         }
 
         #[test]
