@@ -94,7 +94,7 @@ pub fn tokens(fingerprints: &[u64], scratch: &mut Vec<u8>) -> u64 {
 /// entry point, which branches on the input's length before it starts,
 /// took an eighth of a document-level scan. For 3 to 16 fingerprints
 /// (17 to 128 bytes) XXH3-64 is a fixed sum of 128-bit products of input
-/// words with its secret; [`xxh3_words`] computes exactly that with the
+/// words with its secret; a private function computes exactly that with the
 /// length known at compile time. Other lengths take `xxh3_64`.
 #[inline]
 pub fn token_windows(serialised: &[u8], k: usize, out: &mut Vec<u64>) {
