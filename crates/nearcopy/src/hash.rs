@@ -3,8 +3,10 @@
 //! Fingerprints and MinHash values are written to disk and compared across
 //! runs, machines and versions, so every hash here is a documented function of
 //! its input bytes alone: a wyhash-style mix for tokens of up to 16 bytes,
-//! XXH3-64 (seed 0) from `xxhash-rust` for everything longer, and SplitMix64
-//! for deriving parameters. `ahash`, which is randomised per process and may
+//! XXH3-64 (seed 0) for everything longer (from `xxhash-rust`, but for
+//! shingles of 3 to 16 tokens, whose fixed length [`token_windows`] turns
+//! into straight-line code; a unit test holds it to `xxh3_64`), and
+//! SplitMix64 for deriving parameters. `ahash`, which is randomised per process and may
 //! change between versions, is used only for in-memory maps. A golden test
 //! (`tests/golden.rs`) pins the values so an accidental change is caught.
 
@@ -150,7 +152,8 @@ const XXH3_SECRET: [u64; 16] = [
 #[inline(always)]
 fn xxh3_words<const K: usize>(w: &[u64; K]) -> u64 {
     const PRIME64_1: u64 = 0x9E37_79B1_85EB_CA87;
-    // The 16 input bytes at word `at`, with the secret's 16 at `slot * 16`.
+    // The 16 input bytes at word `at`, with the secret's 16 at `slot * 16`:
+    // XXH3's mix16B, whose fold of the 128-bit product is [`mum`].
     let mix = |at: usize, slot: usize| {
         mum(
             w[at] ^ XXH3_SECRET[2 * slot],

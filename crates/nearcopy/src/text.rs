@@ -112,20 +112,20 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
     // UAX #29 always breaks around ASCII white space, so the stretches
     // between are segmented independently: ASCII text, with the curly
     // quotes and dashes of news text, by the block classifier of
-    // [`ascii_words`]; each stretch that holds any other non-ASCII
+    // [`plain_words`]; each stretch that holds any other non-ASCII
     // character by the general Unicode path.
     let mut at = 0;
     while at < n {
-        let p = at + first_unplain(&bytes[at..]);
+        let p = at + first_general_char(&bytes[at..]);
         if p == n {
-            ascii_words(bytes, at, n, out);
+            plain_words(bytes, at, n, out);
             break;
         }
         let stretch = bytes[at..p]
             .iter()
             .rposition(u8::is_ascii_whitespace)
             .map_or(at, |i| at + i + 1);
-        ascii_words(bytes, at, stretch, out);
+        plain_words(bytes, at, stretch, out);
         let end = bytes[p..]
             .iter()
             .position(u8::is_ascii_whitespace)
@@ -156,10 +156,10 @@ pub fn words(text: &str, out: &mut Vec<Token>) {
     }
 }
 
-/// The offset of the first character of `bytes` that is neither ASCII nor
-/// [`plain_non_ascii`], or its length.
+/// The offset of the first character of `bytes` that needs the general
+/// Unicode path (neither ASCII nor [`plain_non_ascii`]), or its length.
 #[inline]
-fn first_unplain(bytes: &[u8]) -> usize {
+fn first_general_char(bytes: &[u8]) -> usize {
     let mut i = 0;
     loop {
         i += first_non_ascii(&bytes[i..]);
@@ -171,7 +171,7 @@ fn first_unplain(bytes: &[u8]) -> usize {
 }
 
 /// The length of the character at the start of `bytes` if it is one of the
-/// non-ASCII characters of everyday English text that [`ascii_words`]
+/// non-ASCII characters of everyday English text that [`plain_words`]
 /// handles, else 0: `‘` and `’` (MidNumLet, joining like `'`), and `“`,
 /// `”`, `–`, `—`, `…` and the no-break space (Other: word breaks on both
 /// sides). None of them is changed by NFKC or by lowercasing, which lets
@@ -326,7 +326,7 @@ impl Classes {
 /// and break words, as UAX #29 does around them. The word boundaries are
 /// then the changes in the resulting mask, found a set bit at a time:
 /// no branch per byte, and one per word that the predictor can learn.
-fn ascii_words(bytes: &[u8], a: usize, b: usize, out: &mut Vec<Token>) {
+fn plain_words(bytes: &[u8], a: usize, b: usize, out: &mut Vec<Token>) {
     let classes = |at: usize| -> Classes {
         if at >= b {
             return Classes::default();
@@ -382,7 +382,7 @@ fn ascii_words(bytes: &[u8], a: usize, b: usize, out: &mut Vec<Token>) {
             let pos = at + edges.trailing_zeros() as usize;
             edges &= edges - 1;
             if in_word {
-                if let Some(token) = ascii_token(bytes, start, pos) {
+                if let Some(token) = plain_token(bytes, start, pos) {
                     out.push(token);
                 }
             } else {
@@ -396,21 +396,24 @@ fn ascii_words(bytes: &[u8], a: usize, b: usize, out: &mut Vec<Token>) {
         at += 64;
     }
     if in_word {
-        out.extend(ascii_token(bytes, start, b));
+        out.extend(plain_token(bytes, start, b));
     }
 }
 
-/// The token of the ASCII word `bytes[start..end]`, unless it is only `_`,
-/// which UAX #29 segments like a word but which holds no letter or digit.
+/// The token of the word `bytes[start..end]` found by [`plain_words`],
+/// unless it is only `_`, which UAX #29 segments like a word but which
+/// holds no letter or digit.
 #[inline(always)]
-fn ascii_token(bytes: &[u8], start: usize, end: usize) -> Option<Token> {
+fn plain_token(bytes: &[u8], start: usize, end: usize) -> Option<Token> {
     if bytes[start] == b'_' && bytes[start..end].iter().all(|&c| c == b'_') {
         return None;
     }
     Some(Token::new(start, end, ascii_word_hash(bytes, start, end)))
 }
 
-/// [`hash::token`] of the lowercased ASCII word `bytes[start..end]`.
+/// [`hash::token`] of `bytes[start..end]` with its ASCII letters
+/// lowercased: the normalised form of a word of ASCII and the characters
+/// of [`plain_non_ascii`], which NFKC and lowercasing leave as they are.
 #[inline(always)]
 fn ascii_word_hash(bytes: &[u8], start: usize, end: usize) -> u64 {
     let len = end - start;
@@ -720,7 +723,7 @@ mod tests {
         /// marks and format characters (which attach to what precedes
         /// them), the zero-width joiner, another MidNumLet, letters.
         #[test]
-        fn plain_non_ascii_text_equals_unicode_segmentation(text in "[a-zA-Z0-9_.,:;' \\n\\u{2018}\\u{2019}\\u{201c}\\u{201d}\\u{2013}\\u{2014}\\u{2026}\\u{00a0}]{0,200}|[a-z0-9.' \\u{2018}\\u{2019}\\u{201c}\\u{2026}\\u{00a0}\\u{301}\\u{ad}\\u{200d}\\u{2024}é]{0,60}") {
+        fn plain_non_ascii_text_equals_unicode_segmentation(text in "[a-zA-Z0-9_.,:;' \n\u{2018}\u{2019}\u{201c}\u{201d}\u{2013}\u{2014}\u{2026}\u{00a0}]{0,200}|[a-z0-9.' \u{2018}\u{2019}\u{201c}\u{2026}\u{00a0}\u{301}\u{ad}\u{200d}\u{2024}é]{0,60}") {
             proptest::prop_assert_eq!(located(&text), reference(&text));
             let mut out = Vec::new();
             words(&text, &mut out);

@@ -972,18 +972,13 @@ fn read_batches(
             // for buffers freed on other threads (measured in BENCHMARKS.md).
             let mut line = Vec::new();
             // A piece owns the lines that start inside its range.
-            let blank = |line: &[u8]| line.iter().all(|b| b.is_ascii_whitespace());
             while offset < end {
                 // Most lines lie whole in the reader's buffer (1 MiB): they
                 // are copied out of it once, at their exact size, instead of
                 // into `line` and then out of that.
                 let buffered = reader.fill_buf().map_err(|e| Error::io(&file.path, e))?;
-                let (n, bytes) = if let Some(nl) = memchr::memchr(b'\n', buffered) {
-                    let mut whole = &buffered[..=nl];
-                    if offset == 0 && whole.starts_with(BOM) {
-                        whole = &whole[BOM.len()..];
-                    }
-                    let bytes = (!blank(whole)).then(|| whole.to_vec());
+                let (n, mut bytes) = if let Some(nl) = memchr::memchr(b'\n', buffered) {
+                    let bytes = buffered[..=nl].to_vec();
                     reader.consume(nl + 1);
                     (nl + 1, bytes)
                 } else {
@@ -994,32 +989,30 @@ fn read_batches(
                     if n == 0 {
                         break;
                     }
-                    if offset == 0 && line.starts_with(BOM) {
-                        line.drain(..BOM.len());
-                    }
                     // A huge record takes the buffer itself: copying it
                     // would hold the record twice, and the buffer would
                     // keep its size for the rest of the file.
-                    let bytes = if blank(&line) {
-                        None
-                    } else if line.len() >= HUGE_RECORD {
+                    let bytes = if line.len() >= HUGE_RECORD {
                         let mut taken = std::mem::take(&mut line);
                         taken.shrink_to_fit();
-                        Some(taken)
+                        taken
                     } else {
-                        Some(line.as_slice().to_vec())
+                        line.as_slice().to_vec()
                     };
                     (n, bytes)
                 };
+                if offset == 0 && bytes.starts_with(BOM) {
+                    bytes.drain(..BOM.len());
+                }
                 let start = offset;
                 offset += n as u64;
                 line_no += 1;
                 batch.lines = line_no;
                 batch.bytes += n as u64;
-                let Some(bytes) = bytes else {
+                if bytes.iter().all(|b| b.is_ascii_whitespace()) {
                     batch.blank += 1;
                     continue;
-                };
+                }
                 pending += n;
                 batch.records.push(RawRecord {
                     origin: Origin {
