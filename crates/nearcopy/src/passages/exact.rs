@@ -81,7 +81,20 @@ pub(crate) struct Runs {
     slots: usize,
     /// The runs, in the order pushed.
     runs: Vec<Run>,
+    /// For every block of [`BLOCK`] slots, the run that holds its first
+    /// slot ([`Runs::seal`]): [`Runs::place`] then searches only the runs
+    /// that start inside one block. A search over all the runs (millions on
+    /// a large corpus) missed the cache at most of its steps, for each of
+    /// tens of millions of places.
+    blocks: Vec<u32>,
 }
+
+/// Slots per entry of [`Runs::blocks`]. Unit tests use tiny blocks, so
+/// runs span several and blocks hold several runs on small texts.
+#[cfg(not(test))]
+const BLOCK: usize = 1 << 8;
+#[cfg(test)]
+const BLOCK: usize = 4;
 
 /// Slots of a chunk of [`Runs`]. Unit tests use tiny chunks, so runs
 /// cross chunks on small texts.
@@ -167,9 +180,35 @@ impl Runs {
         self.slots - self.runs.len()
     }
 
+    /// Indexes the runs for [`Runs::place`], once they are all pushed.
+    fn seal(&mut self) {
+        self.blocks.clear();
+        if self.runs.is_empty() {
+            return;
+        }
+        let mut r = 0;
+        for slot in (0..=self.slots).step_by(BLOCK) {
+            while self.runs.get(r + 1).is_some_and(|next| next.offset <= slot) {
+                r += 1;
+            }
+            self.blocks.push(r as u32);
+        }
+        // The block after the last holds no slot: its run bounds the search
+        // of the last one.
+        self.blocks.push((self.runs.len() - 1) as u32);
+    }
+
     /// The document and token position of slot `i`.
     fn place(&self, i: u32) -> (u32, u32) {
-        let r = self.runs.partition_point(|r| r.offset <= i as usize) - 1;
+        let slot = i as usize;
+        let b = slot / BLOCK;
+        let r = match (self.blocks.get(b), self.blocks.get(b + 1)) {
+            (Some(&lo), Some(&hi)) => {
+                let (lo, hi) = (lo as usize, hi as usize);
+                lo + self.runs[lo..=hi].partition_point(|r| r.offset <= slot) - 1
+            }
+            _ => self.runs.partition_point(|r| r.offset <= slot) - 1,
+        };
         let run = self.runs[r];
         (run.doc, run.start + (i - run.offset as u32))
     }
@@ -214,6 +253,7 @@ pub(crate) fn maximal_repeats(
     // 1. Classes: repeated fingerprints get dense ids in fingerprint order,
     //    the others (and separators) NONE. The fingerprints move into
     //    `order`; from here on the classes stand for them.
+    runs.seal();
     let mut order = gather(&mut runs);
     sort(&mut order);
     let try_doubling = rayon::current_num_threads() >= DOUBLING_THREADS;
@@ -770,6 +810,33 @@ pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
+
+    /// Every slot's place through the block index is the one a search of
+    /// all runs gives, for runs shorter than, as long as and much longer
+    /// than a block, and for a single run.
+    #[test]
+    fn places_by_block_match_a_search_of_all_runs() {
+        let lengths: [&[usize]; 4] = [
+            &[1, 1, 2, 1, 9, 3, 4, 1, 1, 1, 17, 2],
+            &[4, 4, 4],
+            &[30],
+            &[1],
+        ];
+        for lens in lengths {
+            let mut runs = Runs::default();
+            for (d, &len) in lens.iter().enumerate() {
+                let fps: Vec<u64> = (0..len as u64).map(|x| x + 1).collect();
+                runs.push(d as u32 * 3, 5 * d as u32, &fps);
+            }
+            runs.seal();
+            for slot in 0..runs.slots {
+                let r = runs.runs.partition_point(|r| r.offset <= slot) - 1;
+                let run = runs.runs[r];
+                let want = (run.doc, run.start + (slot - run.offset) as u32);
+                assert_eq!(runs.place(slot as u32), want, "slot {slot} of {lens:?}");
+            }
+        }
+    }
 
     /// m-gram fingerprints of a token sequence (tokens are small integers).
     fn grams(tokens: &[u64], m: usize) -> Vec<u64> {

@@ -28,7 +28,8 @@ use rayon::prelude::*;
 /// `w` of the twice level, so an insertion touches one cache line. The
 /// table is far larger than the caches and every access a miss, so the
 /// batch forms ([`RepeatFilter::insert_all`], [`RepeatFilter::repeated_all`])
-/// fetch the words of a batch ahead, keeping many misses in flight.
+/// fetch words a fixed distance ahead of the one they work on, keeping many
+/// misses in flight.
 #[derive(Debug)]
 pub struct RepeatFilter {
     /// `[once 0, twice 0, once 1, twice 1, …]`, [`BLOCK`] words of each
@@ -39,8 +40,37 @@ pub struct RepeatFilter {
     words: u64,
 }
 
-/// Fingerprints whose table words are fetched ahead together.
-const BATCH: usize = 16;
+/// How many fingerprints ahead of the one at work the batch forms fetch
+/// table words: enough misses in flight to cover a memory access.
+const AHEAD: usize = 16;
+
+/// Calls `each` with the place of every fingerprint of `fps` in order,
+/// having asked (`fetch`) for the table word of the fingerprint [`AHEAD`]
+/// places further on. A rolling window rather than fetch-a-batch-then-use:
+/// an atomic `fetch_or` that waits for its line stalls what comes after it,
+/// so with batches every batch began with a whole memory access exposed.
+#[inline(always)]
+fn ahead(
+    fps: &[u64],
+    locate: impl Fn(u64) -> (usize, u64),
+    fetch: impl Fn(usize),
+    mut each: impl FnMut(usize, u64),
+) {
+    let mut ring = [(0usize, 0u64); AHEAD];
+    for (slot, &fp) in ring.iter_mut().zip(fps) {
+        *slot = locate(fp);
+        fetch(slot.0);
+    }
+    for i in 0..fps.len() {
+        let (w, bits) = ring[i % AHEAD];
+        if let Some(&next) = fps.get(i + AHEAD) {
+            let at = locate(next);
+            fetch(at.0);
+            ring[i % AHEAD] = at;
+        }
+        each(w, bits);
+    }
+}
 
 /// Asks for the cache line of `x` without waiting for it.
 #[inline(always)]
@@ -112,19 +142,16 @@ impl Repeats {
     /// [`Repeats::repeated`] of each of `fps`, into `out` (cleared first).
     pub fn repeated_all(&self, fps: &[u64], out: &mut Vec<bool>) {
         out.clear();
-        let mut at = [(0usize, 0u64); BATCH];
-        for chunk in fps.chunks(BATCH) {
-            for (slot, &fp) in at.iter_mut().zip(chunk) {
-                *slot = locate(fp, self.words);
-                let (b, i) = split(slot.0);
+        out.reserve(fps.len());
+        ahead(
+            fps,
+            |fp| locate(fp, self.words),
+            |w| {
+                let (b, i) = split(w);
                 prefetch(&self.twice[b][i]);
-            }
-            out.extend(
-                at[..chunk.len()]
-                    .iter()
-                    .map(|&(w, bits)| self.word(w) & bits == bits),
-            );
-        }
+            },
+            |w, bits| out.push(self.word(w) & bits == bits),
+        );
     }
 
     /// The share of bits set (a measure of load).
@@ -218,16 +245,12 @@ impl RepeatFilter {
 
     /// Records one occurrence of each of `fps`.
     pub fn insert_all(&self, fps: &[u64]) {
-        let mut at = [(0usize, 0u64); BATCH];
-        for chunk in fps.chunks(BATCH) {
-            for (slot, &fp) in at.iter_mut().zip(chunk) {
-                *slot = self.locate(fp);
-                prefetch(self.once(slot.0));
-            }
-            for &(w, bits) in &at[..chunk.len()] {
-                self.set(w, bits);
-            }
-        }
+        ahead(
+            fps,
+            |fp| self.locate(fp),
+            |w| prefetch(self.once(w)),
+            |w, bits| self.set(w, bits),
+        );
     }
 
     /// Whether `fp` may have been inserted at least twice; always true when
@@ -242,18 +265,13 @@ impl RepeatFilter {
     /// first).
     pub fn repeated_all(&self, fps: &[u64], out: &mut Vec<bool>) {
         out.clear();
-        let mut at = [(0usize, 0u64); BATCH];
-        for chunk in fps.chunks(BATCH) {
-            for (slot, &fp) in at.iter_mut().zip(chunk) {
-                *slot = self.locate(fp);
-                prefetch(self.twice(slot.0));
-            }
-            out.extend(
-                at[..chunk.len()]
-                    .iter()
-                    .map(|&(w, bits)| self.twice(w).load(Ordering::Relaxed) & bits == bits),
-            );
-        }
+        out.reserve(fps.len());
+        ahead(
+            fps,
+            |fp| self.locate(fp),
+            |w| prefetch(self.twice(w)),
+            |w, bits| out.push(self.twice(w).load(Ordering::Relaxed) & bits == bits),
+        );
     }
 
     /// The share of bits set in the twice level (a measure of load).
