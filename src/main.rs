@@ -127,17 +127,22 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
 /// Purge delays, in milliseconds, for the two kinds of run.
-const PASSAGE_PURGE_DELAY: std::ffi::c_long = 10;
+const PASSAGE_PURGE_DELAY: std::ffi::c_long = 0;
 const DOCUMENT_PURGE_DELAY: std::ffi::c_long = 1000;
 
 /// When mimalloc gives freed memory back to the system, by the kind of run.
 ///
-/// * **Passage searches**: 10 ms (mimalloc v2's default; v3 waits a
-///   second). The search frees hundreds of megabytes (its repeat filter,
-///   each chunk of fingerprints it has sorted) just before its next step
-///   allocates its arrays, so with a second's delay both were resident: 1.48
-///   GB at the peak of a scan of 961 MB of news, 1.41 with 10 ms, 1.34 with
-///   none.
+/// * **Passage searches**: none. The search frees hundreds of megabytes
+///   (its repeat filter, the fingerprints it has sorted) just before its
+///   next step allocates its arrays, so with a second's delay both were
+///   resident: 1.48 GB at the peak of a scan of 961 MB of news, 1.41 with
+///   10 ms, 1.34 with none. A delayed purge waits for the freeing thread's
+///   next call into the allocator, so even 10 ms left the sorted
+///   fingerprints resident through the suffix array step whenever that
+///   thread had nothing else to do: the default scan of synth-200k peaked
+///   at 1,035 and 1,045 MiB in two of three runs with 10 ms, at 818–822
+///   MiB in all three with none, in the same time within the noise
+///   (BENCHMARKS.md, "Freed at once").
 /// * **Document-level runs** (`scan --no-passages`, `dedup` without
 ///   `--passages` or `--boilerplate`, `index add`): a second (mimalloc
 ///   v3's default). Their memory is read buffers, records and the store's

@@ -32,6 +32,8 @@ type Preview = (u32, u32, u32);
 pub(super) struct Located {
     /// Sorted, distinct.
     ends: Vec<Boundary>,
+    /// Every [`STRIDE`]th of `ends`, searched first ([`find`]).
+    ends_sample: Vec<Boundary>,
     /// Byte offset and 1-based line of each of `ends`.
     end_at: Vec<(u64, u64)>,
     /// Sorted, distinct.
@@ -42,6 +44,21 @@ pub(super) struct Located {
     ids: AHashMap<u32, String>,
     /// Paragraph pairs at or above the passage threshold, by (a, b).
     pub verified: Vec<Verified>,
+}
+
+/// Entries of a sorted list per entry of its sample.
+const STRIDE: usize = 32;
+
+/// The position of `key` in `sorted`, searched through `sample`, every
+/// [`STRIDE`]th entry of `sorted`, first. The sample stays in the cache,
+/// so only the last steps, inside one block of `STRIDE` entries, miss it:
+/// a search of millions of boundaries missed at most of its steps, once
+/// for each end of every place reported.
+fn find<T: Ord>(sorted: &[T], sample: &[T], key: &T) -> Option<usize> {
+    let block = sample.partition_point(|s| s <= key).checked_sub(1)?;
+    let lo = block * STRIDE;
+    let hi = (lo + STRIDE).min(sorted.len());
+    sorted.get(lo..hi)?.binary_search(key).ok().map(|i| lo + i)
 }
 
 /// What the third read of one document finds.
@@ -181,6 +198,7 @@ pub(super) fn locate(
     changed_if(read != docs.len() || cursor != pairs.len())?;
     verified.sort_unstable_by_key(|v| (v.a, v.b));
     Ok(Located {
+        ends_sample: ends.iter().step_by(STRIDE).copied().collect(),
         ends,
         end_at,
         previews,
@@ -297,10 +315,7 @@ impl Located {
 
     /// Byte offset and line of a token boundary.
     fn end(&self, doc: u32, token: u32, is_end: bool) -> Result<(u64, u64)> {
-        let k = self
-            .ends
-            .binary_search(&(doc, token, is_end))
-            .map_err(|_| changed())?;
+        let k = find(&self.ends, &self.ends_sample, &(doc, token, is_end)).ok_or_else(changed)?;
         Ok(self.end_at[k])
     }
 
@@ -470,4 +485,26 @@ fn locate_doc(
         previews,
         sets,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`find`] finds every entry of a sorted list, and nothing else, for
+    /// lists shorter than, as long as and many times one block.
+    #[test]
+    fn find_through_the_sample_is_a_binary_search() {
+        for n in [0, 1, 5, STRIDE - 1, STRIDE, STRIDE + 1, 7 * STRIDE + 3] {
+            let sorted: Vec<u32> = (0..n as u32).map(|x| 3 * x + 1).collect();
+            let sample: Vec<u32> = sorted.iter().step_by(STRIDE).copied().collect();
+            for key in 0..3 * n as u32 + 4 {
+                assert_eq!(
+                    find(&sorted, &sample, &key),
+                    sorted.binary_search(&key).ok(),
+                    "{key} among {n}"
+                );
+            }
+        }
+    }
 }
