@@ -142,7 +142,8 @@ const DOCUMENT_PURGE_DELAY: std::ffi::c_long = 1000;
 ///   thread had nothing else to do: the default scan of synth-200k peaked
 ///   at 1,035 and 1,045 MiB in two of three runs with 10 ms, at 818–822
 ///   MiB in all three with none, in the same time within the noise
-///   (BENCHMARKS.md, "Freed at once").
+///   (BENCHMARKS.md, "Filter probes ahead, places and boundaries by index,
+///   memory given back at once").
 /// * **Document-level runs** (`scan --no-passages`, `dedup` without
 ///   `--passages` or `--boilerplate`, `index add`): a second (mimalloc
 ///   v3's default). Their memory is read buffers, records and the store's
