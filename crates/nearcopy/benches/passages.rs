@@ -87,8 +87,9 @@ fn filter(c: &mut Criterion) {
             f
         })
     });
-    // A table far larger than the caches, as on a real corpus: one probe at
-    // a time against batches whose words are fetched ahead.
+    // A table far larger than the caches, as on a real corpus: one insertion
+    // at a time against the batch form, which fetches table words a fixed
+    // distance ahead of the one it works on.
     let big = 64 << 20;
     g.bench_function("insert 1M one at a time into 64 MiB", |b| {
         b.iter(|| {
@@ -100,7 +101,7 @@ fn filter(c: &mut Criterion) {
             f
         })
     });
-    g.bench_function("insert_all 1M in batches into 64 MiB", |b| {
+    g.bench_function("insert_all 1M fetching ahead into 64 MiB", |b| {
         let mut seen = Vec::new();
         b.iter(|| {
             let f = RepeatFilter::with_bytes(big);

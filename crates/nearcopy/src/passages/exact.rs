@@ -207,6 +207,7 @@ impl Runs {
                 let (lo, hi) = (lo as usize, hi as usize);
                 lo + self.runs[lo..=hi].partition_point(|r| r.offset <= slot) - 1
             }
+            // Runs not sealed: a search of them all.
             _ => self.runs.partition_point(|r| r.offset <= slot) - 1,
         };
         let run = self.runs[r];
