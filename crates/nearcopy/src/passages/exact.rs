@@ -851,8 +851,8 @@ pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::{BTreeMap, BTreeSet};
     use proptest::strategy::Strategy;
+    use std::collections::{BTreeMap, BTreeSet};
 
     /// Every slot's place through the block index is the one a search of
     /// all runs gives, for runs shorter than, as long as and much longer
