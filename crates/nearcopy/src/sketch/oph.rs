@@ -299,6 +299,34 @@ fn densify_by_rounds(sig: &mut [u32], own: &[u64; super::MAX_PERMS / 64]) {
 mod tests {
     use super::*;
 
+    /// The bins a word at a time are the bins tested one by one, at every
+    /// length around a word's edge, for sparse, dense and edge patterns.
+    #[test]
+    fn bins_by_words_are_the_bins_by_tests() {
+        let mut rng = crate::hash::SplitMix64::new(5);
+        for k in [1, 2, 63, 64, 65, 105, 127, 128, 129, 200, 4096] {
+            for pattern in 0..6 {
+                let mut own = [0u64; super::super::MAX_PERMS / 64];
+                for (w, word) in own.iter_mut().enumerate() {
+                    *word = match pattern {
+                        0 => 0,
+                        1 => u64::MAX,
+                        2 => rng.next() & rng.next(),
+                        3 => rng.next() | rng.next(),
+                        4 => 1 << 63 | 1,
+                        _ => (w as u64).wrapping_mul(0x9E37_79B9),
+                    };
+                }
+                let holds = |b: usize| own[b >> 6] & (1 << (b & 63)) != 0;
+                for set in [true, false] {
+                    let want: Vec<usize> = (0..k).filter(|&b| holds(b) == set).collect();
+                    let got: Vec<usize> = bins(&own, k, set).collect();
+                    assert_eq!(got, want, "k={k} pattern={pattern} set={set}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_single_shingle_fills_every_bin_with_its_value() {
         let h = OnePermutationHasher::new(128);
