@@ -549,6 +549,11 @@ fn each_class(order: &[Tagged], a: usize, b: usize, mut each: impl FnMut(usize, 
 /// time in proportion to its text and alphabet, and on generated news a
 /// quarter of the slots are of this kind (separators, the filter's false
 /// repeats, and positions repeated only inside one near-duplicate family).
+///
+/// Besides `cls` it holds the short text and the suffix array with free
+/// space of two words a symbol: at most four words a slot, where every
+/// slot repeats about what the LCP and the interval walk hold next
+/// (BENCHMARKS.md, "The suffix array over a shorter text").
 fn suffix_array(cls: &[u32], classes: u32) -> Result<Vec<u32>> {
     let n = cls.len();
     let opens_stretch = |i: usize| cls[i] == NONE && (i == 0 || cls[i - 1] != NONE);
