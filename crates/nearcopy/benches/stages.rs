@@ -90,6 +90,22 @@ fn stages(c: &mut Criterion) {
     // densifies most of its bins below 128 shingles.
     let mut g = c.benchmark_group("sketch");
     for n in [5usize, 15, 40, 300, 2000] {
+        // 256 different sets in turn, as for paragraphs below.
+        let sets: Vec<Vec<u64>> = (0..256u64)
+            .map(|s| {
+                (0..n as u64)
+                    .map(|i| nearcopy::hash::SplitMix64::new(s << 32 | i).next())
+                    .collect()
+            })
+            .collect();
+        let mut turn = 0;
+        let o = Sketcher::new(Sketch::Oph, 128);
+        g.bench_function(format!("oph-varied/{n}"), |b| {
+            b.iter(|| {
+                turn = (turn + 1) % sets.len();
+                o.sign(black_box(&sets[turn]), &mut sig)
+            })
+        });
         let fps: Vec<u64> = (0..n as u64)
             .map(|i| nearcopy::hash::SplitMix64::new(i).next())
             .collect();
