@@ -75,6 +75,36 @@ fn stages(c: &mut Criterion) {
     shingle::fingerprints(&tokens, 5, &mut windows);
     assert_eq!(windows.len(), tokens.len() - 4);
 
+    // Exact verification: a document's set made from its fingerprints (by
+    // the bucket sort, and by a comparison sort for reference), and the
+    // intersection of two sets sharing about four in five values.
+    let mut g = c.benchmark_group("verify");
+    g.throughput(Throughput::Elements(windows.len() as u64));
+    g.bench_function("sorted_set/news-5k", |b| {
+        b.iter(|| nearcopy::verify::sorted_set(black_box(&windows)))
+    });
+    g.bench_function("sort_unstable_dedup/news-5k", |b| {
+        b.iter(|| {
+            let mut v = black_box(&windows).to_vec();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
+    });
+    let other: Vec<u64> = set
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if i % 5 == 0 { v ^ 1 } else { v })
+        .collect();
+    let other = nearcopy::verify::sorted_set(&other);
+    let shared = set.len() - set.len().div_ceil(5);
+    g.bench_function("intersection/news-5k", |b| {
+        b.iter(|| nearcopy::verify::intersection(black_box(&set), black_box(&other)))
+    });
+    g.finish();
+    assert_eq!(nearcopy::verify::sorted_set(&windows), set);
+    assert_eq!(nearcopy::verify::intersection(&set, &other), shared);
+
     let hasher = MinHasher::new(128);
     let mut sig = vec![0u32; 128];
     let mut g = c.benchmark_group("minhash");

@@ -189,8 +189,7 @@ pub fn fingerprints(tokens: &[Token], k: usize, out: &mut Vec<u64>) {
 /// form [`crate::verify`] intersects.
 pub fn set(tokens: &[Token], k: usize, out: &mut Vec<u64>) {
     fingerprints(tokens, k, out);
-    out.sort_unstable();
-    out.dedup();
+    crate::verify::sort_set(out);
 }
 
 #[cfg(test)]

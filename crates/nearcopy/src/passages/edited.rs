@@ -109,8 +109,7 @@ impl Signer {
                 shingler.fingerprints(t, self.shingle, set);
             });
         }
-        set.sort_unstable();
-        set.dedup();
+        crate::verify::sort_set(set);
     }
 
     /// Appends the band keys of the paragraph `tokens` to `keys`.

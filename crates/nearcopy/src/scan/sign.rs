@@ -353,10 +353,5 @@ pub(crate) fn with_fingerprints<R>(
 /// The shingle set of `text` with `cfg`'s options: sorted, without repeats
 /// (what exact Jaccard compares).
 pub(crate) fn shingle_set(text: &str, cfg: &ScanConfig) -> Vec<u64> {
-    with_fingerprints(text, cfg, |fps, _, _| {
-        let mut set = fps.to_vec();
-        set.sort_unstable();
-        set.dedup();
-        set
-    })
+    with_fingerprints(text, cfg, |fps, _, _| crate::verify::sorted_set(fps))
 }
