@@ -129,6 +129,10 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// Purge delays, in milliseconds, for the two kinds of run.
 const PASSAGE_PURGE_DELAY: std::ffi::c_long = 0;
 const DOCUMENT_PURGE_DELAY: std::ffi::c_long = 1000;
+/// The reads of a passage search: long enough for the batch buffers a
+/// thread frees to be taken again, short enough that those of the read
+/// that ends at the peak (the extract read) are not still held there.
+const PASSAGE_READ_PURGE_DELAY: std::ffi::c_long = 100;
 
 /// When mimalloc gives freed memory back to the system, by the kind of run.
 ///
@@ -154,6 +158,15 @@ const DOCUMENT_PURGE_DELAY: std::ffi::c_long = 1000;
 ///   rose by 20 to 80 MiB, and by up to 250 MiB for one 500 MB record
 ///   (BENCHMARKS.md, "Freed memory").
 ///
+/// Within a passage search, its reads (which free and take again the same
+/// batch buffers) run with a delay of 100 ms, and the steps between them
+/// with none ([`nearcopy::memory`]): with none throughout, a tenth of the
+/// default scan's time went to taking pages back from the system and to
+/// the interrupts that giving them back sends the other threads; with a
+/// second, the freed buffers of the extract read were still held at its
+/// end, the peak of the search (BENCHMARKS.md, "Freed memory kept during
+/// the passage reads").
+///
 /// `MIMALLOC_PURGE_DELAY` in the environment still decides.
 fn set_purge_delay(document_level: bool) {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
@@ -167,6 +180,25 @@ fn set_purge_delay(document_level: bool) {
     // SAFETY: sets a plain integer option; mimalloc reads it each time it
     // decides whether to purge.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay) }
+    nearcopy::memory::set_hook(enter_phase);
+}
+
+/// The purge delay for a step of the passage search; a step that releases
+/// first gives back what the read before it kept.
+fn enter_phase(phase: nearcopy::memory::Phase) {
+    use nearcopy::memory::Phase;
+    let delay = match phase {
+        Phase::Reading => PASSAGE_READ_PURGE_DELAY,
+        Phase::Releasing => PASSAGE_PURGE_DELAY,
+    };
+    // SAFETY: as in `set_purge_delay`; `mi_collect` only returns this
+    // thread's freed pages and mimalloc's pending purges to the system.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay);
+        if phase == Phase::Releasing {
+            libmimalloc_sys::mi_collect(true);
+        }
+    }
 }
 
 /// Turns transparent huge pages off for this process.
@@ -216,13 +248,38 @@ mod tests {
         // SAFETY: reads and sets plain integer options.
         let before = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
         assert!(
-            [1000, PASSAGE_PURGE_DELAY, DOCUMENT_PURGE_DELAY].contains(&before),
+            [
+                1000,
+                PASSAGE_PURGE_DELAY,
+                DOCUMENT_PURGE_DELAY,
+                PASSAGE_READ_PURGE_DELAY
+            ]
+            .contains(&before),
             "option 15 is {before}"
         );
         for (document_level, want) in [(true, DOCUMENT_PURGE_DELAY), (false, PASSAGE_PURGE_DELAY)] {
             set_purge_delay(document_level);
             let after = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
             assert_eq!(after, want, "document level: {document_level}");
+        }
+    }
+
+    /// Each step of a passage search gets its delay through the hook.
+    #[test]
+    fn each_passage_step_sets_its_delay() {
+        use nearcopy::memory::Phase;
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            eprintln!("skipped: MIMALLOC_PURGE_DELAY is set, so it decides");
+            return;
+        }
+        for (phase, want) in [
+            (Phase::Reading, PASSAGE_READ_PURGE_DELAY),
+            (Phase::Releasing, PASSAGE_PURGE_DELAY),
+        ] {
+            enter_phase(phase);
+            // SAFETY: reads a plain integer option.
+            let after = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+            assert_eq!(after, want, "{phase:?}");
         }
     }
 

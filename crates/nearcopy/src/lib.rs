@@ -43,6 +43,7 @@
 //! | [`cluster`] | union-find |
 //! | [`distributed`] | a process's membership of a cluster: host file, connections with a handshake and a deadline, the timely dataflow that carries signed documents to process 0 |
 //! | [`hash`], [`figures`], [`document`], [`config`], [`error`], [`progress`] | stable hashes, rounding of figures, the document type, configurations, errors, progress and cancellation |
+//! | [`memory`] | a hook told when the passage search's steps want freed memory kept (its reads) or given back (between them), for the program's allocator |
 //! | [`truth`] | the truth file of a synthetic corpus, which `synth` writes and `eval` reads |
 //!
 //! **Engines**, one folder or file per command, each with a config, an entry
@@ -88,6 +89,7 @@ pub mod hash;
 pub mod index;
 pub mod input;
 pub mod lsh;
+pub mod memory;
 pub mod sketch;
 pub use sketch::minhash;
 pub mod output;

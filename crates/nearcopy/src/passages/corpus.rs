@@ -21,6 +21,7 @@ use crate::document::Origin;
 use crate::error::{Error, Result};
 use crate::figures::round6;
 use crate::input::{Corpus, Inputs, Skipped};
+use crate::memory::Phase;
 use crate::progress::Progress;
 use crate::text::TokenKind;
 
@@ -207,14 +208,18 @@ pub fn find_in_known(
     let budget = filter.bytes() / 4;
     let firsts = || Firsts::new(&known.families, budget);
 
-    // 1. Count.
+    // 1. Count. What the document-level part freed goes back first.
+    crate::memory::enter(Phase::Releasing);
+    crate::memory::enter(Phase::Reading);
     let counted = count(inputs, &search, &filter, firsts(), progress)?;
     let t_count = start.elapsed().as_secs_f64();
 
     // 2. Extract, asking only the filter's twice level (half its size).
     let t = Instant::now();
     let filter_bytes = filter.bytes();
+    crate::memory::enter(Phase::Releasing);
     let filter = filter.freeze();
+    crate::memory::enter(Phase::Reading);
     let extracted = extract(
         inputs,
         &search,
@@ -234,6 +239,7 @@ pub fn find_in_known(
         ..PassageSummary::default()
     };
     let related = extracted.related;
+    crate::memory::enter(Phase::Releasing);
     drop(filter);
     let t_extract = t.elapsed().as_secs_f64();
 
@@ -248,7 +254,9 @@ pub fn find_in_known(
 
     // 3. Locate and verify.
     let t = Instant::now();
+    crate::memory::enter(Phase::Reading);
     let mut located = locate(inputs, &search, &candidates, progress)?;
+    crate::memory::enter(Phase::Releasing);
     summary.verified_pairs = located.verified.len() as u64;
     let Candidates {
         mut found,
