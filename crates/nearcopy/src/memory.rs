@@ -14,7 +14,8 @@
 //! between them want it given back at once.
 //!
 //! The library does not choose an allocator; it says which kind of step
-//! begins, at each step of the passage search, and a program that set a
+//! begins, at each step of the passage search and at the document-level
+//! read of a scan that searches passages next, and a program that set a
 //! hook with [`set_hook`] (the `nearcopy` command does, for mimalloc) turns
 //! that into its allocator's settings. Without a hook nothing happens.
 

@@ -78,6 +78,8 @@ pub fn passages<'a>(
     cfg.passages.validate()?;
     cfg.run_on(corpus.into(), |inputs| {
         let start = Instant::now();
+        // As in `scan_inputs`: a document-level read comes first.
+        crate::memory::enter(crate::memory::Phase::Reading);
         let groups = large_groups(inputs, cfg, progress)?;
         let t_groups = start.elapsed().as_secs_f64();
         let mut found = crate::passages::find_in_known(inputs, cfg, &groups, progress)?;
@@ -121,6 +123,12 @@ fn large_groups(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> R
 /// Stops with [`crate::Error::Interrupted`] between batches once
 /// [`Progress::cancelled`] says so.
 pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Scan> {
+    if cfg.passages.enabled {
+        // The document-level reads free and take again their batch
+        // buffers as the passage search's reads do; the search gives back
+        // what they kept before it starts.
+        crate::memory::enter(crate::memory::Phase::Reading);
+    }
     let (mut scan, sketches) = scan_sketched(inputs, cfg, progress)?;
     // The passage search has no use for them (about 0.7 KB a document).
     drop(sketches);
