@@ -33,7 +33,8 @@ struct Line {
     tokens: Range<u32>,
     blank: bool,
     indented: bool,
-    width: usize,
+    /// At most [`WRAP_WIDTH`] characters, trailing white space left out.
+    narrow: bool,
 }
 
 impl Units {
@@ -66,7 +67,9 @@ impl Units {
                 tokens: first..t,
                 blank: trimmed.trim_start().is_empty(),
                 indented: body.starts_with(char::is_whitespace),
-                width: trimmed.chars().count(),
+                // Counted only as far as the limit: most lines of
+                // unwrapped text are whole paragraphs.
+                narrow: trimmed.len() <= WRAP_WIDTH || trimmed.chars().nth(WRAP_WIDTH).is_none(),
             });
             at = end;
         }
@@ -81,10 +84,7 @@ impl Units {
                 j += 1;
             }
             let block = &lines[i..j];
-            let wrapped = block.len() >= 2
-                && block[..block.len() - 1]
-                    .iter()
-                    .all(|l| l.width <= WRAP_WIDTH);
+            let wrapped = block.len() >= 2 && block[..block.len() - 1].iter().all(|l| l.narrow);
             let mut para_start = block[0].tokens.start;
             for (k, line) in block.iter().enumerate() {
                 if !line.tokens.is_empty() {
@@ -142,6 +142,32 @@ mod tests {
         assert_eq!(paras.len(), 4);
         assert_eq!(paras[0], "Title here");
         assert_eq!(paras[3], "Last line");
+    }
+
+    /// A line of exactly [`WRAP_WIDTH`] characters (two bytes each, so
+    /// twice as many bytes) is still wrapped text; one more character is
+    /// not. Trailing white space does not count.
+    #[test]
+    fn the_wrap_width_is_in_characters() {
+        let line = |n: usize| {
+            let words: Vec<&str> = std::iter::repeat_n("éé", n / 3).collect();
+            let mut l = words.join(" ");
+            while l.chars().count() < n {
+                l.push('é');
+            }
+            l
+        };
+        for (width, joined) in [
+            (WRAP_WIDTH - 1, true),
+            (WRAP_WIDTH, true),
+            (WRAP_WIDTH + 1, false),
+        ] {
+            let first = line(width);
+            assert_eq!(first.chars().count(), width);
+            let text = format!("{first}   \nlast line");
+            let (_, paras) = find(&text);
+            assert_eq!(paras.len(), if joined { 1 } else { 2 }, "width {width}");
+        }
     }
 
     #[test]
