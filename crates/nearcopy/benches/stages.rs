@@ -27,6 +27,18 @@ fn seed_text() -> String {
         .join("\n")
 }
 
+/// 256 different sets of `n` fingerprints, signed in turn so that the
+/// branch predictor cannot learn one set's pattern of empty bins.
+fn varied_sets(n: usize) -> Vec<Vec<u64>> {
+    (0..256u64)
+        .map(|s| {
+            (0..n as u64)
+                .map(|i| nearcopy::hash::SplitMix64::new(s << 32 | i).next())
+                .collect()
+        })
+        .collect()
+}
+
 fn stages(c: &mut Criterion) {
     let all = seed_text();
     // A 5 KB document, cut at a character boundary.
@@ -120,14 +132,7 @@ fn stages(c: &mut Criterion) {
     // densifies most of its bins below 128 shingles.
     let mut g = c.benchmark_group("sketch");
     for n in [5usize, 15, 40, 300, 2000] {
-        // 256 different sets in turn, as for paragraphs below.
-        let sets: Vec<Vec<u64>> = (0..256u64)
-            .map(|s| {
-                (0..n as u64)
-                    .map(|i| nearcopy::hash::SplitMix64::new(s << 32 | i).next())
-                    .collect()
-            })
-            .collect();
+        let sets = varied_sets(n);
         let mut turn = 0;
         let o = Sketcher::new(Sketch::Oph, 128);
         g.bench_function(format!("oph-varied/{n}"), |b| {
@@ -156,15 +161,7 @@ fn stages(c: &mut Criterion) {
     let mut psig = vec![0u32; 105];
     let mut g = c.benchmark_group("paragraph");
     for n in [10usize, 25, 40, 60, 100, 150] {
-        // 256 different sets in turn, so that the branch predictor cannot
-        // learn one set's pattern of empty bins.
-        let sets: Vec<Vec<u64>> = (0..256u64)
-            .map(|s| {
-                (0..n as u64)
-                    .map(|i| nearcopy::hash::SplitMix64::new(s << 32 | i).next())
-                    .collect()
-            })
-            .collect();
+        let sets = varied_sets(n);
         g.throughput(Throughput::Elements(n as u64));
         let mut turn = 0;
         g.bench_function(format!("oph-105/{n}"), |b| {
