@@ -14,9 +14,14 @@
 //! it: linear time whatever the text, on one thread) or, with four threads
 //! or more, by prefix doubling on all of them (Manber and Myers), which
 //! gives way to libsais when its rounds have sorted every position eight
-//! times (periodic text). Two suffixes sharing `l` symbols share
-//! `l + m - 1` tokens. With the LCP array (Kasai et al.), the lcp-intervals
-//! of the suffix array are exactly the right-maximal repeats; those whose
+//! times (periodic text). Before that, each stretch of classes that is
+//! always copied whole (a *chain*: every place of one class followed by
+//! the next, every place of the next preceded by it) is shortened to one
+//! symbol, since no repeat starts or ends inside it (`chains.rs`): on news
+//! text that is most of the text. Two suffixes sharing symbols that span
+//! `l` classes share `l + m - 1` tokens. With the LCP array (Kasai et
+//! al.), the lcp-intervals of the suffix array are exactly the
+//! right-maximal repeats; those whose
 //! suffixes do not all follow the same symbol are also left-maximal
 //! (Abouelhoda, Kurtz and Ohlebusch 2004). Each such *maximal repeat* is one
 //! group: a distinct token sequence and every place it occurs.
@@ -48,6 +53,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::chains::{chain, Chained};
 use super::doubling::{doubling, first_order, DOUBLING_THREADS};
 use super::families::Families;
 use super::tagged::Tagged;
@@ -232,8 +238,10 @@ pub(crate) struct MaximalRepeats {
 /// in different documents of one of `families` does not count as repeated.
 ///
 /// The steps run on the pool's threads, libsais excepted: the fingerprints
-/// are gathered and their classes numbered piece by piece (pieces cut at class boundaries),
-/// the suffixes are sorted by libsais (on one thread, in linear time) or by
+/// are gathered and their classes numbered piece by piece (pieces cut at
+/// class boundaries), each chain of classes that always follow one another
+/// becomes one symbol ([`chain`]), the suffixes of that shorter text are
+/// sorted by libsais (on one thread, in linear time) or by
 /// parallel prefix doubling ([`DOUBLING_THREADS`]), and the interval walk
 /// runs on pieces of the suffix array cut where the LCP is zero (an
 /// lcp-interval never spans such a cut). The result does not depend on
@@ -273,29 +281,39 @@ pub(crate) fn maximal_repeats(
         });
     }
 
-    // 2. Suffix array of the repeated positions, and each one's entry in it.
+    // 2. The text of classes with each chain of classes that always follow
+    //    one another shortened to one symbol.
+    let chained = chain(cls, classes);
+    let text = &chained.text;
+
+    // 3. Suffix array of the chains' places, and each one's entry in it.
     let doubled = try_doubling
-        .then(|| doubling(first_order(&cls, classes, repeated as usize), n))
+        .then(|| {
+            doubling(
+                first_order(text, chained.chains, chained.places),
+                text.len(),
+            )
+        })
         .flatten();
     let (sa, rank) = match doubled {
         Some(done) => done,
         None => {
-            let sa = suffix_array(&cls, classes)?;
-            let rank = ranks(&sa, n);
+            let sa = suffix_array(text, chained.chains)?;
+            let rank = ranks(&sa, text.len());
             (sa, rank)
         }
     };
-    debug_assert_eq!(sa.len() as u64, repeated);
+    debug_assert_eq!(sa.len(), chained.places);
 
-    // 3. LCP (Kasai), in symbols.
-    let lcp = lcp_kasai(&cls, &sa, &rank);
+    // 4. LCP (Kasai), in symbols (chains).
+    let lcp = lcp_kasai(text, &sa, &rank);
 
-    // 4. Maximal repeats: lcp-intervals that are left-diverse and have a
+    // 5. Maximal repeats: lcp-intervals that are left-diverse and have a
     //    witness (see the module documentation).
     let tree = Tree {
         sa: &sa,
         lcp: &lcp,
-        cls: &cls,
+        chained: &chained,
         rank: &rank,
         runs: &runs,
         m,
@@ -321,9 +339,9 @@ pub(crate) fn maximal_repeats(
 /// that handing them out costs more than they do. Unit tests use tiny
 /// pieces so the joins between them are checked on small texts.
 #[cfg(not(test))]
-const PIECE: usize = 1 << 16;
+pub(super) const PIECE: usize = 1 << 16;
 #[cfg(test)]
-const PIECE: usize = 5;
+pub(super) const PIECE: usize = 5;
 
 /// Cuts `0..len` into ranges of about [`PIECE`], each starting where
 /// `starts_here` holds (and at 0).
@@ -657,25 +675,38 @@ fn ranks(sa: &[u32], n: usize) -> Vec<u32> {
     rank.into_iter().map(AtomicU32::into_inner).collect()
 }
 
-/// The suffix array with its LCP, for the interval walk.
+/// The suffix array of the shortened text with its LCP, for the interval
+/// walk.
 struct Tree<'a> {
     sa: &'a [u32],
     lcp: &'a [u32],
-    cls: &'a [u32],
+    chained: &'a Chained,
     rank: &'a [u32],
     runs: &'a Runs,
     m: usize,
 }
 
 impl Tree<'_> {
-    /// What precedes the suffix at `pos`.
+    /// What precedes the suffix at `pos`. A chain's first class stands for
+    /// the whole chain, its last class included.
     fn left(&self, pos: u32) -> Left {
         let p = pos as usize;
-        if p == 0 || self.cls[p - 1] == NONE {
+        let text = &self.chained.text;
+        if p == 0 || text[p - 1] == NONE {
             Left::Diverse
         } else {
-            Left::Uniform(self.cls[p - 1])
+            Left::Uniform(text[p - 1])
         }
+    }
+
+    /// Tokens of the repeat of `symbols` chains at text position `p`.
+    fn tokens(&self, p: u32, symbols: u32) -> u32 {
+        self.chained.span(p, symbols) + self.m as u32 - 1
+    }
+
+    /// The document and token position of text position `p`.
+    fn place(&self, p: u32) -> (u32, u32) {
+        self.runs.place(self.chained.slot[p as usize])
     }
 
     /// The longest common prefix of suffix-array entry `k` with either
@@ -696,7 +727,7 @@ impl Tree<'_> {
     /// `depth + 1` symbols with another.
     fn witness(&self, k: usize) -> bool {
         let p = self.sa[k] as usize;
-        if p == 0 || self.cls[p - 1] == NONE {
+        if p == 0 || self.chained.text[p - 1] == NONE {
             return true;
         }
         self.depth(self.rank[p - 1] as usize) <= self.depth(k)
@@ -751,10 +782,10 @@ impl Tree<'_> {
                         )));
                     }
                     let mut places: Vec<(u32, u32)> =
-                        sa[top.lb..k].iter().map(|&p| self.runs.place(p)).collect();
+                        sa[top.lb..k].iter().map(|&p| self.place(p)).collect();
                     places.sort_unstable();
                     out.push(ExactGroup {
-                        len: top.lcp + self.m as u32 - 1,
+                        len: self.tokens(sa[top.lb], top.lcp),
                         places,
                     });
                 }
@@ -1113,6 +1144,26 @@ mod tests {
             docs in proptest::collection::vec(proptest::collection::vec(0u64..4, 0..30), 1..4),
             m in 1usize..4,
         ) {
+            proptest::prop_assert_eq!(engine(&docs, m), brute(&docs, m));
+        }
+
+        /// Stretches copied from one source text into several documents,
+        /// between tokens that occur once: long chains of classes, which
+        /// the suffix array sees as one symbol each, ending and starting
+        /// where the copies overlap.
+        #[test]
+        fn copied_stretches_equal_brute_force(
+            source in proptest::collection::vec(0u64..12, 10..30),
+            copies in proptest::collection::vec((0usize..30, 1usize..20, 0usize..3), 1..7),
+            m in 1usize..5,
+        ) {
+            let mut docs = vec![Vec::new(); 3];
+            for (k, &(from, len, doc)) in copies.iter().enumerate() {
+                let from = from.min(source.len() - 1);
+                let to = (from + len).min(source.len());
+                docs[doc].extend_from_slice(&source[from..to]);
+                docs[doc].push(100 + k as u64);
+            }
             proptest::prop_assert_eq!(engine(&docs, m), brute(&docs, m));
         }
     }

@@ -74,7 +74,7 @@ fn ahead(
 
 /// Asks for the cache line of `x` without waiting for it.
 #[inline(always)]
-fn prefetch<T>(x: &T) {
+pub(super) fn prefetch<T>(x: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint; it never faults, and `x` is a valid
     // reference anyway.

@@ -65,8 +65,10 @@
 //!    are paired through it; past 48 MiB the keys go to a temporary file,
 //!    spread over parts that are paired one at a time: `keys.rs`).
 //!    Sorting the kept fingerprints removes the filter's false repeats;
-//!    a suffix array over what remains gives the maximal repeats
-//!    (`exact.rs`; built by libsais, or with four threads or more by
+//!    what remains, with each stretch that is always copied whole
+//!    shortened to one symbol (`chains.rs`), is suffix-sorted for the
+//!    maximal repeats (`exact.rs`; built by libsais, or with four threads
+//!    or more by
 //!    parallel prefix doubling, `doubling.rs`, which keeps its groups as
 //!    two bits an entry).
 //! 3. **Locate and verify.** A third read, of the documents involved only,
@@ -87,6 +89,7 @@
 
 mod analysis;
 pub(crate) mod assemble;
+mod chains;
 mod corpus;
 mod count;
 mod doubling;
