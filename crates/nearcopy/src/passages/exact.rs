@@ -260,19 +260,27 @@ pub(crate) fn maximal_repeats(
         )));
     }
     // 1. Classes: repeated fingerprints get dense ids in fingerprint order,
-    //    the others (and separators) NONE. The fingerprints move into
-    //    `order`; from here on the classes stand for them.
+    //    the others (and separators) NONE. The fingerprints are sorted
+    //    one part of their range at a time, the last part taking them
+    //    away; from here on the classes stand for them.
     runs.seal();
-    let mut order = gather(&mut runs);
-    sort(&mut order);
-    let try_doubling = rayon::current_num_threads() >= DOUBLING_THREADS;
+    let mut chunks = std::mem::take(&mut runs.chunks);
+    let slot_families = SlotFamilies::new(&runs, families);
+    let parts = parts_for(runs.positions());
+    let mut numbering = Numbering::new(n);
+    for part in 0..parts {
+        let mut order = gather(&mut chunks, &runs, Part { part, parts });
+        sort(&mut order);
+        numbering.add(&order, &slot_families);
+    }
+    drop(slot_families);
     let Classes {
         cls,
         classes,
         repeated,
         related,
-    } = classes(&order, n, &SlotFamilies::new(&runs, families));
-    drop(order);
+    } = numbering.finish();
+    let try_doubling = rayon::current_num_threads() >= DOUBLING_THREADS;
     if repeated == 0 {
         return Ok(MaximalRepeats {
             groups: Vec::new(),
@@ -361,17 +369,69 @@ pub(super) fn cut(len: usize, starts_here: impl Fn(usize) -> bool) -> Vec<(usize
     bounds.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
-/// Every position of every run as its fingerprint tagged with its slot, in
-/// slot order, freeing each chunk of fingerprints once it is taken. The
-/// result is written as the chunks go, never filled ahead, so the memory of
-/// both is never held at once. Members of large families other than their
+/// Fingerprints sorted together at most: 4 Mi, 48 MiB of [`Tagged`]
+/// (more past [`MAX_PARTS`] parts). Past that, they are gathered and
+/// sorted by parts of their range
+/// ([`Part`]), while the fingerprints of the runs wait in their chunks (8
+/// bytes a slot): the classes (4 bytes a slot) are then written beside
+/// one part only, where all the tagged fingerprints (12 bytes a position)
+/// beside the classes were the passage search's peak.
+#[cfg(not(test))]
+const PART_ENTRIES: usize = 1 << 22;
+#[cfg(test)]
+const PART_ENTRIES: usize = 8;
+
+/// Parts at most: each reads all the runs' fingerprints again (8 bytes a
+/// slot), so the reads stay linear in the slots, while a sixteenth of the
+/// tagged fingerprints (under a byte a position) is already small beside
+/// the classes and the waiting fingerprints.
+const MAX_PARTS: usize = 16;
+
+/// Parts for `positions` fingerprints: a power of two, so that a part is
+/// a range of fingerprints' top bits.
+fn parts_for(positions: usize) -> usize {
+    positions
+        .div_ceil(PART_ENTRIES)
+        .next_power_of_two()
+        .min(MAX_PARTS)
+}
+
+/// Part `part` of `parts` (a power of two): the fingerprints whose top
+/// bits are `part`.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    part: usize,
+    parts: usize,
+}
+
+impl Part {
+    fn holds(&self, fp: u64) -> bool {
+        let bits = self.parts.trailing_zeros();
+        bits == 0 || (fp >> (64 - bits)) as usize == self.part
+    }
+
+    fn last(&self) -> bool {
+        self.part + 1 == self.parts
+    }
+}
+
+/// The positions of the runs whose fingerprint is in `part`, each as its
+/// fingerprint tagged with its slot, in slot order. Gathering the last
+/// part frees each chunk of fingerprints once it is taken, and the result
+/// is written as the chunks go, never filled ahead, so the memory of both
+/// is never held at once. Members of large families other than their
 /// first are never in `runs`: the second read keeps nothing of them.
-fn gather(runs: &mut Runs) -> Vec<Tagged> {
+fn gather(chunks: &mut Vec<Vec<u64>>, runs: &Runs, part: Part) -> Vec<Tagged> {
     let n = runs.slots;
-    let mut order: Vec<Tagged> = Vec::with_capacity(runs.positions());
-    let chunks = std::mem::take(&mut runs.chunks);
+    // Parts of random fingerprints are about equal; a larger one grows.
+    let share = runs.positions() / part.parts;
+    let mut order: Vec<Tagged> = Vec::with_capacity(if part.parts == 1 {
+        share
+    } else {
+        share + share / 16
+    });
     let list = &runs.runs;
-    for (c, chunk) in chunks.into_iter().enumerate() {
+    let take = |c: usize, chunk: &[u64], order: &mut Vec<Tagged>| {
         let base = c * CHUNK;
         let pieces: Vec<(usize, usize)> = (base..base + chunk.len())
             .step_by(PIECE)
@@ -379,16 +439,28 @@ fn gather(runs: &mut Runs) -> Vec<Tagged> {
             .collect();
         order.par_extend(pieces.into_par_iter().flat_map_iter(|(a, b)| {
             let mut k = list.partition_point(|r| r.offset <= a) - 1;
-            let chunk = &chunk;
             (a..b).filter_map(move |i| {
+                let fp = chunk[i - base];
+                if !part.holds(fp) {
+                    return None;
+                }
                 while list.get(k + 1).is_some_and(|r| r.offset <= i) {
                     k += 1;
                 }
                 let end = list.get(k + 1).map_or(n, |r| r.offset);
                 // The run's separator is not a position.
-                (i + 1 != end).then(|| Tagged::new(chunk[i - base], i as u32))
+                (i + 1 != end).then(|| Tagged::new(fp, i as u32))
             })
         }));
+    };
+    if part.last() {
+        for (c, chunk) in std::mem::take(chunks).into_iter().enumerate() {
+            take(c, &chunk, &mut order);
+        }
+    } else {
+        for (c, chunk) in chunks.iter().enumerate() {
+            take(c, chunk, &mut order);
+        }
     }
     order
 }
@@ -455,81 +527,114 @@ struct Classes {
     related: u64,
 }
 
-/// Numbers the repeated fingerprints of sorted `order` (over `n` slots) in
-/// fingerprint order. Pieces cut at class boundaries first find which of their
-/// classes are kept (a flag each: a list of their ranges would take 16
-/// bytes a class), then, numbered from where the pieces before them end,
-/// walk their classes again to write them.
-fn classes(order: &[Tagged], n: usize, families: &SlotFamilies) -> Classes {
-    struct Piece {
-        range: (usize, usize),
-        /// For each class of two or more positions, whether it is kept.
-        kept: Vec<bool>,
-        classes: u32,
-        positions: usize,
-        related: u64,
+/// The classes of `n` slots as they are numbered, part by part
+/// ([`Numbering::add`]).
+struct Numbering {
+    cls: Vec<AtomicU32>,
+    classes: u32,
+    repeated: u64,
+    related: u64,
+}
+
+impl Numbering {
+    fn new(n: usize) -> Numbering {
+        Numbering {
+            cls: (0..n)
+                .into_par_iter()
+                .map(|_| AtomicU32::new(NONE))
+                .collect(),
+            classes: 0,
+            repeated: 0,
+            related: 0,
+        }
     }
-    let bounds = cut(order.len(), |i| order[i].key() != order[i - 1].key());
-    let pieces: Vec<Piece> = bounds
-        .par_iter()
-        .map(|&(a, b)| {
-            let mut piece = Piece {
-                range: (a, b),
-                kept: Vec::new(),
-                classes: 0,
-                positions: 0,
-                related: 0,
-            };
-            let mut docs: Vec<u32> = Vec::new();
-            each_class(order, a, b, |i, j| {
-                if j - i < 2 {
+
+    /// Numbers the repeated fingerprints of sorted `order` in fingerprint
+    /// order, after the classes of earlier parts (whose fingerprints are
+    /// all below these). Pieces cut at class boundaries first find which
+    /// of their classes are kept (a flag each: a list of their ranges
+    /// would take 16 bytes a class), then, numbered from where the pieces
+    /// before them end, walk their classes again to write them.
+    fn add(&mut self, order: &[Tagged], families: &SlotFamilies) {
+        struct Piece {
+            range: (usize, usize),
+            /// For each class of two or more positions, whether it is kept.
+            kept: Vec<bool>,
+            classes: u32,
+            positions: usize,
+            related: u64,
+        }
+        let bounds = cut(order.len(), |i| order[i].key() != order[i - 1].key());
+        let pieces: Vec<Piece> = bounds
+            .par_iter()
+            .map(|&(a, b)| {
+                let mut piece = Piece {
+                    range: (a, b),
+                    kept: Vec::new(),
+                    classes: 0,
+                    positions: 0,
+                    related: 0,
+                };
+                let mut docs: Vec<u32> = Vec::new();
+                each_class(order, a, b, |i, j| {
+                    if j - i < 2 {
+                        return;
+                    }
+                    // One family, not alone: repeated only if one document
+                    // holds two.
+                    let keep = !families.only_related(&order[i..j], &mut docs);
+                    if keep {
+                        piece.classes += 1;
+                        piece.positions += j - i;
+                    } else {
+                        piece.related += (j - i) as u64;
+                    }
+                    piece.kept.push(keep);
+                });
+                piece
+            })
+            .collect();
+        // Each piece writes its classes, numbered from where the pieces
+        // before it end.
+        let mut work = Vec::with_capacity(pieces.len());
+        for p in &pieces {
+            work.push((p, self.classes));
+            self.classes += p.classes;
+            self.repeated += p.positions as u64;
+            self.related += p.related;
+        }
+        let cls = &self.cls;
+        work.into_par_iter().for_each(|(p, mut c)| {
+            let mut kept = p.kept.iter();
+            each_class(order, p.range.0, p.range.1, |i, j| {
+                if j - i < 2 || kept.next() != Some(&true) {
                     return;
                 }
-                // One family, not alone: repeated only if one document
-                // holds two.
-                let keep = !families.only_related(&order[i..j], &mut docs);
-                if keep {
-                    piece.classes += 1;
-                    piece.positions += j - i;
-                } else {
-                    piece.related += (j - i) as u64;
+                for t in &order[i..j] {
+                    cls[t.tag() as usize].store(c, Ordering::Relaxed);
                 }
-                piece.kept.push(keep);
+                c += 1;
             });
-            piece
-        })
-        .collect();
-    let cls: Vec<AtomicU32> = (0..n)
-        .into_par_iter()
-        .map(|_| AtomicU32::new(NONE))
-        .collect();
-    let repeated: usize = pieces.iter().map(|p| p.positions).sum();
-    // Each piece writes its classes, numbered from where the pieces before
-    // it end.
-    let mut work = Vec::with_capacity(pieces.len());
-    let mut class = 0u32;
-    for p in &pieces {
-        work.push((p, class));
-        class += p.classes;
-    }
-    work.into_par_iter().for_each(|(p, mut c)| {
-        let mut kept = p.kept.iter();
-        each_class(order, p.range.0, p.range.1, |i, j| {
-            if j - i < 2 || kept.next() != Some(&true) {
-                return;
-            }
-            for t in &order[i..j] {
-                cls[t.tag() as usize].store(c, Ordering::Relaxed);
-            }
-            c += 1;
         });
-    });
-    Classes {
-        cls: cls.into_iter().map(AtomicU32::into_inner).collect(),
-        classes: class,
-        repeated: repeated as u64,
-        related: pieces.iter().map(|p| p.related).sum(),
     }
+
+    fn finish(self) -> Classes {
+        Classes {
+            cls: self.cls.into_iter().map(AtomicU32::into_inner).collect(),
+            classes: self.classes,
+            repeated: self.repeated,
+            related: self.related,
+        }
+    }
+}
+
+/// Numbers the repeated fingerprints of sorted `order` (over `n` slots), in
+/// one part.
+#[cfg(test)]
+fn classes(order: &[Tagged], n: usize, families: &SlotFamilies) -> Classes {
+    let mut numbering = Numbering::new(n);
+    numbering.add(order, families);
+    numbering.finish()
 }
 
 /// Calls `each(i, j)` for each class (run of equal fingerprints)
@@ -914,6 +1019,46 @@ mod tests {
                 let want = (run.doc, run.start + (slot - run.offset) as u32);
                 assert_eq!(runs.place(slot as u32), want, "slot {slot} of {lens:?}");
             }
+        }
+    }
+
+    /// Each fingerprint is in exactly one part, and the parts follow one
+    /// another in fingerprint order, so numbering them part after part
+    /// numbers the classes in fingerprint order.
+    #[test]
+    fn parts_cover_the_fingerprints_in_order() {
+        for (positions, parts) in [
+            (0, 1),
+            (1, 1),
+            (8, 1),
+            (9, 2),
+            (17, 4),
+            (64, 8),
+            (65, 16),
+            (1 << 20, 16),
+        ] {
+            assert_eq!(parts_for(positions), parts, "{positions}");
+        }
+        let fps = [
+            0,
+            1,
+            1 << 60,
+            1 << 63,
+            (1 << 63) + 5,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for parts in [1, 2, 4, 16] {
+            let mut last_part = 0;
+            for &fp in &fps {
+                let holders: Vec<usize> = (0..parts)
+                    .filter(|&part| Part { part, parts }.holds(fp))
+                    .collect();
+                assert_eq!(holders.len(), 1, "{fp:#x} in {parts}");
+                assert!(holders[0] >= last_part);
+                last_part = holders[0];
+            }
+            assert_eq!(last_part, parts - 1);
         }
     }
 
