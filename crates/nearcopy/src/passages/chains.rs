@@ -65,7 +65,7 @@ impl Chained {
 }
 
 /// Shortens `cls` (classes below `classes`, [`NONE`] elsewhere; at most
-/// 2^31 slots) to its chains, reusing its memory. Every class has two
+/// 2^31 slots) to its chains, rewriting it in place. Every class has two
 /// places or more, and the text ends with `NONE` (the separator after the
 /// last run).
 pub(super) fn chain(mut cls: Vec<u32>, classes: u32) -> Chained {
@@ -265,13 +265,8 @@ mod tests {
     /// chains (tests cut pieces of a few slots).
     #[test]
     fn chains_do_not_depend_on_the_thread_count() {
-        let mut x = 99u64;
-        let mut next = |k: u64| {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (x >> 33) % k
-        };
+        let mut rng = crate::hash::SplitMix64::new(99);
+        let mut next = |k: u64| rng.next() % k;
         // Blocks of fresh classes, each placed two or three times, in
         // shuffled order, runs of them closed by separators now and then:
         // some blocks always meet the same neighbour, most do not.
