@@ -32,8 +32,9 @@ use super::filter::prefetch;
 const UNSET: u32 = NONE - 1;
 /// Places of the class are followed (or preceded) by different symbols.
 const MIXED: u32 = NONE - 2;
-/// A slot whose class is inside a chain, not its first.
-const INSIDE: u32 = NONE - 1;
+/// A slot whose class is inside a chain, not its first (a value of the
+/// rewritten class text, apart from the links' values above).
+const INSIDE: u32 = NONE - 3;
 /// How many slots ahead the lookups of a pass are asked for.
 const AHEAD: usize = 16;
 /// Both links of a class not yet seen.
