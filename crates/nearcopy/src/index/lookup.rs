@@ -263,8 +263,8 @@ fn verify_exact(
             .filter_map(|raw| wanted.get(&raw.origin).map(|&i| (i, raw)))
             .map(|(i, raw)| {
                 let (doc, cands) = &candidates[i];
-                let text = inputs.text_of(&raw, &cfg.input)?;
-                let set = shingle_set(&text.text, cfg);
+                let text = inputs.text(raw, &cfg.input)?;
+                let set = shingle_set(&text, cfg);
                 for &n in cands {
                     let (head, indexed) = tables.text(index, n)?;
                     let j = crate::verify::jaccard(&set, &shingle_set(&indexed, cfg));

@@ -479,6 +479,11 @@ impl Inputs {
     /// parallel step that parses it, so the text is worked on while it is
     /// still in the cache and freed on the thread that made it; `each` gets
     /// the results in input order.
+    ///
+    /// `each` (and the bookkeeping of ids and skipped records) runs on the
+    /// calling thread while the pool parses and maps the next batch: done
+    /// between batches, it left all but one thread idle for a tenth of a
+    /// document-level scan.
     pub fn read_with<T, M, F>(&self, cfg: &InputConfig, map: M, mut each: F) -> Result<Skipped>
     where
         T: Send,
@@ -493,21 +498,21 @@ impl Inputs {
         let mut ids = self.duplicate_ids.get().is_none().then(IdTracker::default);
         let track = ids.is_some();
         let mut records = 0u64;
-        self.batches(cfg, |batch| {
-            records += batch.records.len() as u64;
-            skipped.binary += batch.binary;
-            skipped.blank_lines += batch.blank;
-            let parsed: Vec<Result<(T, Option<SeenId>)>> = batch
-                .records
-                .into_par_iter()
+        let parse_all = |raw: Vec<RawRecord>| -> Vec<Result<(T, Option<SeenId>)>> {
+            raw.into_par_iter()
                 .map(|raw| {
                     let doc = parse(raw, &self.files, cfg)?;
                     let seen = track.then(|| SeenId::of(&doc));
                     Ok((map(doc), seen))
                 })
-                .collect();
-            let mut docs = Vec::with_capacity(parsed.len());
-            for p in parsed {
+                .collect()
+        };
+        let mut take = |batch: Parsed<T>| -> Result<()> {
+            records += batch.records;
+            skipped.binary += batch.binary;
+            skipped.blank_lines += batch.blank;
+            let mut docs = Vec::with_capacity(batch.parsed.len());
+            for p in batch.parsed {
                 match p {
                     Ok((d, seen)) => {
                         docs.push(d);
@@ -525,7 +530,37 @@ impl Inputs {
                 }
             }
             each(docs, batch.bytes)
+        };
+        let mut waiting: Option<Parsed<T>> = None;
+        self.batches(cfg, |batch| {
+            let RawBatch {
+                records: raw,
+                bytes,
+                binary,
+                blank,
+                ..
+            } = batch;
+            let count = raw.len() as u64;
+            let mut parsed = None;
+            let before = waiting.take();
+            // `in_place_scope`: `take` runs here, on this thread, and need
+            // not be `Send`; the parsing goes to the pool.
+            let taken = rayon::in_place_scope(|s| {
+                s.spawn(|_| parsed = Some(parse_all(raw)));
+                before.map_or(Ok(()), &mut take)
+            });
+            waiting = parsed.map(|parsed| Parsed {
+                parsed,
+                records: count,
+                bytes,
+                binary,
+                blank,
+            });
+            taken
         })?;
+        if let Some(last) = waiting {
+            take(last)?;
+        }
         if let Some(ids) = ids {
             let _ = self.duplicate_ids.set(ids.found);
         }
@@ -693,6 +728,18 @@ impl Inputs {
                 .collect::<Result<Vec<_>>>()?;
             each(docs, bytes)
         })
+    }
+
+    /// The text of a raw record read by [`Inputs::read_raw`], parsed as
+    /// [`Inputs::read`] parses it (and failing as it would), in one pass
+    /// over the record: what the jobs that read a record again for its
+    /// text alone need. [`Inputs::text_of`] also says where the text lies,
+    /// which takes a second pass over it.
+    pub fn text(&self, raw: RawRecord, cfg: &InputConfig) -> Result<String> {
+        if raw.origin.file as usize >= self.files.len() {
+            return Err(Error::Config(format!("no input file {}", raw.origin.file)));
+        }
+        parse(raw, &self.files, cfg).map(|doc| doc.text)
     }
 
     /// The text of a raw record read by [`Inputs::read_raw`], with, for JSON
@@ -870,6 +917,16 @@ pub struct RecordText {
     /// the line: the JSON string with its quotes, so that replacing exactly
     /// these bytes rewrites the text and leaves every other byte as it was.
     pub span: Option<std::ops::Range<usize>>,
+}
+
+/// A batch parsed (and mapped) by [`Inputs::read_with`], waiting to be
+/// taken in input order.
+struct Parsed<T> {
+    parsed: Vec<Result<(T, Option<SeenId>)>>,
+    records: u64,
+    bytes: u64,
+    binary: u64,
+    blank: u64,
 }
 
 struct RawBatch {
@@ -1248,6 +1305,79 @@ mod tests {
                 .collect();
             assert_eq!(got, expected, "{pick:?}");
         }
+    }
+
+    /// `read_with` takes each batch while the pool parses the next: the
+    /// documents still arrive in input order, batch by batch, the first bad
+    /// record (not one of a later batch) is the error, skipped records are
+    /// counted once each, and an error from `each` stops the read there.
+    #[test]
+    fn batches_parsed_ahead_are_taken_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        let mut lines = String::new();
+        for i in 1..=200 {
+            match i {
+                37 => lines.push_str("{\"text\": 5}\n"),
+                120 => lines.push_str("{\"id\":\"x\"}\n"),
+                150 => lines.push_str("not json\n"),
+                _ => lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"word {i}\"}}\n")),
+            }
+        }
+        std::fs::write(&path, lines).unwrap();
+        let cfg = InputConfig {
+            // A few records a batch: dozens of batches.
+            batch_bytes: 100,
+            ..InputConfig::default()
+        };
+        let inputs = Inputs::open(std::slice::from_ref(&path), &cfg).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let read = |cfg: &InputConfig, stop_at: Option<usize>| {
+            let mut ids = Vec::new();
+            let mut batches = 0;
+            let result = pool.install(|| {
+                inputs.read_with(
+                    cfg,
+                    |doc| (doc.id, doc.origin.line),
+                    |batch, _| {
+                        batches += 1;
+                        ids.extend(batch);
+                        match stop_at {
+                            Some(n) if ids.len() >= n => Err(Error::Interrupted),
+                            _ => Ok(()),
+                        }
+                    },
+                )
+            });
+            (result, ids, batches)
+        };
+        let (result, ids, batches) = read(&cfg, None);
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("a.jsonl:37"), "{err}");
+        assert_eq!(ids.len(), 36);
+        assert!(batches > 5, "{batches} batches");
+
+        let skipping = InputConfig {
+            skip_invalid: true,
+            ..cfg.clone()
+        };
+        let (result, ids, _) = read(&skipping, None);
+        let skipped = result.unwrap();
+        assert_eq!(skipped.invalid_total(), 3);
+        let expected: Vec<(String, u64)> = (1..=200u64)
+            .filter(|i| ![37, 120, 150].contains(i))
+            .map(|i| (format!("d{i}"), i))
+            .collect();
+        assert_eq!(ids, expected);
+
+        let (result, ids, batches) = read(&skipping, Some(50));
+        assert!(matches!(result, Err(Error::Interrupted)));
+        assert!(ids.len() >= 50 && ids.len() < 60, "{}", ids.len());
+        assert_eq!(ids[..], expected[..ids.len()]);
+        assert!(batches < 20, "{batches} batches");
     }
 
     #[test]

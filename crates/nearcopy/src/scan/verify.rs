@@ -125,8 +125,8 @@ pub fn pair_jaccards(
             .into_par_iter()
             .filter_map(|raw| wanted.get(&raw.origin).map(|&d| (d, raw)))
             .map(|(d, raw)| {
-                let text = inputs.text_of(&raw, &cfg.input)?;
-                let set = shingle_set(&text.text, cfg);
+                let text = inputs.text(raw, &cfg.input)?;
+                let set = shingle_set(&text, cfg);
                 Ok((d, set))
             })
             .collect();
