@@ -19,7 +19,7 @@
 
 use std::ops::Range;
 
-use super::exact::sort;
+use super::exact::{sort, sort_by_key};
 use super::tagged::Tagged;
 use crate::cluster::UnionFind;
 use crate::hash;
@@ -231,7 +231,7 @@ pub(crate) fn shingle_count(len: u32, k: usize) -> u64 {
 /// content (itself when it is the first). `paras` is in (doc, index) order.
 pub(crate) fn representatives(paras: &[Para]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..paras.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| (paras[i as usize].content, i));
+    sort_by_key(&mut order, |&i| (paras[i as usize].content, i));
     let mut rep = vec![0u32; paras.len()];
     let mut i = 0;
     while i < order.len() {
@@ -360,7 +360,7 @@ pub(crate) fn groups(
     // Copies of each representative, in (doc, index) order: `by_rep` sorted
     // by (representative, paragraph), `copies_at[r]` its range there.
     let mut by_rep: Vec<u32> = (0..paras.len() as u32).collect();
-    by_rep.sort_unstable_by_key(|&i| (rep[i as usize], i));
+    sort_by_key(&mut by_rep, |&i| (rep[i as usize], i));
     let mut copies_at = vec![(0usize, 0usize); paras.len()];
     let mut i = 0;
     while i < by_rep.len() {
@@ -425,7 +425,9 @@ pub(crate) fn groups(
     }
 
     // Blocks: along each diagonal of each pair of documents.
-    pairs.sort_unstable_by_key(|&(k, p)| (k, p.b, p.exact, p.inter, p.union));
+    // The key holds every field: `a` follows from the key's document and
+    // index.
+    sort_by_key(&mut pairs, |&(k, p)| (k, p.b, p.exact, p.inter, p.union));
     pairs.dedup_by_key(|(k, _)| *k);
     struct Block {
         a: (u32, u32, u32),
@@ -466,7 +468,7 @@ pub(crate) fn groups(
 
     // Groups: union-find over distinct places.
     let mut places: Vec<(u32, u32, u32)> = blocks.iter().flat_map(|b| [b.a, b.b]).collect();
-    places.sort_unstable();
+    sort(&mut places);
     places.dedup();
     let id = |p: &(u32, u32, u32)| places.binary_search(p).unwrap_or(0) as u32;
     let ids: Vec<(u32, u32)> = blocks.iter().map(|b| (id(&b.a), id(&b.b))).collect();

@@ -989,6 +989,17 @@ pub(crate) fn sort<T: Ord + Send>(v: &mut [T]) {
     }
 }
 
+/// [`sort`] by a key. Unstable, so only for keys that tell apart any two
+/// elements that differ: then the order, and what is kept of equal ones,
+/// does not depend on the thread count.
+pub(crate) fn sort_by_key<T: Send, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K + Sync) {
+    if v.len() < PARALLEL_MIN {
+        v.sort_unstable_by_key(key);
+    } else {
+        v.par_sort_unstable_by_key(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
