@@ -483,7 +483,10 @@ impl Inputs {
     /// `each` (and the bookkeeping of ids and skipped records) runs on the
     /// calling thread while the pool parses and maps the next batch: done
     /// between batches, it left all but one thread idle for a tenth of a
-    /// document-level scan.
+    /// document-level scan. A batch of more than twice
+    /// [`InputConfig::batch_bytes`] (one record of many megabytes) is parsed
+    /// and taken alone, as when batches were taken one at a time, so huge
+    /// records cost no more memory than they did then.
     pub fn read_with<T, M, F>(&self, cfg: &InputConfig, map: M, mut each: F) -> Result<Skipped>
     where
         T: Send,
@@ -540,22 +543,31 @@ impl Inputs {
                 blank,
                 ..
             } = batch;
-            let count = raw.len() as u64;
-            let mut parsed = None;
+            let records = raw.len() as u64;
+            let batch = |parsed| Parsed {
+                parsed,
+                records,
+                bytes,
+                binary,
+                blank,
+            };
             let before = waiting.take();
+            if bytes > 2 * cfg.batch_bytes as u64 {
+                // A batch this large holds a record of many megabytes: it
+                // is parsed and taken alone, after the one before, as if
+                // nothing were read ahead, so that no two such batches are
+                // held parsed at once.
+                before.map_or(Ok(()), &mut take)?;
+                return take(batch(parse_all(raw)));
+            }
+            let mut parsed = None;
             // `in_place_scope`: `take` runs here, on this thread, and need
             // not be `Send`; the parsing goes to the pool.
             let taken = rayon::in_place_scope(|s| {
                 s.spawn(|_| parsed = Some(parse_all(raw)));
                 before.map_or(Ok(()), &mut take)
             });
-            waiting = parsed.map(|parsed| Parsed {
-                parsed,
-                records: count,
-                bytes,
-                binary,
-                blank,
-            });
+            waiting = parsed.map(batch);
             taken
         })?;
         if let Some(last) = waiting {
@@ -1307,8 +1319,9 @@ mod tests {
         }
     }
 
-    /// `read_with` takes each batch while the pool parses the next: the
-    /// documents still arrive in input order, batch by batch, the first bad
+    /// `read_with` takes each batch while the pool parses the next (and
+    /// batches of huge records alone): the documents still arrive in input
+    /// order, batch by batch, the first bad
     /// record (not one of a later batch) is the error, skipped records are
     /// counted once each, and an error from `each` stops the read there.
     #[test]
@@ -1321,6 +1334,12 @@ mod tests {
                 37 => lines.push_str("{\"text\": 5}\n"),
                 120 => lines.push_str("{\"id\":\"x\"}\n"),
                 150 => lines.push_str("not json\n"),
+                // Records over twice the batch size: batches taken alone,
+                // between batches parsed ahead.
+                60 | 61 | 90 | 200 => lines.push_str(&format!(
+                    "{{\"id\":\"d{i}\",\"text\":\"{}word {i}\"}}\n",
+                    "long ".repeat(60)
+                )),
                 _ => lines.push_str(&format!("{{\"id\":\"d{i}\",\"text\":\"word {i}\"}}\n")),
             }
         }
