@@ -1321,9 +1321,9 @@ mod tests {
 
     /// `read_with` takes each batch while the pool parses the next (and
     /// batches of huge records alone): the documents still arrive in input
-    /// order, batch by batch, the first bad
-    /// record (not one of a later batch) is the error, skipped records are
-    /// counted once each, and an error from `each` stops the read there.
+    /// order, batch by batch, the first bad record (not one of a later
+    /// batch) is the error, skipped records are counted once each, and an
+    /// error from `each` stops the read there.
     #[test]
     fn batches_parsed_ahead_are_taken_in_order() {
         let dir = tempfile::tempdir().unwrap();

@@ -189,7 +189,7 @@ impl Inputs {
         let mut text = None;
         self.read_raw(cfg, |batch, _| {
             for raw in batch {
-                text = Some(self.text(raw, cfg)?);
+                text = Some(self.text_of(&raw, cfg)?.text);
             }
             Ok(())
         })?;
