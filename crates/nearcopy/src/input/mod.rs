@@ -755,8 +755,10 @@ impl Inputs {
     }
 
     /// The text of a raw record read by [`Inputs::read_raw`], with, for JSON
-    /// Lines, where the text field's value lies in the line. Fails as
-    /// [`Inputs::read`] would on the same record.
+    /// Lines, where the text field's value lies in the line. Fails on a
+    /// record that is not JSON or whose text field is missing or not a
+    /// string; unlike [`Inputs::read`] (and [`Inputs::text`]) it does not
+    /// look at the id, source or group fields.
     pub fn text_of(&self, raw: &RawRecord, cfg: &InputConfig) -> Result<RecordText> {
         let file = self
             .files
