@@ -111,6 +111,60 @@ fn finds_exact_and_near_copies_with_exact_jaccard() {
     assert_eq!(docs[2]["source"], "b");
 }
 
+/// Exact verification signs again the documents it reads for the
+/// estimate it reports, instead of keeping every signature: the estimates
+/// must be those of the signatures the estimate-only mode keeps.
+#[test]
+fn estimates_are_the_same_whether_signatures_are_kept_or_signed_again() {
+    let a = article(3);
+    let mut files = vec![("a.txt".to_string(), a.join(" "))];
+    for (k, step) in [7usize, 11, 13, 17, 19].into_iter().enumerate() {
+        let mut edited = a.clone();
+        for i in (k..300).step_by(step * 3) {
+            edited[i] = format!("edit{k}x{i}");
+        }
+        files.push((format!("e{k}.txt"), edited.join(" ")));
+    }
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let dir = corpus(&named);
+    let pairs = |verify: &str| -> Vec<(String, String, f64)> {
+        let out = nearcopy()
+            .arg("scan")
+            .arg(dir.path())
+            .args(["--format", "json", "--no-passages", "--threshold", "0.5"])
+            .args(["--verify", verify])
+            .assert()
+            .success();
+        let v = json_of(&out.get_output().stdout);
+        let mut found = Vec::new();
+        for c in v["clusters"].as_array().expect("clusters") {
+            for p in c["pairs"].as_array().expect("pairs") {
+                found.push((
+                    p["a"].as_str().expect("a").to_string(),
+                    p["b"].as_str().expect("b").to_string(),
+                    p["estimate"].as_f64().expect("estimate"),
+                ));
+            }
+        }
+        found.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+        found
+    };
+    let exact = pairs("exact");
+    let estimated = pairs("estimate");
+    assert!(exact.len() >= 10, "{exact:?}");
+    let mut compared = 0;
+    for (a, b, e) in &exact {
+        if let Some((_, _, kept)) = estimated.iter().find(|(x, y, _)| x == a && y == b) {
+            assert_eq!(e, kept, "{a} {b}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "{compared} pairs in both reports");
+}
+
 #[test]
 fn every_format_reports_the_same_pairs() {
     let dir = near_corpus();

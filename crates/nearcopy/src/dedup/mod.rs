@@ -342,10 +342,15 @@ fn run(
     }
     let mut scan_cfg = cfg.scan.clone();
     scan_cfg.passages.enabled = false;
-    let (scan, sketches) = scan::scan_sketched(inputs, &scan_cfg, progress)?;
     // Signatures and band keys (about 0.7 KB a document) are kept only for
     // the index.
-    let sketches = index.is_some().then_some(sketches);
+    let (scan, sketches) = match &index {
+        Some(_) => {
+            let (scan, sketches) = scan::scan_sketched(inputs, &scan_cfg, progress)?;
+            (scan, Some(sketches))
+        }
+        None => (scan::scan_documents(inputs, &scan_cfg, progress)?, None),
+    };
     let t_scan = start.elapsed().as_secs_f64();
 
     let t = Instant::now();

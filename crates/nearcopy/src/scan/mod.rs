@@ -129,9 +129,7 @@ pub fn scan_inputs(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -
         // what they kept before it starts.
         crate::memory::enter(crate::memory::Phase::Reading);
     }
-    let (mut scan, sketches) = scan_sketched(inputs, cfg, progress)?;
-    // The passage search has no use for them (about 0.7 KB a document).
-    drop(sketches);
+    let mut scan = scan_documents(inputs, cfg, progress)?;
     add_passages(&mut scan, inputs, cfg, progress)?;
     Ok(scan)
 }
@@ -167,17 +165,38 @@ pub(crate) fn add_passages(
 
 /// The document-level part of [`scan_inputs`] (no passages: see
 /// [`add_passages`]), also returning the sketches of the documents that
-/// went to LSH.
+/// went to LSH, for the jobs that go on with them (the index).
 pub(crate) fn scan_sketched(
     inputs: &Inputs,
     cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<(Scan, Sketches)> {
+    document_level(inputs, cfg, true, progress)
+}
+
+/// The document-level part of [`scan_inputs`], keeping no signature past
+/// the step that needs it ([`sign::Signing::sigs`]).
+pub(crate) fn scan_documents(
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    progress: &dyn Progress,
+) -> Result<Scan> {
+    document_level(inputs, cfg, false, progress).map(|(scan, _)| scan)
+}
+
+/// [`scan_sketched`]; the sketches hold signatures only if
+/// `keep_signatures` (else their `sigs` has no rows).
+fn document_level(
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    keep_signatures: bool,
     progress: &dyn Progress,
 ) -> Result<(Scan, Sketches)> {
     let start = Instant::now();
 
     // 1. Sign.
     progress.stage("signing", Some(inputs.total_bytes()));
-    let signing = sign::sign(inputs, cfg, progress)?;
+    let signing = sign::sign(inputs, cfg, keep_signatures, progress)?;
     if signing.documents.is_empty() {
         progress.finish();
         return Err(signing.skipped.empty_input());
@@ -209,7 +228,7 @@ pub(crate) fn scan_sketched(
     } = signing;
     let sketches = Sketches {
         lsh_docs,
-        sigs,
+        sigs: sigs.unwrap_or_else(|| sign::Rows::new(cfg.perms)),
         keys,
         contents,
     };

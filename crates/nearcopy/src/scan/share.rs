@@ -23,6 +23,7 @@ pub(crate) fn sign(
     cluster: &Cluster,
     inputs: &Inputs,
     cfg: &ScanConfig,
+    keep_signatures: bool,
     progress: &dyn Progress,
 ) -> Result<Signing> {
     if cluster.process() != 0 {
@@ -36,7 +37,7 @@ pub(crate) fn sign(
     // that arrive before their turn wait in memory.
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let taking = scope.spawn(|| take_all(cluster, inputs, cfg, &share, &stop));
+        let taking = scope.spawn(|| take_all(cluster, inputs, cfg, &share, keep_signatures, &stop));
         let sent = send_share(cluster, inputs, cfg, &share, progress);
         if sent.is_err() {
             stop.store(true, Ordering::SeqCst);
@@ -306,13 +307,14 @@ fn take_all(
     inputs: &Inputs,
     cfg: &ScanConfig,
     share: &Share,
+    keep_signatures: bool,
     stop: &AtomicBool,
 ) -> Result<Signing> {
     let mut arriving: Vec<Arriving> = (0..share.pieces.len())
         .map(|_| Arriving::new(cfg))
         .collect();
     let mut sources = AHashSet::new();
-    let mut taken = Taken::new(cfg);
+    let mut taken = Taken::new(cfg, keep_signatures);
     let mut placed = Reassembly::new(inputs);
     let mut next = 0usize;
     loop {

@@ -3,15 +3,15 @@
 //! Tokenise, shingle, fingerprint, sketch, band keys, in parallel per
 //! batch. Documents whose normalised token sequence is identical to an
 //! earlier one are exact duplicates and skip LSH (the fast path). Memory per
-//! document: the signature (4 bytes × K), the band keys (8 bytes × b) and
-//! the id.
+//! document: the band keys (8 bytes × b), the id and, when they are kept,
+//! the signature (4 bytes × K).
 
 use std::sync::Arc;
 
 use ahash::{AHashMap, AHashSet};
 
 use super::{DocInfo, ScanSummary};
-use crate::config::ScanConfig;
+use crate::config::{ScanConfig, Verify};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::input::{Inputs, Skipped};
@@ -26,8 +26,13 @@ use crate::text::Token;
 pub(crate) struct Signing {
     /// Every document read, in input order.
     pub documents: Vec<DocInfo>,
-    /// Signatures of the LSH documents, by slot (position in `lsh_docs`).
-    pub sigs: Rows<u32>,
+    /// Signatures of the LSH documents, by slot (position in `lsh_docs`),
+    /// when kept: the estimate decides (`--verify estimate`) or the caller
+    /// asked for them (the index stores them). Exact verification
+    /// otherwise signs again the few documents it reads, so a scan does
+    /// not hold 512 bytes a document for its whole run (half the memory of
+    /// a document-level scan).
+    pub sigs: Option<Rows<u32>>,
     /// Band keys of the LSH documents, by slot.
     pub keys: Rows<u64>,
     /// Document numbers of the LSH documents, ascending.
@@ -47,14 +52,21 @@ pub(crate) struct Signing {
 /// and signs every document (in parallel per batch) and sets exact copies
 /// aside. On a cluster ([`ScanConfig::cluster`]) each process signs its own
 /// share and process 0 takes in the signed documents of all, in input
-/// order ([`crate::distributed`]).
-pub(super) fn sign(inputs: &Inputs, cfg: &ScanConfig, progress: &dyn Progress) -> Result<Signing> {
+/// order ([`crate::distributed`]). Signatures are kept when
+/// `keep_signatures` or when the estimate decides ([`Signing::sigs`]).
+pub(super) fn sign(
+    inputs: &Inputs,
+    cfg: &ScanConfig,
+    keep_signatures: bool,
+    progress: &dyn Progress,
+) -> Result<Signing> {
+    let keep = keep_signatures || cfg.verify == Verify::Estimate;
     if let Some(cluster) = &cfg.cluster {
-        return super::share::sign(cluster, inputs, cfg, progress);
+        return super::share::sign(cluster, inputs, cfg, keep, progress);
     }
     let signer = Signer::new(cfg);
     progress.stage("signing", Some(inputs.total_bytes()));
-    let mut taken = Taken::new(cfg);
+    let mut taken = Taken::new(cfg, keep);
     let skipped = inputs.read_with(
         &cfg.input,
         |doc| signer.sign(doc),
@@ -127,7 +139,7 @@ impl<'a> Signer<'a> {
 /// over in input order builds the same [`Signing`].
 pub(crate) struct Taken {
     documents: Vec<DocInfo>,
-    sigs: Rows<u32>,
+    sigs: Option<Rows<u32>>,
     keys: Rows<u64>,
     lsh_docs: Vec<u32>,
     contents: Vec<u64>,
@@ -138,10 +150,11 @@ pub(crate) struct Taken {
 }
 
 impl Taken {
-    pub(crate) fn new(cfg: &ScanConfig) -> Taken {
+    /// Signatures are kept if `keep_signatures` ([`Signing::sigs`]).
+    pub(crate) fn new(cfg: &ScanConfig, keep_signatures: bool) -> Taken {
         Taken {
             documents: Vec::new(),
-            sigs: Rows::new(cfg.perms),
+            sigs: keep_signatures.then(|| Rows::new(cfg.perms)),
             keys: Rows::new(cfg.banding().bands),
             lsh_docs: Vec::new(),
             contents: Vec::new(),
@@ -179,7 +192,9 @@ impl Taken {
             self.exact_of.insert(content, index);
             self.lsh_docs.push(index);
             self.contents.push(content);
-            self.sigs.push(sig);
+            if let Some(sigs) = &mut self.sigs {
+                sigs.push(sig);
+            }
             self.keys.push(keys);
         }
         self.documents.push(info);
