@@ -44,6 +44,10 @@ fn corpus(dir: &Path, docs: usize) -> Vec<PathBuf> {
         if i % 25 == 0 {
             plain.push_str("\n  \n");
         }
+        if i % 50 == 3 {
+            // No word, so no shingle: counted, never signed.
+            plain.push_str("{\"text\": \"... !\"}\n");
+        }
     }
     let plain_path = dir.join("plain.jsonl");
     std::fs::write(&plain_path, plain).expect("write");
@@ -97,6 +101,26 @@ fn one_two_and_three_processes_give_the_one_process_report() {
                 "{processes} processes x {threads} threads gave another report"
             );
         }
+    }
+    assert!(one["summary"]["too_short"].as_u64().is_some_and(|n| n >= 2));
+    // Signatures travel between processes only when the estimate decides.
+    let args = with_paths(
+        &["scan", "-f", "json", "-q", "--verify", "estimate"],
+        &paths,
+    );
+    let one = nearcopy().args(&args).assert().success();
+    let one = without_timings(json_of(&one.get_output().stdout));
+    for processes in ["2", "3"] {
+        let out = nearcopy()
+            .args(&args)
+            .args(["--local-processes", processes, "-j", "2"])
+            .assert()
+            .success();
+        let got = without_timings(json_of(&out.get_output().stdout));
+        assert!(
+            got == one,
+            "{processes} processes gave another report with --verify estimate"
+        );
     }
 }
 

@@ -171,7 +171,8 @@ impl Taken {
     }
 
     /// [`Taken::take`] of a document whose signature and band keys lie
-    /// elsewhere (empty for a document too short to have a shingle).
+    /// elsewhere (no band keys: a document too short to have a shingle).
+    /// The signature may be empty when it is not kept.
     pub(crate) fn take_row(&mut self, mut info: DocInfo, content: u64, sig: &[u32], keys: &[u64]) {
         let index = self.documents.len() as u32;
         // One allocation per distinct source, not per document.
@@ -182,7 +183,7 @@ impl Taken {
             }
         }
         self.summary.bytes += info.bytes;
-        if sig.is_empty() {
+        if keys.is_empty() {
             self.summary.too_short += 1;
         } else if let Some(&first) = self.exact_of.get(&content) {
             self.exact_groups.entry(first).or_default().push(index);
