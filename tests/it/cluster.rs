@@ -79,46 +79,44 @@ fn with_paths(args: &[&str], paths: &[PathBuf]) -> Vec<String> {
     v
 }
 
+/// The report of `scan` with `args`, without its timings, on `cluster`
+/// (`[processes, threads]`) or on one process.
+fn scan_report(args: &[String], cluster: Option<[&str; 2]>) -> serde_json::Value {
+    let mut cmd = nearcopy();
+    cmd.args(args);
+    if let Some([processes, threads]) = cluster {
+        cmd.args(["--local-processes", processes, "-j", threads]);
+    }
+    let out = cmd.assert().success();
+    without_timings(json_of(&out.get_output().stdout))
+}
+
 #[test]
 fn one_two_and_three_processes_give_the_one_process_report() {
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = corpus(dir.path(), 600);
     let args = with_paths(&["scan", "-f", "json", "-q"], &paths);
-    let one = nearcopy().args(&args).assert().success();
-    let one = without_timings(json_of(&one.get_output().stdout));
+    let one = scan_report(&args, None);
     assert!(one["clusters"].as_array().is_some_and(|c| c.len() > 10));
     assert!(one["passages"].as_array().is_some_and(|p| !p.is_empty()));
+    assert!(one["summary"]["too_short"].as_u64().is_some_and(|n| n >= 2));
     for processes in ["1", "2", "3"] {
         for threads in ["1", "2"] {
-            let out = nearcopy()
-                .args(&args)
-                .args(["--local-processes", processes, "-j", threads])
-                .assert()
-                .success();
-            let got = without_timings(json_of(&out.get_output().stdout));
             assert!(
-                got == one,
+                scan_report(&args, Some([processes, threads])) == one,
                 "{processes} processes x {threads} threads gave another report"
             );
         }
     }
-    assert!(one["summary"]["too_short"].as_u64().is_some_and(|n| n >= 2));
     // Signatures travel between processes only when the estimate decides.
     let args = with_paths(
         &["scan", "-f", "json", "-q", "--verify", "estimate"],
         &paths,
     );
-    let one = nearcopy().args(&args).assert().success();
-    let one = without_timings(json_of(&one.get_output().stdout));
+    let one = scan_report(&args, None);
     for processes in ["2", "3"] {
-        let out = nearcopy()
-            .args(&args)
-            .args(["--local-processes", processes, "-j", "2"])
-            .assert()
-            .success();
-        let got = without_timings(json_of(&out.get_output().stdout));
         assert!(
-            got == one,
+            scan_report(&args, Some([processes, "2"])) == one,
             "{processes} processes gave another report with --verify estimate"
         );
     }
