@@ -109,8 +109,9 @@ impl Adder {
             meta_u64(&meta, "documents").map_err(|e| index.error(e))?
         };
         let data = index.data_for_append()?;
-        let log = Appender::new(data, index.data_len)
-            .map_err(|e| crate::Error::io(index.dir().join(super::data::DATA_FILE), e))?;
+        let path = index.dir().join(super::data::DATA_FILE);
+        let log =
+            Appender::new(data, &path, index.data_len).map_err(|e| crate::Error::io(&path, e))?;
         Ok(Adder {
             txn,
             first: stored,
