@@ -142,7 +142,8 @@ struct Direct {
 impl Direct {
     fn new(file: File, direct: File, len: u64) -> Direct {
         let mem = vec![0u8; DIRECT_CHUNK + ALIGN];
-        let start = mem.as_ptr().align_offset(ALIGN);
+        // By the address itself: `align_offset` may give up.
+        let start = (ALIGN - mem.as_ptr() as usize % ALIGN) % ALIGN;
         // The block the log ends in is partly in the file: its first
         // bytes count as written.
         let head = (len % ALIGN as u64) as usize;
